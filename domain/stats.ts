@@ -1,0 +1,33 @@
+/** The counters of a `PartnerStats` item. Money is integer cents. */
+export const STATS_COUNTERS = [
+  'totalSignups',
+  'afSignups',
+  'afPlusSignups',
+  'totalVerified',
+  'totalPaid',
+  'afPaid',
+  'afPlusPaid',
+  'afMonthlyPaid',
+  'afAnnualPaid',
+  'afPlusMonthlyPaid',
+  'afPlusAnnualPaid',
+  'activeSubscriptions',
+  'totalRevenueCents',
+  'totalEarningsCents',
+  'pendingEarningsCents',
+] as const;
+export type StatsCounter = (typeof STATS_COUNTERS)[number];
+
+/** Counters derived from referrals. Clicks are not: they come from the click workflow only. */
+export type ReferralCounters = Record<StatsCounter, number>;
+
+export interface PartnerStats extends ReferralCounters {
+  partnerId: string;
+  totalClicks: number;
+  version: number;
+  registeredAt: string;
+  lastActivityAt?: string;
+}
+
+export const zeroCounters = (): ReferralCounters =>
+  Object.fromEntries(STATS_COUNTERS.map((c) => [c, 0])) as ReferralCounters;

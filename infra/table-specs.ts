@@ -1,0 +1,68 @@
+import { INDEX_NAMES, TABLE_NAMES } from '../domain/config';
+
+/**
+ * The tables' key schemas in one place. The CDK stack builds its tables from these specs and the
+ * offline runtime creates the same tables in DynamoDB Local from them, so the two cannot drift.
+ */
+export type KeyType = 'S' | 'N';
+
+export interface KeySpec {
+  name: string;
+  type: KeyType;
+}
+
+export interface IndexSpec {
+  indexName: string;
+  partitionKey: KeySpec;
+  sortKey?: KeySpec;
+}
+
+export interface TableSpec {
+  /** Logical id in the CDK stack. */
+  id: string;
+  tableName: string;
+  partitionKey: KeySpec;
+  sortKey?: KeySpec;
+  globalSecondaryIndexes: IndexSpec[];
+  timeToLiveAttribute?: string;
+  /** Main tables get point-in-time recovery and deletion protection. */
+  critical: boolean;
+}
+
+export const REFERRALS_TABLE: TableSpec = {
+  id: 'PartnerReferrals',
+  tableName: TABLE_NAMES.referrals,
+  partitionKey: { name: 'partnerId', type: 'S' },
+  sortKey: { name: 'referralId', type: 'S' },
+  globalSecondaryIndexes: [
+    { indexName: INDEX_NAMES.referralsByUser, partitionKey: { name: 'referredUserId', type: 'S' } },
+    // Sparse: only paid referrals carry paidAt, so the dashboard's recent list reads paid ones only.
+    {
+      indexName: INDEX_NAMES.paidByPartner,
+      partitionKey: { name: 'partnerId', type: 'S' },
+      sortKey: { name: 'paidAt', type: 'S' },
+    },
+  ],
+  // Only parked events carry it; referrals never expire.
+  timeToLiveAttribute: 'expiresAt',
+  critical: true,
+};
+
+export const STATS_TABLE: TableSpec = {
+  id: 'PartnerStats',
+  tableName: TABLE_NAMES.stats,
+  partitionKey: { name: 'partnerId', type: 'S' },
+  globalSecondaryIndexes: [],
+  critical: true,
+};
+
+export const CLICKS_TABLE: TableSpec = {
+  id: 'ReferralEvents',
+  tableName: TABLE_NAMES.clicks,
+  partitionKey: { name: 'clickId', type: 'S' },
+  globalSecondaryIndexes: [],
+  timeToLiveAttribute: 'expiresAt',
+  critical: false,
+};
+
+export const TABLE_SPECS: readonly TableSpec[] = [REFERRALS_TABLE, STATS_TABLE, CLICKS_TABLE];
