@@ -75,7 +75,15 @@ export interface RuntimeConfig {
   jwtAudience?: string;
 }
 
-export const WORKFLOW_NAMES = ['click', 'signup', 'verify', 'payment', 'cancellation', 'reconciliation'] as const;
+export const WORKFLOW_NAMES = [
+  'registration',
+  'click',
+  'signup',
+  'verify',
+  'payment',
+  'cancellation',
+  'reconciliation',
+] as const;
 export type WorkflowName = (typeof WORKFLOW_NAMES)[number];
 
 /** Environment variable carrying each workflow's state machine ARN to the Lambdas that start it. */

@@ -21,6 +21,8 @@ export interface TableSpec {
   /** Logical id in the CDK stack. */
   id: string;
   tableName: string;
+  /** How the ASL files refer to the table: `${<substitutionKey>}`. */
+  substitutionKey: string;
   partitionKey: KeySpec;
   sortKey?: KeySpec;
   globalSecondaryIndexes: IndexSpec[];
@@ -32,6 +34,7 @@ export interface TableSpec {
 export const REFERRALS_TABLE: TableSpec = {
   id: 'PartnerReferrals',
   tableName: TABLE_NAMES.referrals,
+  substitutionKey: 'ReferralsTableName',
   partitionKey: { name: 'partnerId', type: 'S' },
   sortKey: { name: 'referralId', type: 'S' },
   globalSecondaryIndexes: [
@@ -51,6 +54,7 @@ export const REFERRALS_TABLE: TableSpec = {
 export const STATS_TABLE: TableSpec = {
   id: 'PartnerStats',
   tableName: TABLE_NAMES.stats,
+  substitutionKey: 'StatsTableName',
   partitionKey: { name: 'partnerId', type: 'S' },
   globalSecondaryIndexes: [],
   critical: true,
@@ -59,6 +63,7 @@ export const STATS_TABLE: TableSpec = {
 export const CLICKS_TABLE: TableSpec = {
   id: 'ReferralEvents',
   tableName: TABLE_NAMES.clicks,
+  substitutionKey: 'ClicksTableName',
   partitionKey: { name: 'clickId', type: 'S' },
   globalSecondaryIndexes: [],
   timeToLiveAttribute: 'expiresAt',
