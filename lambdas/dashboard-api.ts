@@ -1,0 +1,2 @@
+// Placeholder: being written.
+export const handler = async (): Promise<Record<string, never>> => ({});
