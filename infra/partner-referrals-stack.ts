@@ -1,0 +1,272 @@
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import {
+  APP_EVENT_SOURCE,
+  INDEX_NAMES,
+  STRIPE_SOURCE_PREFIX,
+  stateMachineArnEnv,
+  type WorkflowName,
+} from '../domain/config';
+import { AppFunction, type AppFunctionProps, type Invocation } from './constructs/function';
+import { ReferralsHttpApi } from './constructs/http-api';
+import { ParkingQueue } from './constructs/queues';
+import { SpecTable } from './constructs/tables';
+import { buildOrder, Workflow } from './constructs/workflow';
+import type { DeploySettings } from './settings';
+import { CLICKS_TABLE, REFERRALS_TABLE, STATS_TABLE, TABLE_SPECS, type TableSpec } from './table-specs';
+import { FUNCTION_NAMES, WORKFLOWS, type FunctionName } from './workflow-manifest';
+
+/** Event types the stack routes. */
+export const STRIPE_DETAIL_TYPES = [
+  'invoice.paid',
+  'checkout.session.completed',
+  'customer.subscription.deleted',
+];
+export const APP_DETAIL_TYPES = ['UserSignedUp', 'UserEmailVerified'];
+/** Compensation notices the workflows put on the app bus (see docs/data-model.md). */
+export const WORKFLOW_EVENT_SOURCE = 'partner-referrals.workflows';
+export const STATS_PENDING_DETAIL_TYPE = 'ReferralStatsPending';
+/** Nightly reconciliation, 03:00 UTC. */
+export const RECONCILIATION_SCHEDULE = events.Schedule.cron({ hour: '3', minute: '0' });
+
+export interface PartnerReferralsStackProps extends StackProps {
+  settings: DeploySettings;
+}
+
+const retentionOf = (days: number): logs.RetentionDays => {
+  if (!(Object.values(logs.RetentionDays) as number[]).includes(days)) {
+    throw new Error(`logRetentionDays ${days} is not a CloudWatch Logs retention value`);
+  }
+  return days as logs.RetentionDays;
+};
+
+export class PartnerReferralsStack extends Stack {
+  readonly tables: ReadonlyMap<TableSpec, SpecTable>;
+  readonly functions: Record<FunctionName, AppFunction>;
+  readonly workflows: Record<WorkflowName, Workflow>;
+  readonly appBus: events.EventBus;
+  readonly stripeBus: events.EventBus;
+  readonly api: ReferralsHttpApi;
+
+  constructor(scope: Construct, id: string, props: PartnerReferralsStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const logRetention = retentionOf(settings.logRetentionDays);
+
+    // ---- Data -------------------------------------------------------------------------------------
+    const tables = new Map<TableSpec, SpecTable>();
+    for (const spec of TABLE_SPECS)
+      tables.set(spec, new SpecTable(this, { spec, fixedName: settings.fixedTableNames }));
+    this.tables = tables;
+    const table = (spec: TableSpec): SpecTable => tables.get(spec) as SpecTable;
+
+    // ---- Buses and parking queues -----------------------------------------------------------------
+    this.appBus = new events.EventBus(this, 'AppBus', { eventBusName: settings.appBusName });
+    this.stripeBus = new events.EventBus(this, 'StripeBus', {
+      eventSourceName: settings.stripeEventSourceName,
+    });
+
+    const eventTargetDlq = new ParkingQueue(this, 'EventTargetDlq', {
+      description: 'Events EventBridge could not deliver to their target',
+    });
+    const stripeIngestFailures = new ParkingQueue(this, 'StripeIngestFailures', {
+      description: 'Stripe events the stripe-ingest function rejected or failed on',
+    });
+    const appIngestFailures = new ParkingQueue(this, 'AppIngestFailures', {
+      description: 'App events the app-ingest function rejected or failed on',
+    });
+    const statsPendingNotices = new ParkingQueue(this, 'StatsPendingNotices', {
+      description: 'ReferralStatsPending compensation notices (reconciliation clears them)',
+    });
+
+    // ---- Functions --------------------------------------------------------------------------------
+    const clickIpSalt = settings.clickIpSalt ?? this.generatedSalt();
+
+    const common: Record<string, string> = {
+      APP_BUS_NAME: this.appBus.eventBusName,
+      STRIPE_PRICE_MAP: JSON.stringify(settings.stripePriceMap),
+    };
+    const asyncIngest = (queue: ParkingQueue) => ({
+      onFailure: new SqsDestination(queue.queue),
+      retryAttempts: 2,
+    });
+    const extra: Partial<Record<FunctionName, Partial<AppFunctionProps>>> = {
+      'stripe-ingest': asyncIngest(stripeIngestFailures),
+      'app-ingest': asyncIngest(appIngestFailures),
+      'click-api': {
+        environment: { CLICK_IP_SALT: clickIpSalt, LANDING_URL: settings.landingUrl },
+        timeout: Duration.seconds(5),
+      },
+      'dashboard-api': {
+        environment: { JWT_ISSUER: settings.jwtIssuer, JWT_AUDIENCE: settings.jwtAudience },
+      },
+      'admin-api': { environment: { JWT_ISSUER: settings.jwtIssuer, JWT_AUDIENCE: settings.jwtAudience } },
+      'reconciliation-compute': { timeout: Duration.seconds(30) },
+    };
+    const invocation: Record<FunctionName, Invocation> = {
+      'payment-compute': 'workflow-task',
+      'reconciliation-compute': 'workflow-task',
+      'stripe-ingest': 'async-event',
+      'app-ingest': 'async-event',
+      'dashboard-api': 'http-api',
+      'click-api': 'http-api',
+      'admin-api': 'http-api',
+    };
+    const functions = {} as Record<FunctionName, AppFunction>;
+    for (const name of FUNCTION_NAMES) {
+      const more = extra[name] ?? {};
+      functions[name] = new AppFunction(this, pascal(name), {
+        name,
+        invocation: invocation[name],
+        logRetention,
+        ...more,
+        environment: { ...common, ...more.environment },
+      });
+      // Every function knows every table's name (names are not secrets; a missing one would silently
+      // fall back to the local default). Access is granted separately and only where needed.
+      for (const spec of TABLE_SPECS) functions[name].addTableName(table(spec));
+    }
+    this.functions = functions;
+
+    // ---- Workflows (built so that started workflows exist first) ----------------------------------
+    const stateMachines: Partial<Record<WorkflowName, sfn.IStateMachine>> = {};
+    const workflows = {} as Record<WorkflowName, Workflow>;
+    for (const spec of buildOrder(WORKFLOWS)) {
+      const wf = new Workflow(this, `${pascal(spec.name)}Workflow`, {
+        spec,
+        logRetention,
+        resources: { tables, functions, stateMachines, appBus: this.appBus },
+      });
+      workflows[spec.name] = wf;
+      stateMachines[spec.name] = wf.stateMachine;
+    }
+    this.workflows = workflows;
+
+    const startsWorkflows = (fn: AppFunction, names: WorkflowName[], sync: boolean): void => {
+      for (const name of names) {
+        const sm = workflows[name].stateMachine;
+        fn.addEnvironment(stateMachineArnEnv(name), sm.stateMachineArn);
+        if (sync) sm.grantStartSyncExecution(fn);
+        else sm.grantStartExecution(fn);
+      }
+    };
+    startsWorkflows(functions['stripe-ingest'], ['payment', 'cancellation'], false);
+    startsWorkflows(functions['app-ingest'], ['signup', 'verify'], false);
+    startsWorkflows(functions['click-api'], ['click'], true);
+    startsWorkflows(functions['admin-api'], ['registration'], true);
+    functions['dashboard-api']
+      .bindTable(table(STATS_TABLE), 'read')
+      .bindIndexQuery(table(REFERRALS_TABLE), INDEX_NAMES.paidByPartner);
+
+    // ---- Event routing ----------------------------------------------------------------------------
+    const targetOptions = {
+      deadLetterQueue: eventTargetDlq.queue,
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(24),
+    };
+    new events.Rule(this, 'StripeEventsRule', {
+      eventBus: this.stripeBus,
+      description: 'Stripe payments, checkouts and cancellations to stripe-ingest',
+      eventPattern: { source: events.Match.prefix(STRIPE_SOURCE_PREFIX), detailType: STRIPE_DETAIL_TYPES },
+      targets: [new targets.LambdaFunction(functions['stripe-ingest'], targetOptions)],
+    });
+    new events.Rule(this, 'AppEventsRule', {
+      eventBus: this.appBus,
+      description: 'Signups and verifications to app-ingest',
+      eventPattern: { source: [APP_EVENT_SOURCE], detailType: APP_DETAIL_TYPES },
+      targets: [new targets.LambdaFunction(functions['app-ingest'], targetOptions)],
+    });
+    new events.Rule(this, 'StatsPendingRule', {
+      eventBus: this.appBus,
+      description: 'Keeps compensation notices (stats pending) for ops',
+      eventPattern: { source: [WORKFLOW_EVENT_SOURCE], detailType: [STATS_PENDING_DETAIL_TYPE] },
+      targets: [new targets.SqsQueue(statsPendingNotices.queue, targetOptions)],
+    });
+    new events.Rule(this, 'NightlyReconciliation', {
+      description: 'Nightly reconciliation of every partner',
+      schedule: RECONCILIATION_SCHEDULE,
+      targets: [
+        new targets.SfnStateMachine(workflows.reconciliation.stateMachine, {
+          input: events.RuleTargetInput.fromObject({}),
+          ...targetOptions,
+        }),
+      ],
+    });
+
+    // ---- HTTP API ---------------------------------------------------------------------------------
+    this.api = new ReferralsHttpApi(this, 'HttpApi', {
+      jwtIssuer: settings.jwtIssuer,
+      jwtAudience: settings.jwtAudience,
+      dashboard: functions['dashboard-api'],
+      admin: functions['admin-api'],
+      click: functions['click-api'],
+      logRetention,
+    });
+
+    // ---- Alarms -----------------------------------------------------------------------------------
+    workflows.payment.stateMachine
+      .metricFailed({ period: Duration.minutes(5) })
+      .createAlarm(this, 'PaymentFailures', {
+        alarmDescription: 'Payment workflow executions failed',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+
+    // ---- Outputs ----------------------------------------------------------------------------------
+    const out = (id: string, value: string, description: string): void => {
+      new CfnOutput(this, id, { value, description });
+    };
+    out('ReferralsTableName', table(REFERRALS_TABLE).tableName, 'PartnerReferrals table');
+    out('StatsTableName', table(STATS_TABLE).tableName, 'PartnerStats table');
+    out('ClicksTableName', table(CLICKS_TABLE).tableName, 'ReferralEvents (click log) table');
+    out('AppBusName', this.appBus.eventBusName, 'App event bus');
+    out('StripeBusName', this.stripeBus.eventBusName, 'Stripe partner event bus');
+    for (const spec of WORKFLOWS) {
+      out(
+        `${pascal(spec.name)}StateMachineArn`,
+        workflows[spec.name].stateMachine.stateMachineArn,
+        `${spec.name} workflow`,
+      );
+    }
+    out('ApiUrl', this.api.url, 'HTTP API base URL');
+    out('EventTargetDlqUrl', eventTargetDlq.queue.queueUrl, 'EventBridge target dead-letter queue');
+    out(
+      'StripeIngestFailuresUrl',
+      stripeIngestFailures.queue.queueUrl,
+      'Rejected Stripe events, with the error',
+    );
+    out('AppIngestFailuresUrl', appIngestFailures.queue.queueUrl, 'Rejected app events, with the error');
+    out('StatsPendingNoticesUrl', statsPendingNotices.queue.queueUrl, 'ReferralStatsPending notices');
+  }
+
+  /** A generated salt, passed to click-api as a CloudFormation dynamic reference (resolved at deploy). */
+  private generatedSalt(): string {
+    const secret = new secrets.Secret(this, 'ClickIpSalt', {
+      description: 'Salt of the click log IP hashes',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The salt pseudonymises click IPs; rotating it would make hashes of the same visitor incomparable within ' +
+        'the 90-day click log and needs no rotation for confidentiality (the raw IP is never stored).',
+    });
+    return secret.secretValue.unsafeUnwrap();
+  }
+}
+
+function pascal(s: string): string {
+  return s
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}

@@ -1,0 +1,109 @@
+import type { Node } from 'constructs';
+import { DEFAULT_APP_BUS_NAME, DEFAULT_PRICE_MAP, type PlanChoice } from '../domain/config';
+
+/**
+ * Deployment settings, read from CDK context (`cdk.json` or `cdk deploy -c key=value`). Every key has a
+ * default that synthesizes offline, so `cdk synth` needs neither credentials nor lookups.
+ */
+export interface DeploySettings {
+  /** Give tables the spec's fixed names (`PartnerReferrals`, …) instead of CloudFormation-generated ones. */
+  fixedTableNames: boolean;
+  /** The Stripe partner event source (`aws.partner/stripe.com/ed_…`), which is also the partner bus's name. */
+  stripeEventSourceName: string;
+  /** The app's custom event bus. */
+  appBusName: string;
+  /** Stripe price id → plan × cycle, passed to the Lambdas as `STRIPE_PRICE_MAP`. */
+  stripePriceMap: Readonly<Record<string, PlanChoice>>;
+  /** Where the click endpoint redirects to. */
+  landingUrl: string;
+  /** JWT issuer and audience of the partner and admin tokens. */
+  jwtIssuer: string;
+  jwtAudience: string;
+  /** Salt for click IP hashes; when absent a generated Secrets Manager secret is used. */
+  clickIpSalt?: string;
+  /** Log retention in days for Lambda, Step Functions and API access logs. */
+  logRetentionDays: number;
+}
+
+export const CONTEXT_KEYS = {
+  fixedTableNames: 'fixedTableNames',
+  stripeEventSourceName: 'stripeEventSourceName',
+  appBusName: 'appBusName',
+  stripePriceMap: 'stripePriceMap',
+  landingUrl: 'landingUrl',
+  jwtIssuer: 'jwtIssuer',
+  jwtAudience: 'jwtAudience',
+  clickIpSalt: 'clickIpSalt',
+  logRetentionDays: 'logRetentionDays',
+} as const;
+
+/** Placeholder partner source: synthesizes, but a deployment must name its real Stripe event source. */
+export const PLACEHOLDER_STRIPE_EVENT_SOURCE = 'aws.partner/stripe.com/ed_placeholder';
+
+export const DEFAULT_SETTINGS: DeploySettings = {
+  fixedTableNames: false,
+  stripeEventSourceName: PLACEHOLDER_STRIPE_EVENT_SOURCE,
+  appBusName: DEFAULT_APP_BUS_NAME,
+  stripePriceMap: DEFAULT_PRICE_MAP,
+  landingUrl: 'https://example.com/',
+  jwtIssuer: 'https://auth.example.com/',
+  jwtAudience: 'partner-referrals',
+  logRetentionDays: 30,
+};
+
+/** Context values arrive as strings from `-c key=value` and as JSON values from `cdk.json`. */
+export function readSettings(node: Node): DeploySettings {
+  const raw = (key: string): unknown => node.tryGetContext(key);
+  const str = (key: string, fallback: string): string => {
+    const v = raw(key);
+    if (v === undefined || v === null || v === '') return fallback;
+    if (typeof v !== 'string') throw new Error(`context ${key}: expected a string`);
+    return v;
+  };
+  const bool = (key: string, fallback: boolean): boolean => {
+    const v = raw(key);
+    if (v === undefined || v === null || v === '') return fallback;
+    if (v === true || v === 'true') return true;
+    if (v === false || v === 'false') return false;
+    throw new Error(`context ${key}: expected true or false`);
+  };
+  const num = (key: string, fallback: number): number => {
+    const v = raw(key);
+    if (v === undefined || v === null || v === '') return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`context ${key}: expected a positive integer`);
+    return n;
+  };
+
+  const priceMapRaw = raw(CONTEXT_KEYS.stripePriceMap);
+  const stripePriceMap =
+    priceMapRaw === undefined || priceMapRaw === null || priceMapRaw === ''
+      ? DEFAULT_SETTINGS.stripePriceMap
+      : ((typeof priceMapRaw === 'string' ? JSON.parse(priceMapRaw) : priceMapRaw) as Record<
+          string,
+          PlanChoice
+        >);
+
+  const stripeEventSourceName = str(
+    CONTEXT_KEYS.stripeEventSourceName,
+    DEFAULT_SETTINGS.stripeEventSourceName,
+  );
+  if (!stripeEventSourceName.startsWith('aws.partner/')) {
+    throw new Error(
+      `context ${CONTEXT_KEYS.stripeEventSourceName}: a partner event source starts with aws.partner/`,
+    );
+  }
+  const salt = raw(CONTEXT_KEYS.clickIpSalt);
+
+  return {
+    fixedTableNames: bool(CONTEXT_KEYS.fixedTableNames, DEFAULT_SETTINGS.fixedTableNames),
+    stripeEventSourceName,
+    appBusName: str(CONTEXT_KEYS.appBusName, DEFAULT_SETTINGS.appBusName),
+    stripePriceMap,
+    landingUrl: str(CONTEXT_KEYS.landingUrl, DEFAULT_SETTINGS.landingUrl),
+    jwtIssuer: str(CONTEXT_KEYS.jwtIssuer, DEFAULT_SETTINGS.jwtIssuer),
+    jwtAudience: str(CONTEXT_KEYS.jwtAudience, DEFAULT_SETTINGS.jwtAudience),
+    ...(typeof salt === 'string' && salt !== '' ? { clickIpSalt: salt } : {}),
+    logRetentionDays: num(CONTEXT_KEYS.logRetentionDays, DEFAULT_SETTINGS.logRetentionDays),
+  };
+}
