@@ -61,6 +61,19 @@ export const DASHBOARD_PAGE_SIZE = 50;
 
 /** Partner ids are short and free of `#`, so they never collide with the `user#…` guard keys. */
 export const PARTNER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** The app's user ids (referred users), as they arrive in app events and Stripe metadata. */
+export const USER_ID_PATTERN = /^[A-Za-z0-9_.@:-]{1,128}$/;
+
+/** Powertools service name and metrics namespace shared by every Lambda. */
+export const SERVICE_NAME = 'partner-referrals';
+export const METRICS_NAMESPACE = 'PartnerReferrals';
+
+/** OAuth scope that makes a token an administrator's (reads any partner, registers partners). */
+export const DEFAULT_ADMIN_SCOPE = 'partner-referrals/admin';
+/** Where the click endpoint redirects when the deployment names no landing page. */
+export const DEFAULT_LANDING_URL = 'https://example.com/';
+/** The click log keeps at most this much of a user agent. */
+export const USER_AGENT_MAX_LENGTH = 512;
 
 export interface RuntimeConfig {
   referralsTable: string;
@@ -73,6 +86,12 @@ export interface RuntimeConfig {
   clickIpSalt: string;
   jwtIssuer?: string;
   jwtAudience?: string;
+  /** Click redirect target (`LANDING_URL`); the API appends `ref` and `click` query parameters. */
+  landingUrl: string;
+  /** Scope claim that grants admin access (`ADMIN_SCOPE`). */
+  adminScope: string;
+  /** When set (`STRIPE_EVENT_SOURCE`), Stripe events must come from exactly this partner source. */
+  stripeEventSource?: string;
 }
 
 export const WORKFLOW_NAMES = [
@@ -103,11 +122,49 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     appBusName: env.APP_BUS_NAME ?? DEFAULT_APP_BUS_NAME,
     stateMachineArns,
     priceMap: env.STRIPE_PRICE_MAP ? parsePriceMap(env.STRIPE_PRICE_MAP) : DEFAULT_PRICE_MAP,
-    commissionSchedule: DEFAULT_COMMISSION_SCHEDULE,
+    commissionSchedule: env.COMMISSION_SCHEDULE
+      ? parseCommissionSchedule(env.COMMISSION_SCHEDULE)
+      : DEFAULT_COMMISSION_SCHEDULE,
     clickIpSalt: env.CLICK_IP_SALT ?? 'local-click-salt',
     jwtIssuer: env.JWT_ISSUER,
     jwtAudience: env.JWT_AUDIENCE,
+    landingUrl: parseLandingUrl(env.LANDING_URL ?? DEFAULT_LANDING_URL),
+    adminScope: env.ADMIN_SCOPE ?? DEFAULT_ADMIN_SCOPE,
+    stripeEventSource: env.STRIPE_EVENT_SOURCE || undefined,
   };
+}
+
+function parseLandingUrl(url: string): string {
+  if (!URL.canParse(url)) throw new Error(`LANDING_URL: not an absolute URL: ${url}`);
+  return url;
+}
+
+/** A rule is valid when its numbers are integers: basis points in 0..10000, flat cents ≥ 0. */
+export function isValidCommissionRule(rule: unknown): rule is CommissionRule {
+  if (typeof rule !== 'object' || rule === null) return false;
+  const r = rule as Record<string, unknown>;
+  if (r.kind === 'percent') {
+    return (
+      Number.isSafeInteger(r.basisPoints) &&
+      (r.basisPoints as number) >= 0 &&
+      (r.basisPoints as number) <= 10000
+    );
+  }
+  if (r.kind === 'flat') return Number.isSafeInteger(r.cents) && (r.cents as number) >= 0;
+  return false;
+}
+
+/** `COMMISSION_SCHEDULE` (JSON): every plan × cycle must have a valid rule. */
+function parseCommissionSchedule(json: string): CommissionSchedule {
+  const parsed = JSON.parse(json) as Record<string, Record<string, unknown> | undefined>;
+  for (const plan of PLAN_TYPES) {
+    for (const cycle of BILLING_CYCLES) {
+      if (!isValidCommissionRule(parsed[plan]?.[cycle])) {
+        throw new Error(`COMMISSION_SCHEDULE: ${plan}.${cycle} is missing or not a valid rule`);
+      }
+    }
+  }
+  return parsed as CommissionSchedule;
 }
 
 function parsePriceMap(json: string): Record<string, PlanChoice> {

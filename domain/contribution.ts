@@ -24,14 +24,18 @@ export function contributionOf(referral: Referral | undefined): ReferralCounters
     c.afPlusAnnualPaid = isAfPlus && annual ? 1 : 0;
     c.totalRevenueCents = referral.paymentAmountCents ?? 0;
     c.totalEarningsCents = referral.partnerEarningsCents ?? 0;
-    c.pendingEarningsCents = referral.commissionStatus === 'pending' ? (referral.partnerEarningsCents ?? 0) : 0;
+    c.pendingEarningsCents =
+      referral.commissionStatus === 'pending' ? (referral.partnerEarningsCents ?? 0) : 0;
   }
   c.activeSubscriptions = referral.subscriptionStatus === 'active' ? 1 : 0;
   return c;
 }
 
 /** The change to the counters when a referral moves from `before` to `after`. */
-export function contributionDelta(before: Referral | undefined, after: Referral | undefined): ReferralCounters {
+export function contributionDelta(
+  before: Referral | undefined,
+  after: Referral | undefined,
+): ReferralCounters {
   const a = contributionOf(after);
   const b = contributionOf(before);
   const delta = zeroCounters();

@@ -1,0 +1,264 @@
+import { z } from 'zod';
+import { PARKED_EVENT_TTL_DAYS, STRIPE_SOURCE_PREFIX, USER_ID_PATTERN, type PlanChoice } from './config';
+import { MalformedEventError, UnknownPriceError } from './errors';
+import { executionNameFor } from './execution-name';
+import { parseOrThrow } from './validation';
+import {
+  expiresAfterDays,
+  isoFromEpochSeconds,
+  type EventOutcome,
+  type InvoicePaymentInput,
+} from './workflow-inputs';
+
+/**
+ * Stripe events delivered through Amazon EventBridge (partner event source
+ * `aws.partner/stripe.com/<destination id>`, `detail-type` = event type, `detail` = the Stripe event).
+ * Validates them and maps each to the workflow it starts, or to a reason for ignoring it.
+ *
+ * Both invoice shapes are accepted: the current API (`invoice.parent.subscription_details`,
+ * `lines.data[].pricing.price_details.price`) and older ones (`invoice.subscription_details`,
+ * `invoice.subscription`, `lines.data[].price.id`).
+ */
+
+export interface StripeMappingOptions {
+  priceMap: Readonly<Record<string, PlanChoice>>;
+  /** The exact partner event source to accept; any `aws.partner/stripe.com/…` source when absent. */
+  expectedSource?: string;
+}
+
+const malformed = (field: string, problem: string): MalformedEventError =>
+  new MalformedEventError(field, problem);
+
+const NON_NEGATIVE_INTEGER = 'expected a non-negative integer';
+const nonNegativeInt = z
+  .number({ error: NON_NEGATIVE_INTEGER })
+  .int({ error: NON_NEGATIVE_INTEGER })
+  .min(0, { error: NON_NEGATIVE_INTEGER });
+const nonEmpty = (what: string) =>
+  z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+const USER_ID_RULE = 'expected a user id: 1-128 characters of [A-Za-z0-9_.@:-]';
+export const userIdSchema = z.string({ error: USER_ID_RULE }).regex(USER_ID_PATTERN, { error: USER_ID_RULE });
+/** A Stripe reference: an id, or the expanded object carrying it. */
+const stripeRef = (what: string) =>
+  z.union([nonEmpty(what), z.object({ id: nonEmpty(what) }).transform((o) => o.id)], {
+    error: `expected ${what} (an id or an expanded object with an id)`,
+  });
+const metadata = z.record(z.string(), z.string().nullish()).nullish();
+
+export const eventBridgeEnvelopeSchema = z.object({
+  version: z.string({ error: 'expected a string' }),
+  id: nonEmpty('the EventBridge event id'),
+  'detail-type': nonEmpty('the event type'),
+  source: nonEmpty('the event source'),
+  account: z.string({ error: 'expected the account id' }),
+  time: z.string({ error: 'expected a timestamp' }),
+  region: z.string({ error: 'expected a region' }),
+  resources: z.array(z.string(), { error: 'expected an array of ARNs' }),
+  detail: z.unknown(),
+});
+
+const stripeEventSchema = z.object({
+  id: nonEmpty('the Stripe event id'),
+  type: nonEmpty('the Stripe event type'),
+  created: nonNegativeInt,
+  data: z.object({ object: z.record(z.string(), z.unknown(), { error: 'expected the event object' }) }),
+});
+
+const OBJECT_PATH = 'detail.data.object';
+
+const billingReasonSchema = z.object({
+  id: nonEmpty('the invoice id'),
+  billing_reason: z.string({ error: 'expected the billing reason' }).nullable(),
+});
+
+const invoiceSchema = z.object({
+  id: nonEmpty('the invoice id'),
+  amount_paid: nonNegativeInt,
+  currency: z
+    .string({ error: 'expected a currency code' })
+    .regex(/^[A-Za-z]{3}$/, { error: 'expected a currency code' }),
+  customer: stripeRef('the customer id'),
+  status_transitions: z.object({ paid_at: nonNegativeInt.nullish() }).nullish(),
+  parent: z
+    .object({
+      subscription_details: z
+        .object({ metadata, subscription: stripeRef('the subscription id').nullish() })
+        .nullish(),
+    })
+    .nullish(),
+  subscription_details: z.object({ metadata }).nullish(),
+  subscription: stripeRef('the subscription id').nullish(),
+  lines: z.object({
+    data: z
+      .array(
+        z.object({
+          pricing: z
+            .object({ price_details: z.object({ price: stripeRef('the price id') }).nullish() })
+            .nullish(),
+          price: z.object({ id: nonEmpty('the price id') }).nullish(),
+        }),
+      )
+      .min(1, { error: 'expected at least one line item' }),
+  }),
+});
+
+const checkoutModeSchema = z.object({ mode: z.string({ error: 'expected the checkout mode' }) });
+
+const checkoutSchema = z.object({
+  client_reference_id: userIdSchema,
+  customer: stripeRef('the customer id'),
+  subscription: stripeRef('the subscription id'),
+});
+
+const subscriptionSchema = z.object({
+  id: nonEmpty('the subscription id'),
+  metadata: z.object({ userId: userIdSchema }, { error: 'expected the subscription metadata' }),
+  canceled_at: nonNegativeInt.nullish(),
+  ended_at: nonNegativeInt.nullish(),
+});
+
+const FIRST_PAYMENT_REASON = 'subscription_create';
+const RENEWAL_REASONS = new Set(['subscription_cycle', 'subscription_update', 'subscription_threshold']);
+
+/** Maps one EventBridge-delivered Stripe event to the workflow start it asks for, or a reason to ignore it. */
+export function mapStripeEvent(event: unknown, options: StripeMappingOptions): EventOutcome {
+  const envelope = parseOrThrow(eventBridgeEnvelopeSchema, event, malformed);
+  checkSource(envelope.source, options.expectedSource);
+  const stripeEvent = parseOrThrow(stripeEventSchema, envelope.detail, malformed, 'detail');
+  if (envelope['detail-type'] !== stripeEvent.type) {
+    throw malformed(
+      'detail-type',
+      `expected the Stripe event type ${stripeEvent.type}, got ${envelope['detail-type']}`,
+    );
+  }
+  const object = stripeEvent.data.object;
+  const parkExpiresAt = expiresAfterDays(stripeEvent.created, PARKED_EVENT_TTL_DAYS);
+
+  switch (stripeEvent.type) {
+    case 'invoice.paid': {
+      const { id, billing_reason: reason } = parseOrThrow(
+        billingReasonSchema,
+        object,
+        malformed,
+        OBJECT_PATH,
+      );
+      if (reason !== FIRST_PAYMENT_REASON) {
+        return {
+          ignore: RENEWAL_REASONS.has(reason ?? '')
+            ? `renewal invoice ${id} (billing_reason ${reason}): not counted until the commission ledger exists`
+            : `invoice ${id} is not a first subscription payment (billing_reason ${reason ?? 'null'})`,
+        };
+      }
+      const input = invoicePaymentInput(stripeEvent.id, stripeEvent.created, object, options.priceMap);
+      return {
+        workflow: 'payment',
+        executionName: executionNameFor('payment', input.invoiceId),
+        input: { ...input, parkExpiresAt },
+      };
+    }
+    case 'checkout.session.completed': {
+      const { mode } = parseOrThrow(checkoutModeSchema, object, malformed, OBJECT_PATH);
+      if (mode !== 'subscription')
+        return { ignore: `checkout session in ${mode} mode: only subscriptions refer` };
+      const session = parseOrThrow(checkoutSchema, object, malformed, OBJECT_PATH);
+      return {
+        workflow: 'payment',
+        executionName: executionNameFor('checkout', stripeEvent.id),
+        input: {
+          kind: 'checkout',
+          eventId: stripeEvent.id,
+          userId: session.client_reference_id,
+          customerId: session.customer,
+          subscriptionId: session.subscription,
+          occurredAt: isoFromEpochSeconds(stripeEvent.created),
+          parkExpiresAt,
+        },
+      };
+    }
+    case 'customer.subscription.deleted': {
+      const subscription = parseOrThrow(subscriptionSchema, object, malformed, OBJECT_PATH);
+      const canceledAt = subscription.canceled_at ?? subscription.ended_at ?? stripeEvent.created;
+      return {
+        workflow: 'cancellation',
+        executionName: executionNameFor('cancellation', subscription.id),
+        input: {
+          eventId: stripeEvent.id,
+          userId: subscription.metadata.userId,
+          subscriptionId: subscription.id,
+          canceledAt: isoFromEpochSeconds(canceledAt),
+          parkExpiresAt,
+        },
+      };
+    }
+    default:
+      return { ignore: `Stripe event type ${stripeEvent.type} is not handled` };
+  }
+}
+
+function checkSource(source: string, expected: string | undefined): void {
+  if (expected !== undefined) {
+    if (source !== expected) throw malformed('source', `expected ${expected}, got ${source}`);
+    return;
+  }
+  const prefix = `${STRIPE_SOURCE_PREFIX}/`;
+  if (!source.startsWith(prefix) || source.length === prefix.length) {
+    throw malformed('source', `expected ${STRIPE_SOURCE_PREFIX}/<destination id>, got ${source}`);
+  }
+}
+
+function invoicePaymentInput(
+  eventId: string,
+  eventCreated: number,
+  object: unknown,
+  priceMap: Readonly<Record<string, PlanChoice>>,
+): Omit<InvoicePaymentInput, 'parkExpiresAt'> {
+  const invoice = parseOrThrow(invoiceSchema, object, malformed, OBJECT_PATH);
+
+  const currentUserId = invoice.parent?.subscription_details?.metadata?.userId;
+  const olderUserId = invoice.subscription_details?.metadata?.userId;
+  const userIdPath = currentUserId
+    ? `${OBJECT_PATH}.parent.subscription_details.metadata.userId`
+    : `${OBJECT_PATH}.subscription_details.metadata.userId`;
+  const rawUserId = currentUserId ?? olderUserId;
+  if (!rawUserId) {
+    throw malformed(
+      `${OBJECT_PATH}.parent.subscription_details.metadata.userId`,
+      'missing: the app must create the subscription with metadata.userId (older API versions: subscription_details.metadata.userId)',
+    );
+  }
+  const userId = parseOrThrow(userIdSchema, rawUserId, malformed, userIdPath);
+
+  const subscriptionId = invoice.parent?.subscription_details?.subscription ?? invoice.subscription;
+  if (!subscriptionId) {
+    throw malformed(
+      `${OBJECT_PATH}.parent.subscription_details.subscription`,
+      'expected the subscription id',
+    );
+  }
+
+  const line = invoice.lines.data[0];
+  const priceId = line?.pricing?.price_details?.price ?? line?.price?.id;
+  if (!priceId) {
+    throw malformed(
+      `${OBJECT_PATH}.lines.data[0].pricing.price_details.price`,
+      'expected the price id (older API versions: lines.data[0].price.id)',
+    );
+  }
+  const choice = Object.hasOwn(priceMap, priceId) ? priceMap[priceId] : undefined;
+  if (!choice) throw new UnknownPriceError(priceId);
+
+  return {
+    kind: 'invoice',
+    eventId,
+    userId,
+    invoiceId: invoice.id,
+    planType: choice.planType,
+    billingCycle: choice.billingCycle,
+    amountPaidCents: invoice.amount_paid,
+    currency: invoice.currency.toLowerCase(),
+    paidAt: isoFromEpochSeconds(invoice.status_transitions?.paid_at ?? eventCreated),
+    customerId: invoice.customer,
+    subscriptionId,
+    priceId,
+  };
+}
