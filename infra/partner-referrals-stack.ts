@@ -15,7 +15,7 @@ import {
   type WorkflowName,
 } from '../domain/config';
 import { AppFunction, type AppFunctionProps, type Invocation } from './constructs/function';
-import { ReferralsHttpApi } from './constructs/http-api';
+import { ADMIN_SCOPE, ReferralsHttpApi } from './constructs/http-api';
 import { ParkingQueue } from './constructs/queues';
 import { SpecTable } from './constructs/tables';
 import { buildOrder, Workflow } from './constructs/workflow';
@@ -54,6 +54,10 @@ export class PartnerReferralsStack extends Stack {
   readonly appBus: events.EventBus;
   readonly stripeBus: events.EventBus;
   readonly api: ReferralsHttpApi;
+  readonly queues: Record<
+    'eventTargetDlq' | 'stripeIngestFailures' | 'appIngestFailures' | 'statsPendingNotices',
+    ParkingQueue
+  >;
 
   constructor(scope: Construct, id: string, props: PartnerReferralsStackProps) {
     super(scope, id, props);
@@ -86,6 +90,8 @@ export class PartnerReferralsStack extends Stack {
       description: 'ReferralStatsPending compensation notices (reconciliation clears them)',
     });
 
+    this.queues = { eventTargetDlq, stripeIngestFailures, appIngestFailures, statsPendingNotices };
+
     // ---- Functions --------------------------------------------------------------------------------
     const clickIpSalt = settings.clickIpSalt ?? this.generatedSalt();
 
@@ -93,12 +99,19 @@ export class PartnerReferralsStack extends Stack {
       APP_BUS_NAME: this.appBus.eventBusName,
       STRIPE_PRICE_MAP: JSON.stringify(settings.stripePriceMap),
     };
+    const auth = { JWT_ISSUER: settings.jwtIssuer, JWT_AUDIENCE: settings.jwtAudience, ADMIN_SCOPE };
+    const commission: Record<string, string> = settings.commissionSchedule
+      ? { COMMISSION_SCHEDULE: JSON.stringify(settings.commissionSchedule) }
+      : {};
     const asyncIngest = (queue: ParkingQueue) => ({
       onFailure: new SqsDestination(queue.queue),
       retryAttempts: 2,
     });
     const extra: Partial<Record<FunctionName, Partial<AppFunctionProps>>> = {
-      'stripe-ingest': asyncIngest(stripeIngestFailures),
+      'stripe-ingest': {
+        ...asyncIngest(stripeIngestFailures),
+        environment: { STRIPE_EVENT_SOURCE: settings.stripeEventSourceName },
+      },
       'app-ingest': asyncIngest(appIngestFailures),
       'click-api': {
         environment: { CLICK_IP_SALT: clickIpSalt, LANDING_URL: settings.landingUrl },

@@ -21,6 +21,8 @@ export interface DeploySettings {
   jwtAudience: string;
   /** Salt for click IP hashes; when absent a generated Secrets Manager secret is used. */
   clickIpSalt?: string;
+  /** Commission schedule (JSON, see `CommissionSchedule`); absent: the default in `domain/config.ts`. */
+  commissionSchedule?: unknown;
   /** Log retention in days for Lambda, Step Functions and API access logs. */
   logRetentionDays: number;
 }
@@ -34,6 +36,7 @@ export const CONTEXT_KEYS = {
   jwtIssuer: 'jwtIssuer',
   jwtAudience: 'jwtAudience',
   clickIpSalt: 'clickIpSalt',
+  commissionSchedule: 'commissionSchedule',
   logRetentionDays: 'logRetentionDays',
 } as const;
 
@@ -94,6 +97,7 @@ export function readSettings(node: Node): DeploySettings {
     );
   }
   const salt = raw(CONTEXT_KEYS.clickIpSalt);
+  const scheduleRaw = raw(CONTEXT_KEYS.commissionSchedule);
 
   return {
     fixedTableNames: bool(CONTEXT_KEYS.fixedTableNames, DEFAULT_SETTINGS.fixedTableNames),
@@ -104,6 +108,12 @@ export function readSettings(node: Node): DeploySettings {
     jwtIssuer: str(CONTEXT_KEYS.jwtIssuer, DEFAULT_SETTINGS.jwtIssuer),
     jwtAudience: str(CONTEXT_KEYS.jwtAudience, DEFAULT_SETTINGS.jwtAudience),
     ...(typeof salt === 'string' && salt !== '' ? { clickIpSalt: salt } : {}),
+    ...(scheduleRaw !== undefined && scheduleRaw !== null && scheduleRaw !== ''
+      ? {
+          commissionSchedule:
+            typeof scheduleRaw === 'string' ? (JSON.parse(scheduleRaw) as unknown) : scheduleRaw,
+        }
+      : {}),
     logRetentionDays: num(CONTEXT_KEYS.logRetentionDays, DEFAULT_SETTINGS.logRetentionDays),
   };
 }

@@ -15,6 +15,26 @@ export const ROUTES = {
   click: '/r/{partnerId}',
 } as const;
 
+/**
+ * JSON access log lines built from HTTP API context variables. The caller's IP is left out on purpose:
+ * the click endpoint is public and the project never stores raw IP addresses (the click log keeps a
+ * salted hash only).
+ */
+export const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    protocol: '$context.protocol',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationLatency: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+    authorizerError: '$context.authorizer.error',
+  }),
+);
+
 export interface ReferralsHttpApiProps {
   jwtIssuer: string;
   jwtAudience: string;
@@ -51,7 +71,7 @@ export class ReferralsHttpApi extends Construct {
       throttle: { rateLimit: props.rateLimit ?? 100, burstLimit: props.burstLimit ?? 200 },
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(this.accessLogs),
-        format: AccessLogFormat.jsonWithStandardFields(),
+        format: ACCESS_LOG_FORMAT,
       },
     });
 
