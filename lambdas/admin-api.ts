@@ -1,2 +1,85 @@
-// Placeholder: being written.
-export const handler = async (): Promise<Record<string, never>> => ({});
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { partnerIdSchema } from '../domain/app-events';
+import { loadRuntimeConfig, type RuntimeConfig } from '../domain/config';
+import { InvalidRequestError, PartnerAlreadyRegisteredError, WorkflowFailedError } from '../domain/errors';
+import { parseOrThrow } from '../domain/validation';
+import { assertAdmin, callerOf } from './commons/auth';
+import { errorResponse, json, type HttpResponse } from './commons/http';
+import { logger } from './commons/powertools';
+import { runWorkflowSync, stateMachineArnOf } from './commons/start-workflow';
+
+const invalid = (field: string, problem: string): InvalidRequestError =>
+  new InvalidRequestError(field, problem);
+
+const DISPLAY_NAME_RULE = 'expected 1-200 characters';
+const registrationBodySchema = z.object(
+  {
+    partnerId: partnerIdSchema,
+    displayName: z
+      .string({ error: DISPLAY_NAME_RULE })
+      .trim()
+      .min(1, { error: DISPLAY_NAME_RULE })
+      .max(200, { error: DISPLAY_NAME_RULE })
+      .optional(),
+  },
+  { error: 'expected a JSON object' },
+);
+
+/** The registration workflow's input. */
+export interface RegistrationInput {
+  partnerId: string;
+  displayName: string;
+  registeredAt: string;
+}
+
+/**
+ * `POST /admin/partners` `{ partnerId, displayName? }` (admin scope): registers a partner through the Express
+ * registration workflow, which creates its zeroed stats row. 201 with the registration, 400 naming the field,
+ * 403 without the admin scope, 409 `PartnerAlreadyRegistered`, 502 on other workflow failures.
+ */
+export function createAdminApiHandler({
+  config,
+  now = () => new Date(),
+}: {
+  config: RuntimeConfig;
+  now?: () => Date;
+}) {
+  return async (event: APIGatewayProxyEventV2WithJWTAuthorizer, context?: Context): Promise<HttpResponse> => {
+    if (context) logger.addContext(context);
+    try {
+      assertAdmin(callerOf(event, config.adminScope));
+      const body = parseOrThrow(registrationBodySchema, parseBody(event), invalid, 'body');
+      const input: RegistrationInput = {
+        partnerId: body.partnerId,
+        displayName: body.displayName ?? body.partnerId,
+        registeredAt: now().toISOString(),
+      };
+      const result = await runWorkflowSync({
+        stateMachineArn: stateMachineArnOf(config, 'registration'),
+        input,
+      });
+      if (result.status !== 'SUCCEEDED') {
+        if (result.error === 'PartnerAlreadyRegistered')
+          throw new PartnerAlreadyRegisteredError(body.partnerId);
+        throw new WorkflowFailedError('registration', result.error, result.cause);
+      }
+      logger.info('Partner registered', { partnerId: input.partnerId });
+      return json(201, input, { location: `/partners/${input.partnerId}/dashboard` });
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+function parseBody(event: APIGatewayProxyEventV2WithJWTAuthorizer): unknown {
+  if (!event.body) throw invalid('body', 'expected a JSON object');
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw invalid('body', 'not valid JSON');
+  }
+}
+
+export const handler = createAdminApiHandler({ config: loadRuntimeConfig() });

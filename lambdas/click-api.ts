@@ -1,2 +1,65 @@
-// Placeholder: being written.
-export const handler = async (): Promise<Record<string, never>> => ({});
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { partnerIdSchema } from '../domain/app-events';
+import { loadRuntimeConfig, type RuntimeConfig } from '../domain/config';
+import { clickWorkflowInput } from '../domain/click';
+import { InvalidRequestError, UnknownPartnerError, WorkflowFailedError } from '../domain/errors';
+import { parseOrThrow } from '../domain/validation';
+import { errorResponse, type HttpResponse } from './commons/http';
+import { logger, metrics, MetricUnit, publishMetrics } from './commons/powertools';
+import { runWorkflowSync, stateMachineArnOf } from './commons/start-workflow';
+
+export interface ClickApiDeps {
+  config: RuntimeConfig;
+  now?: () => Date;
+  newClickId?: () => string;
+}
+
+const invalid = (field: string, problem: string): InvalidRequestError =>
+  new InvalidRequestError(field, problem);
+
+/**
+ * `GET /r/{partnerId}` (HTTP API, payload v2): counts the click through the Express click workflow and
+ * redirects to `LANDING_URL?ref=<partnerId>&click=<clickId>` (302). 400 for a malformed partner id, 404
+ * `UnknownPartner`, 502 when the workflow fails otherwise.
+ */
+export function createClickApiHandler({
+  config,
+  now = () => new Date(),
+  newClickId = randomUUID,
+}: ClickApiDeps) {
+  return async (event: APIGatewayProxyEventV2, context?: Context): Promise<HttpResponse> => {
+    if (context) logger.addContext(context);
+    try {
+      const partnerId = parseOrThrow(partnerIdSchema, event.pathParameters?.partnerId, invalid, 'partnerId');
+      const input = clickWorkflowInput({
+        partnerId,
+        ip: event.requestContext.http.sourceIp,
+        userAgent: event.headers['user-agent'] ?? event.requestContext.http.userAgent,
+        now: now(),
+        clickId: newClickId(),
+        salt: config.clickIpSalt,
+      });
+      const result = await runWorkflowSync({ stateMachineArn: stateMachineArnOf(config, 'click'), input });
+      if (result.status !== 'SUCCEEDED') {
+        if (result.error === 'UnknownPartner') throw new UnknownPartnerError(partnerId);
+        throw new WorkflowFailedError('click', result.error, result.cause);
+      }
+      metrics.addMetric('ClicksRecorded', MetricUnit.Count, 1);
+      const location = new URL(config.landingUrl);
+      location.searchParams.set('ref', partnerId);
+      location.searchParams.set('click', input.clickId);
+      return {
+        statusCode: 302,
+        headers: { location: location.toString(), 'cache-control': 'no-store' },
+        body: '',
+      };
+    } catch (error) {
+      return errorResponse(error);
+    } finally {
+      publishMetrics();
+    }
+  };
+}
+
+export const handler = createClickApiHandler({ config: loadRuntimeConfig() });

@@ -1,0 +1,58 @@
+import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { DomainError } from '../../domain/errors';
+import { logger } from './powertools';
+
+export type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number };
+
+const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+/** `{ error: <name>, message, field? }`, the body of every error response. */
+export function errorBody(error: string, message: string, field?: string): Record<string, string> {
+  return field ? { error, message, field } : { error, message };
+}
+
+const STATUS_BY_ERROR: Readonly<Record<string, number>> = {
+  InvalidRequest: 400,
+  InvalidCursor: 400,
+  Forbidden: 403,
+  NotFound: 404,
+  UnknownPartner: 404,
+  PartnerAlreadyRegistered: 409,
+  ReferralAlreadyClaimed: 409,
+  WorkflowFailed: 502,
+};
+
+/** Maps a thrown error to a response: named domain errors to their status, anything else to 500 (logged). */
+export function errorResponse(error: unknown): HttpResponse {
+  if (error instanceof DomainError) {
+    const status = STATUS_BY_ERROR[error.name];
+    if (status !== undefined) {
+      const field = 'field' in error && typeof error.field === 'string' ? error.field : undefined;
+      if (status >= 500) logger.error('Request failed', { error });
+      else logger.info('Request rejected', { errorName: error.name, reason: error.message });
+      return json(status, errorBody(error.name, error.message, field));
+    }
+  }
+  logger.error('Unexpected error', { error: error instanceof Error ? error : String(error) });
+  return json(500, errorBody('InternalError', 'The request could not be completed'));
+}
+
+/** Claims of the HTTP API JWT authorizer. API Gateway passes every claim as a string (arrays as `[a b]`). */
+export type JwtClaims = Record<string, string | number | boolean | string[]>;
+
+/** The token's scopes, from a space-separated `scope` claim (or `scp`), tolerant of the `[a b]` rendering. */
+export function scopesOf(claims: JwtClaims): string[] {
+  const raw = claims.scope ?? claims.scp;
+  if (Array.isArray(raw)) return raw;
+  if (typeof raw !== 'string') return [];
+  return raw
+    .replace(/^\[|\]$/g, '')
+    .split(/[\s,]+/)
+    .filter((s) => s.length > 0);
+}
+
+export type ApiResult = APIGatewayProxyResultV2;
