@@ -1,0 +1,179 @@
+import { envelope, type Envelope } from './event-envelope';
+import fixtures from './stripe/fixtures.json';
+
+/**
+ * Stripe events built from Stripe's own example objects (`stripe/fixtures.json`): the fixture supplies every
+ * field name and the nesting, the builder overrides what a test cares about, and the result is wrapped in
+ * the EventBridge envelope a partner event source delivers.
+ */
+export const STRIPE_TEST_SOURCE = 'aws.partner/stripe.com/ed_test_123';
+
+type Json = Record<string, unknown>;
+export type StripeEvent = Json & { id: string; type: string; created: number; data: { object: Json } };
+
+/** 2026-01-15T10:00:00Z */
+export const DEFAULT_CREATED = 1_768_471_200;
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+/** The fixture Stripe event with `type` and `data.object` replaced. */
+export function stripeEvent(
+  type: string,
+  object: Json,
+  opts: { id?: string; created?: number } = {},
+): StripeEvent {
+  const base = clone(fixtures.event) as unknown as Json;
+  return {
+    ...base,
+    id: opts.id ?? 'evt_test_1',
+    type,
+    created: opts.created ?? DEFAULT_CREATED,
+    api_version: '2026-01-28.clover',
+    data: { object },
+  };
+}
+
+/** Wraps a Stripe event as EventBridge delivers it. */
+export function stripeEnvelope(event: StripeEvent, source = STRIPE_TEST_SOURCE): Envelope<StripeEvent> {
+  return envelope({
+    id: `eb-${event.id}`,
+    source,
+    detailType: event.type,
+    time: new Date(event.created * 1000).toISOString(),
+    detail: event,
+  });
+}
+
+export interface InvoiceOptions {
+  eventId?: string;
+  invoiceId?: string;
+  userId?: string;
+  amountPaidCents?: number;
+  currency?: string;
+  priceId?: string;
+  billingReason?: string;
+  customerId?: string;
+  subscriptionId?: string;
+  /** Epoch seconds; `null` leaves `status_transitions.paid_at` empty. */
+  paidAt?: number | null;
+  created?: number;
+  /** `current`: `parent.subscription_details` and `lines.data[].pricing`; `older`: `subscription_details`, `lines.data[].price`. */
+  apiShape?: 'current' | 'older';
+}
+
+/** A Stripe invoice object from the fixture, paid, for one subscription line. */
+export function invoiceObject(opts: InvoiceOptions = {}): Json {
+  const invoice = clone(fixtures.invoice) as unknown as Json & { lines: { data: Json[] } };
+  const invoiceId = opts.invoiceId ?? 'in_test_1';
+  const amount = opts.amountPaidCents ?? 2999;
+  const userId = opts.userId ?? 'user_1';
+  const priceId = opts.priceId ?? 'price_afplus_monthly';
+  const subscriptionId = opts.subscriptionId ?? 'sub_test_1';
+  const paidAt = opts.paidAt === undefined ? (opts.created ?? DEFAULT_CREATED) : opts.paidAt;
+  Object.assign(invoice, {
+    id: invoiceId,
+    status: 'paid',
+    billing_reason: opts.billingReason ?? 'subscription_create',
+    amount_due: amount,
+    amount_paid: amount,
+    amount_remaining: 0,
+    currency: opts.currency ?? 'usd',
+    customer: opts.customerId ?? 'cus_test_1',
+    status_transitions: { ...(invoice.status_transitions as Json), paid_at: paidAt },
+  });
+  const fixtureLine = invoice.lines.data[0] ?? {};
+  const line: Json = { ...fixtureLine, invoice: invoiceId, amount, subscription: subscriptionId };
+  if ((opts.apiShape ?? 'current') === 'current') {
+    invoice.parent = {
+      type: 'subscription_details',
+      quote_details: null,
+      subscription_details: { metadata: { userId }, subscription: subscriptionId },
+    };
+    line.pricing = {
+      ...(fixtureLine.pricing as Json),
+      price_details: { price: priceId, product: 'prod_test_1' },
+      unit_amount_decimal: String(amount),
+    };
+    delete line.price;
+  } else {
+    delete invoice.parent;
+    invoice.subscription = subscriptionId;
+    invoice.subscription_details = { metadata: { userId } };
+    const fixturePrice = clone(fixtures.subscription.items.data[0]?.price) as unknown as Json;
+    line.price = { ...fixturePrice, id: priceId, unit_amount: amount, unit_amount_decimal: String(amount) };
+    delete line.pricing;
+  }
+  invoice.lines = { ...invoice.lines, data: [line] };
+  return invoice;
+}
+
+/** `invoice.paid` through EventBridge. */
+export function invoicePaidEvent(opts: InvoiceOptions = {}): Envelope<StripeEvent> {
+  return stripeEnvelope(
+    stripeEvent('invoice.paid', invoiceObject(opts), {
+      id: opts.eventId ?? 'evt_invoice_1',
+      created: opts.created,
+    }),
+  );
+}
+
+export interface CheckoutOptions {
+  eventId?: string;
+  userId?: string | null;
+  customerId?: string;
+  subscriptionId?: string;
+  mode?: 'subscription' | 'payment' | 'setup';
+  created?: number;
+}
+
+/** `checkout.session.completed` through EventBridge (fixture session, completed and paid). */
+export function checkoutCompletedEvent(opts: CheckoutOptions = {}): Envelope<StripeEvent> {
+  const session = clone(fixtures['checkout.session']) as unknown as Json;
+  Object.assign(session, {
+    id: 'cs_test_1',
+    mode: opts.mode ?? 'subscription',
+    status: 'complete',
+    payment_status: 'paid',
+    client_reference_id: opts.userId === undefined ? 'user_1' : opts.userId,
+    customer: opts.customerId ?? 'cus_test_1',
+    subscription: opts.subscriptionId ?? 'sub_test_1',
+    amount_total: 2999,
+    currency: 'usd',
+    payment_intent: null,
+  });
+  return stripeEnvelope(
+    stripeEvent('checkout.session.completed', session, {
+      id: opts.eventId ?? 'evt_checkout_1',
+      created: opts.created,
+    }),
+  );
+}
+
+export interface SubscriptionDeletedOptions {
+  eventId?: string;
+  subscriptionId?: string;
+  userId?: string;
+  /** Epoch seconds; `null` leaves `canceled_at` empty. */
+  canceledAt?: number | null;
+  endedAt?: number | null;
+  created?: number;
+}
+
+/** `customer.subscription.deleted` through EventBridge (fixture subscription, canceled). */
+export function subscriptionDeletedEvent(opts: SubscriptionDeletedOptions = {}): Envelope<StripeEvent> {
+  const subscription = clone(fixtures.subscription) as unknown as Json;
+  const created = opts.created ?? DEFAULT_CREATED;
+  Object.assign(subscription, {
+    id: opts.subscriptionId ?? 'sub_test_1',
+    status: 'canceled',
+    metadata: { userId: opts.userId ?? 'user_1' },
+    canceled_at: opts.canceledAt === undefined ? created : opts.canceledAt,
+    ended_at: opts.endedAt === undefined ? created : opts.endedAt,
+  });
+  return stripeEnvelope(
+    stripeEvent('customer.subscription.deleted', subscription, {
+      id: opts.eventId ?? 'evt_sub_deleted_1',
+      created,
+    }),
+  );
+}
