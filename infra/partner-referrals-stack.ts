@@ -117,11 +117,10 @@ export class PartnerReferralsStack extends Stack {
         environment: { CLICK_IP_SALT: clickIpSalt, LANDING_URL: settings.landingUrl },
         timeout: Duration.seconds(5),
       },
-      'dashboard-api': {
-        environment: { JWT_ISSUER: settings.jwtIssuer, JWT_AUDIENCE: settings.jwtAudience },
-      },
-      'admin-api': { environment: { JWT_ISSUER: settings.jwtIssuer, JWT_AUDIENCE: settings.jwtAudience } },
-      'reconciliation-compute': { timeout: Duration.seconds(30) },
+      'dashboard-api': { environment: auth },
+      'admin-api': { environment: auth },
+      'payment-compute': { environment: commission },
+      'reconciliation-compute': { environment: commission, timeout: Duration.seconds(30) },
     };
     const invocation: Record<FunctionName, Invocation> = {
       'payment-compute': 'workflow-task',

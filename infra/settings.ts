@@ -1,5 +1,11 @@
 import type { Node } from 'constructs';
-import { DEFAULT_APP_BUS_NAME, DEFAULT_PRICE_MAP, type PlanChoice } from '../domain/config';
+import {
+  BILLING_CYCLES,
+  DEFAULT_APP_BUS_NAME,
+  DEFAULT_PRICE_MAP,
+  PLAN_TYPES,
+  type PlanChoice,
+} from '../domain/config';
 
 /**
  * Deployment settings, read from CDK context (`cdk.json` or `cdk deploy -c key=value`). Every key has a
@@ -86,6 +92,14 @@ export function readSettings(node: Node): DeploySettings {
           string,
           PlanChoice
         >);
+
+  for (const [priceId, choice] of Object.entries(stripePriceMap)) {
+    if (!PLAN_TYPES.includes(choice?.planType) || !BILLING_CYCLES.includes(choice?.billingCycle)) {
+      throw new Error(
+        `context ${CONTEXT_KEYS.stripePriceMap}: price ${priceId} maps to an unknown plan or cycle`,
+      );
+    }
+  }
 
   const stripeEventSourceName = str(
     CONTEXT_KEYS.stripeEventSourceName,
