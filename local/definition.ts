@@ -7,7 +7,12 @@ export interface AslState {
   Resource?: string;
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
-  Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxDelaySeconds?: number }[];
+  Retry?: {
+    ErrorEquals: string[];
+    IntervalSeconds?: number;
+    MaxDelaySeconds?: number;
+    [field: string]: unknown;
+  }[];
   ItemProcessor?: AslMachine;
   Iterator?: AslMachine;
   Branches?: AslMachine[];

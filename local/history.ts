@@ -11,6 +11,8 @@ export interface TaskCallRecord {
   integration: Integration;
   parameters: unknown;
   attempt: number;
+  /** The Task's own TimeoutSeconds, when it sets one (AWS reports it in TaskScheduled). */
+  timeoutInSeconds?: number;
   outcome?: { ok: true; output: unknown } | { ok: false; error: string; cause: string };
 }
 
@@ -88,6 +90,7 @@ export function toAwsHistory(source: HistorySource): HistoryEvent[] {
       ...taskDetails(call),
       region: 'us-east-1',
       parameters: json(call.parameters),
+      ...(call.timeoutInSeconds !== undefined ? { timeoutInSeconds: call.timeoutInSeconds } : {}),
     });
     push('TaskStarted', ts, taskDetails(call));
   };

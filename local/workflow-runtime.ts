@@ -85,6 +85,7 @@ interface LoadedWorkflow {
   type: WorkflowType;
   machine: StateMachine;
   tasks: Map<string, Integration>;
+  timeouts: Map<string, number>;
 }
 
 interface ExecutionRecord extends ExecutionDescription {
@@ -128,6 +129,7 @@ export class LocalWorkflowRuntime {
    */
   registerWorkflow(name: string, definition: AslMachine, type: WorkflowType = 'STANDARD'): void {
     const tasks = new Map<string, Integration>();
+    const timeouts = new Map<string, number>();
     for (const [stateName, state] of taskStates(definition)) {
       const integration = integrationOf(String(state.Resource));
       if (!integration) {
@@ -136,6 +138,7 @@ export class LocalWorkflowRuntime {
         throw err;
       }
       tasks.set(stateName, integration);
+      if (typeof state.TimeoutSeconds === 'number') timeouts.set(stateName, state.TimeoutSeconds);
     }
     // Validate the definition as written; run a prepared copy (timeouts, scaled retries) unvalidated.
     new StateMachine(asLibraryDefinition(definition), {
@@ -145,7 +148,7 @@ export class LocalWorkflowRuntime {
     const machine = new StateMachine(asLibraryDefinition(runnable), {
       validationOptions: { noValidate: true },
     });
-    this.workflows.set(name, { name, type, machine, tasks });
+    this.workflows.set(name, { name, type, machine, tasks, timeouts });
   }
 
   /** StartExecution: Standard name idempotency as in AWS (same running execution and same input → the original). */
@@ -293,7 +296,13 @@ export class LocalWorkflowRuntime {
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
     for (const [stateName, integration] of wf.tasks) {
       handlers[stateName] = (parameters) =>
-        this.callTask(record, stateName, integration, parameters) as Promise<never>;
+        this.callTask(
+          record,
+          stateName,
+          integration,
+          parameters,
+          wf.timeouts.get(stateName),
+        ) as Promise<never>;
     }
     const execution = wf.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers },
@@ -351,10 +360,11 @@ export class LocalWorkflowRuntime {
     stateName: string,
     integration: Integration,
     parameters: unknown,
+    timeoutInSeconds?: number,
   ): Promise<unknown> {
     const attempt = (record.attempts.get(stateName) ?? 0) + 1;
     record.attempts.set(stateName, attempt);
-    const call: TaskCallRecord = { stateName, integration, parameters, attempt };
+    const call: TaskCallRecord = { stateName, integration, parameters, attempt, timeoutInSeconds };
     record.taskCalls.push(call);
     const fault = this.options.faults?.({
       workflow: record.workflow,

@@ -39,17 +39,6 @@ function lambdaContext(functionName: string, requestId: string): Context {
   };
 }
 
-/** Python's json.dumps spacing (", " and ": "), which the Python runtime's error documents use. */
-function pythonJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`)
-      .join(', ')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 function errorDocument(
   fn: LocalLambdaFunction,
   err: unknown,
@@ -64,7 +53,7 @@ function errorDocument(
       .map((l) => `${l}\n`);
     return {
       type,
-      cause: pythonJson({ errorMessage: e.message, errorType: type, requestId, stackTrace }),
+      cause: JSON.stringify({ errorMessage: e.message, errorType: type, requestId, stackTrace }),
     };
   }
   const trace = (e.stack ?? `${type}: ${e.message}`).split('\n');

@@ -1,0 +1,221 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { Context } from 'aws-lambda';
+import { loadRuntimeConfig, stateMachineArnEnv, WORKFLOW_NAMES, type RuntimeConfig } from '../domain/config';
+import { createAdminApiHandler } from '../lambdas/admin-api';
+import { createAppIngestHandler } from '../lambdas/app-ingest';
+import { createClickApiHandler } from '../lambdas/click-api';
+import { sfnClient } from '../lambdas/commons/clients';
+import { createDashboardApiHandler } from '../lambdas/dashboard-api';
+import { handler as paymentCompute } from '../lambdas/payment-compute';
+import { handler as reconciliationCompute } from '../lambdas/reconciliation-compute';
+import { createStripeIngestHandler } from '../lambdas/stripe-ingest';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localFunctionArn, localStateMachineArn, stateMachineNameOf } from './aws-names';
+import { createTables } from './create-tables';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { LocalWorkflowRuntime, type FaultInjector } from './workflow-runtime';
+
+/**
+ * The whole app on one machine: DynamoDB Local with the stack's tables, every workflow from its ASL,
+ * the Lambda handlers in-process, and the Lambda-side plumbing AWS provides (async invocation with
+ * retries and an on-failure queue). The ingest and API handlers reach Step Functions through their
+ * real SDK client, whose requests this module answers in-process.
+ */
+export interface LocalSystemOptions {
+  /** DynamoDB Local data directory; in memory when absent. */
+  dbPath?: string;
+  port?: number;
+  retryDelayScale?: number;
+  faults?: FaultInjector;
+}
+
+/** What AWS Lambda writes to an on-failure destination when an async invocation fails for good. */
+export interface OnFailureRecord {
+  version: '1.0';
+  timestamp: string;
+  requestContext: {
+    requestId: string;
+    functionArn: string;
+    condition: 'RetriesExhausted';
+    approximateInvokeCount: number;
+  };
+  requestPayload: unknown;
+  responseContext: { statusCode: 200; executedVersion: '$LATEST'; functionError: 'Unhandled' };
+  responsePayload: { errorType: string; errorMessage: string; trace: string[] };
+}
+
+/** Async invocations retry twice after the first failure, as the stack configures (retryAttempts 2). */
+const ASYNC_ATTEMPTS = 3;
+
+export class LocalSystem {
+  /** The on-failure queues of the ingest functions (SQS in AWS). */
+  readonly deadLetters: { functionName: string; record: OnFailureRecord }[] = [];
+  readonly stripeIngest;
+  readonly appIngest;
+  readonly clickApi;
+  readonly dashboardApi;
+  readonly adminApi;
+
+  private constructor(
+    readonly dynamoDbLocal: DynamoDbLocal,
+    readonly runtime: LocalWorkflowRuntime,
+    readonly config: RuntimeConfig,
+  ) {
+    this.stripeIngest = createStripeIngestHandler(config);
+    this.appIngest = createAppIngestHandler(config);
+    this.clickApi = createClickApiHandler({ config });
+    this.dashboardApi = createDashboardApiHandler({ config });
+    this.adminApi = createAdminApiHandler({ config });
+  }
+
+  static async start(options: LocalSystemOptions = {}): Promise<LocalSystem> {
+    const ddb = await startDynamoDbLocal({
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.dbPath !== undefined ? { dbPath: options.dbPath } : {}),
+    });
+    try {
+      await createTables(ddb.client);
+      pointSdkAt(ddb.endpoint);
+      const runtime = new LocalWorkflowRuntime({
+        dynamoDb: ddb.client,
+        lambdas: { 'payment-compute': paymentCompute, 'reconciliation-compute': reconciliationCompute },
+        ...(options.retryDelayScale !== undefined ? { retryDelayScale: options.retryDelayScale } : {}),
+        ...(options.faults ? { faults: options.faults } : {}),
+      });
+      bridgeStepFunctions(sfnClient(), runtime);
+      return new LocalSystem(ddb, runtime, localConfig());
+    } catch (error) {
+      await ddb.stop();
+      throw error;
+    }
+  }
+
+  get dynamoDb(): DynamoDBClient {
+    return this.dynamoDbLocal.client;
+  }
+
+  /**
+   * Invokes a handler the way EventBridge invokes a Lambda target: asynchronously, retried, and on
+   * final failure recorded in the function's on-failure destination with the error. Resolves with the
+   * handler's result, or `undefined` when the event was dead-lettered.
+   */
+  async invokeAsync<R>(
+    functionName: string,
+    handler: (event: unknown, context?: Context) => Promise<R>,
+    event: unknown,
+  ): Promise<R | undefined> {
+    let lastError: Error | undefined;
+    for (let attempt = 1; attempt <= ASYNC_ATTEMPTS; attempt++) {
+      try {
+        return await handler(event);
+      } catch (error) {
+        lastError = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    const err = lastError ?? new Error('unknown failure');
+    this.deadLetters.push({
+      functionName,
+      record: {
+        version: '1.0',
+        timestamp: new Date().toISOString(),
+        requestContext: {
+          requestId: crypto.randomUUID(),
+          functionArn: `${localFunctionArn(functionName)}:$LATEST`,
+          condition: 'RetriesExhausted',
+          approximateInvokeCount: ASYNC_ATTEMPTS,
+        },
+        requestPayload: event,
+        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+        responsePayload: {
+          errorType: err.name,
+          errorMessage: err.message,
+          trace: (err.stack ?? '').split('\n'),
+        },
+      },
+    });
+    return undefined;
+  }
+
+  /** A Stripe event on the partner bus, delivered to stripe-ingest. */
+  deliverStripeEvent(envelope: unknown) {
+    return this.invokeAsync('stripe-ingest', this.stripeIngest, envelope);
+  }
+
+  /** An app event on the app bus, delivered to app-ingest. */
+  deliverAppEvent(envelope: unknown) {
+    return this.invokeAsync('app-ingest', this.appIngest, envelope);
+  }
+
+  /** Resolves when no execution is running, replays of parked events included. */
+  settle(): Promise<void> {
+    return this.runtime.waitForIdle();
+  }
+
+  async stop(): Promise<void> {
+    await this.runtime.waitForIdle();
+    await this.dynamoDbLocal.stop();
+  }
+}
+
+/** The configuration the deployed Lambdas would get, with local state machine ARNs. */
+function localConfig(): RuntimeConfig {
+  const env: NodeJS.ProcessEnv = {};
+  for (const wf of WORKFLOW_NAMES) env[stateMachineArnEnv(wf)] = localStateMachineArn(wf);
+  return loadRuntimeConfig(env);
+}
+
+/** The Lambdas' own SDK clients (the dashboard's DynamoDB reads) find DynamoDB Local through the SDK's endpoint variables. */
+function pointSdkAt(dynamoDbEndpoint: string): void {
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoDbEndpoint;
+  process.env.AWS_REGION ??= LOCAL_REGION;
+  process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
+}
+
+let bridgedRuntime: LocalWorkflowRuntime | undefined;
+const BRIDGE = 'localStepFunctionsBridge';
+
+/**
+ * Answers the handlers' Step Functions calls in-process: StartExecution and StartSyncExecution go
+ * to the local runtime, errors keep their AWS names (ExecutionAlreadyExists). The middleware is
+ * added once per client; the runtime it targets is the latest one started.
+ */
+function bridgeStepFunctions(client: SFNClient, runtime: LocalWorkflowRuntime): void {
+  bridgedRuntime = runtime;
+  if (client.middlewareStack.identify().some((m) => m.startsWith(BRIDGE))) return;
+  client.middlewareStack.add(
+    (_next, context) => async (args) => {
+      const target = bridgedRuntime;
+      if (!target) throw new Error('No local Step Functions runtime is running');
+      const input = args.input as { stateMachineArn?: string; name?: string; input?: string };
+      const workflow = stateMachineNameOf(input.stateMachineArn ?? '');
+      if (!workflow) throw new Error(`Not a local state machine ARN: ${input.stateMachineArn}`);
+      const payload = input.input ? (JSON.parse(input.input) as unknown) : {};
+      if (context.commandName === 'StartSyncExecutionCommand') {
+        const result = await target.startSync(workflow, payload, input.name);
+        return {
+          output: {
+            $metadata: {},
+            executionArn: result.executionArn,
+            stateMachineArn: result.stateMachineArn,
+            name: result.name,
+            startDate: result.startDate,
+            stopDate: result.stopDate,
+            status: result.status,
+            ...(result.output !== undefined ? { output: JSON.stringify(result.output) } : {}),
+            ...(result.error !== undefined ? { error: result.error } : {}),
+            ...(result.cause !== undefined ? { cause: result.cause } : {}),
+            input: input.input,
+          },
+          response: {},
+        } as never;
+      }
+      if (context.commandName !== 'StartExecutionCommand') {
+        throw new Error(`The local Step Functions bridge does not answer ${context.commandName}`);
+      }
+      const started = target.start(workflow, payload, input.name);
+      return { output: { $metadata: {}, ...started }, response: {} } as never;
+    },
+    { step: 'initialize', name: BRIDGE, priority: 'high' },
+  );
+}
