@@ -8,14 +8,24 @@ describe('mapAppEvent', () => {
   it('maps UserSignedUp to a signup start named after the event id', () => {
     // Act
     const outcome = mapAppEvent(
-      userSignedUpEvent({ eventId: 'e-1', userId: 'user@example.com', partnerId: 'acme_co', occurredAt: '2026-01-15T10:00:00Z' }),
+      userSignedUpEvent({
+        eventId: 'e-1',
+        userId: 'user@example.com',
+        partnerId: 'acme_co',
+        occurredAt: '2026-01-15T10:00:00Z',
+      }),
     );
 
     // Assess
     expect(outcome).toEqual({
       workflow: 'signup',
       executionName: 'signup-e-1',
-      input: { eventId: 'e-1', userId: 'user@example.com', partnerId: 'acme_co', occurredAt: '2026-01-15T10:00:00.000Z' },
+      input: {
+        eventId: 'e-1',
+        userId: 'user@example.com',
+        partnerId: 'acme_co',
+        occurredAt: '2026-01-15T10:00:00.000Z',
+      },
     });
   });
 

@@ -39,14 +39,29 @@ describe('contribution', () => {
     const delta = contributionDelta(before, paidReferral());
 
     // Assess
-    expect(delta).toMatchObject({ totalSignups: 0, afSignups: -1, afPlusSignups: 1, totalVerified: 0, totalPaid: 1 });
+    expect(delta).toMatchObject({
+      totalSignups: 0,
+      afSignups: -1,
+      afPlusSignups: 1,
+      totalVerified: 0,
+      totalPaid: 1,
+    });
   });
 
   it('sums many referrals onto a running total', () => {
     // Act
-    const sum = addContributions(zeroCounters(), [signedUpReferral(), paidReferral({ referralId: 'ref_user_2' })]);
+    const sum = addContributions(zeroCounters(), [
+      signedUpReferral(),
+      paidReferral({ referralId: 'ref_user_2' }),
+    ]);
 
     // Assess
-    expect(sum).toMatchObject({ totalSignups: 2, afSignups: 1, afPlusSignups: 1, totalPaid: 1, totalEarningsCents: 750 });
+    expect(sum).toMatchObject({
+      totalSignups: 2,
+      afSignups: 1,
+      afPlusSignups: 1,
+      totalPaid: 1,
+      totalEarningsCents: 750,
+    });
   });
 });

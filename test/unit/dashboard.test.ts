@@ -1,4 +1,11 @@
-import { conversionRates, dashboardView, decodeCursor, encodeCursor, formatCents, rateOf } from '../../domain/dashboard';
+import {
+  conversionRates,
+  dashboardView,
+  decodeCursor,
+  encodeCursor,
+  formatCents,
+  rateOf,
+} from '../../domain/dashboard';
 import { InvalidCursorError } from '../../domain/errors';
 import { paidReferral, partnerStats } from './builders';
 
@@ -46,7 +53,13 @@ describe('formatCents', () => {
 describe('dashboardView', () => {
   it('returns counters in cents with formatted money beside them, rates and referrals', () => {
     // Prepare
-    const stats = partnerStats({ totalClicks: 4, totalSignups: 1, totalPaid: 1, totalEarningsCents: 750, version: 3 });
+    const stats = partnerStats({
+      totalClicks: 4,
+      totalSignups: 1,
+      totalPaid: 1,
+      totalEarningsCents: 750,
+      version: 3,
+    });
 
     // Act
     const view = dashboardView(stats, [paidReferral()], 'next');
@@ -57,7 +70,11 @@ describe('dashboardView', () => {
     expect(view.stats).not.toHaveProperty('version');
     expect(view.conversion.clickToSignup.percent).toBe('25.00%');
     expect(view.recentReferrals).toEqual([
-      expect.objectContaining({ referralId: 'ref_user_1', partnerEarningsCents: 750, partnerEarnings: '$7.50' }),
+      expect.objectContaining({
+        referralId: 'ref_user_1',
+        partnerEarningsCents: 750,
+        partnerEarnings: '$7.50',
+      }),
     ]);
     expect(view.recentReferrals[0]).not.toHaveProperty('stripeCustomerId');
     expect(view.nextCursor).toBe('next');

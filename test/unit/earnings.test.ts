@@ -38,14 +38,17 @@ describe('earningsCents', () => {
     expect(earningsCents(2999, { kind: 'flat', cents: 500 })).toBe(500);
   });
 
-  it.each([[-1], [1.5], [Number.NaN], [Number.POSITIVE_INFINITY]])('rejects %p cents with InvalidAmount', (amount) => {
-    // Act
-    const act = (): number => earningsCents(amount, quarter);
+  it.each([[-1], [1.5], [Number.NaN], [Number.POSITIVE_INFINITY]])(
+    'rejects %p cents with InvalidAmount',
+    (amount) => {
+      // Act
+      const act = (): number => earningsCents(amount, quarter);
 
-    // Assess
-    expect(act).toThrow(InvalidAmountError);
-    expect(act).toThrow(expect.objectContaining({ name: 'InvalidAmount', field: 'amountPaidCents' }));
-  });
+      // Assess
+      expect(act).toThrow(InvalidAmountError);
+      expect(act).toThrow(expect.objectContaining({ name: 'InvalidAmount', field: 'amountPaidCents' }));
+    },
+  );
 
   it('rejects a percent rule outside 0..10000 basis points', () => {
     expect(() => earningsCents(100, { kind: 'percent', basisPoints: 10_001 })).toThrow(InvalidAmountError);

@@ -2,7 +2,9 @@ import { executionNameFor } from '../../domain/execution-name';
 
 describe('executionNameFor', () => {
   it('keeps a short, safe id as is', () => {
-    expect(executionNameFor('payment', 'in_1Pgc6tB7WZ01zgkWu9fdqL6I')).toBe('payment-in_1Pgc6tB7WZ01zgkWu9fdqL6I');
+    expect(executionNameFor('payment', 'in_1Pgc6tB7WZ01zgkWu9fdqL6I')).toBe(
+      'payment-in_1Pgc6tB7WZ01zgkWu9fdqL6I',
+    );
   });
 
   it('replaces unsafe characters and appends a hash, so distinct ids stay distinct', () => {

@@ -97,7 +97,8 @@ function deltaOf(expression: string, values: Values): ReferralCounters {
   for (const clause of add.split(',').map((s) => s.trim())) {
     const [name, placeholder] = clause.split(/\s+/);
     if (!name || !placeholder || name === 'version') continue;
-    if (!(STATS_COUNTERS as readonly string[]).includes(name)) throw new Error(`ADD of unknown counter ${name}`);
+    if (!(STATS_COUNTERS as readonly string[]).includes(name))
+      throw new Error(`ADD of unknown counter ${name}`);
     const value = values[placeholder] as { N?: string } | undefined;
     if (value?.N === undefined) throw new Error(`${placeholder} is not a fixed number`);
     delta[name as keyof ReferralCounters] += Number(value.N);

@@ -26,44 +26,47 @@ function expectMalformed(event: unknown, field: string): void {
 }
 
 describe('mapStripeEvent: invoice.paid (first payment)', () => {
-  it.each(['current', 'older'] as const)('maps the %s API shape to a payment start named after the invoice', (apiShape) => {
-    // Prepare
-    const event = invoicePaidEvent({
-      apiShape,
-      eventId: 'evt_1',
-      invoiceId: 'in_42',
-      userId: 'user_7',
-      amountPaidCents: 2999,
-      priceId: 'price_afplus_monthly',
-      customerId: 'cus_9',
-      subscriptionId: 'sub_9',
-      paidAt: DEFAULT_CREATED + 60,
-    });
-
-    // Act
-    const outcome = mapStripeEvent(event, options);
-
-    // Assess
-    expect(outcome).toEqual({
-      workflow: 'payment',
-      executionName: 'payment-in_42',
-      input: {
-        kind: 'invoice',
+  it.each(['current', 'older'] as const)(
+    'maps the %s API shape to a payment start named after the invoice',
+    (apiShape) => {
+      // Prepare
+      const event = invoicePaidEvent({
+        apiShape,
         eventId: 'evt_1',
-        userId: 'user_7',
         invoiceId: 'in_42',
-        planType: 'AFPlus',
-        billingCycle: 'Monthly',
+        userId: 'user_7',
         amountPaidCents: 2999,
-        currency: 'usd',
-        paidAt: new Date((DEFAULT_CREATED + 60) * 1000).toISOString(),
+        priceId: 'price_afplus_monthly',
         customerId: 'cus_9',
         subscriptionId: 'sub_9',
-        priceId: 'price_afplus_monthly',
-        parkExpiresAt,
-      },
-    });
-  });
+        paidAt: DEFAULT_CREATED + 60,
+      });
+
+      // Act
+      const outcome = mapStripeEvent(event, options);
+
+      // Assess
+      expect(outcome).toEqual({
+        workflow: 'payment',
+        executionName: 'payment-in_42',
+        input: {
+          kind: 'invoice',
+          eventId: 'evt_1',
+          userId: 'user_7',
+          invoiceId: 'in_42',
+          planType: 'AFPlus',
+          billingCycle: 'Monthly',
+          amountPaidCents: 2999,
+          currency: 'usd',
+          paidAt: new Date((DEFAULT_CREATED + 60) * 1000).toISOString(),
+          customerId: 'cus_9',
+          subscriptionId: 'sub_9',
+          priceId: 'price_afplus_monthly',
+          parkExpiresAt,
+        },
+      });
+    },
+  );
 
   it('takes paidAt from the event time when status_transitions.paid_at is empty', () => {
     // Prepare
@@ -89,7 +92,9 @@ describe('mapStripeEvent: invoice.paid (first payment)', () => {
     const outcome = mapStripeEvent(event, options);
 
     // Assess
-    expect(outcome).toMatchObject({ input: { customerId: 'cus_expanded', planType: 'AF', billingCycle: 'Annual' } });
+    expect(outcome).toMatchObject({
+      input: { customerId: 'cus_expanded', planType: 'AF', billingCycle: 'Annual' },
+    });
   });
 
   it.each(['subscription_cycle', 'subscription_update'])('ignores a renewal (%s)', (billingReason) => {
@@ -117,7 +122,9 @@ describe('mapStripeEvent: invoice.paid (first payment)', () => {
   });
 
   it('does not mistake an Object.prototype key for a price', () => {
-    expect(() => mapStripeEvent(invoicePaidEvent({ priceId: 'constructor' }), options)).toThrow(UnknownPriceError);
+    expect(() => mapStripeEvent(invoicePaidEvent({ priceId: 'constructor' }), options)).toThrow(
+      UnknownPriceError,
+    );
   });
 
   it.each([-1, 12.5, '2999', null])('rejects amount_paid %p naming the field', (amount) => {
@@ -131,7 +138,11 @@ describe('mapStripeEvent: invoice.paid (first payment)', () => {
 
   it('rejects a current-shape invoice without metadata.userId, naming the metadata path', () => {
     // Prepare
-    const event = withPath(invoicePaidEvent(), 'detail.data.object.parent.subscription_details.metadata', null);
+    const event = withPath(
+      invoicePaidEvent(),
+      'detail.data.object.parent.subscription_details.metadata',
+      null,
+    );
 
     // Act + Assess
     expectMalformed(event, 'detail.data.object.parent.subscription_details.metadata.userId');
@@ -158,7 +169,10 @@ describe('mapStripeEvent: invoice.paid (first payment)', () => {
 
     // Act
     const first = mapStripeEvent(invoicePaidEvent({ invoiceId: longId }), options);
-    const again = mapStripeEvent(invoicePaidEvent({ invoiceId: longId, eventId: 'evt_redelivered' }), options);
+    const again = mapStripeEvent(
+      invoicePaidEvent({ invoiceId: longId, eventId: 'evt_redelivered' }),
+      options,
+    );
 
     // Assess
     expect('executionName' in first && first.executionName.length).toBeLessThanOrEqual(80);
@@ -203,7 +217,9 @@ describe('mapStripeEvent: envelope', () => {
     event.detail = { ...event.detail, type: 'charge.refunded' };
 
     // Act + Assess
-    expect(mapStripeEvent(event, options)).toEqual({ ignore: 'Stripe event type charge.refunded is not handled' });
+    expect(mapStripeEvent(event, options)).toEqual({
+      ignore: 'Stripe event type charge.refunded is not handled',
+    });
   });
 });
 
@@ -211,7 +227,12 @@ describe('mapStripeEvent: checkout.session.completed', () => {
   it('maps a subscription checkout to a checkout link named after the event', () => {
     // Act
     const outcome = mapStripeEvent(
-      checkoutCompletedEvent({ eventId: 'evt_c1', userId: 'user_3', customerId: 'cus_3', subscriptionId: 'sub_3' }),
+      checkoutCompletedEvent({
+        eventId: 'evt_c1',
+        userId: 'user_3',
+        customerId: 'cus_3',
+        subscriptionId: 'sub_3',
+      }),
       options,
     );
 
@@ -246,7 +267,12 @@ describe('mapStripeEvent: customer.subscription.deleted', () => {
   it('maps to a cancellation named after the subscription', () => {
     // Act
     const outcome = mapStripeEvent(
-      subscriptionDeletedEvent({ eventId: 'evt_d1', subscriptionId: 'sub_5', userId: 'user_5', canceledAt: 1_770_000_000 }),
+      subscriptionDeletedEvent({
+        eventId: 'evt_d1',
+        subscriptionId: 'sub_5',
+        userId: 'user_5',
+        canceledAt: 1_770_000_000,
+      }),
       options,
     );
 
@@ -266,11 +292,16 @@ describe('mapStripeEvent: customer.subscription.deleted', () => {
 
   it('falls back to ended_at, then the event time, for canceledAt', () => {
     // Act
-    const ended = mapStripeEvent(subscriptionDeletedEvent({ canceledAt: null, endedAt: DEFAULT_CREATED - 10 }), options);
+    const ended = mapStripeEvent(
+      subscriptionDeletedEvent({ canceledAt: null, endedAt: DEFAULT_CREATED - 10 }),
+      options,
+    );
     const neither = mapStripeEvent(subscriptionDeletedEvent({ canceledAt: null, endedAt: null }), options);
 
     // Assess
-    expect(ended).toMatchObject({ input: { canceledAt: new Date((DEFAULT_CREATED - 10) * 1000).toISOString() } });
+    expect(ended).toMatchObject({
+      input: { canceledAt: new Date((DEFAULT_CREATED - 10) * 1000).toISOString() },
+    });
     expect(neither).toMatchObject({ input: { canceledAt: '2026-01-15T10:00:00.000Z' } });
   });
 

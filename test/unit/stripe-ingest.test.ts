@@ -1,0 +1,159 @@
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { MalformedEventError } from '../../domain/errors';
+import { createStripeIngestHandler } from '../../lambdas/stripe-ingest';
+import { withPath } from '../support/event-envelope';
+import { checkoutCompletedEvent, invoicePaidEvent, subscriptionDeletedEvent } from '../support/stripe-events';
+import { ARNS, testConfig } from './builders';
+import { quietPowertools } from './quiet-powertools';
+
+const sfn = mockClient(SFNClient);
+quietPowertools();
+
+describe('stripe-ingest handler', () => {
+  const handler = createStripeIngestHandler(testConfig());
+
+  beforeEach(() => {
+    sfn.reset();
+  });
+
+  it('starts the payment workflow named after the invoice, with the mapped input', async () => {
+    // Prepare
+    sfn
+      .on(StartExecutionCommand)
+      .resolves({ executionArn: `${ARNS.payment}:payment-in_1`, startDate: new Date() });
+
+    // Act
+    const result = await handler(invoicePaidEvent({ invoiceId: 'in_1', userId: 'user_1', eventId: 'evt_1' }));
+
+    // Assess
+    expect(result).toEqual({
+      started: true,
+      executionName: 'payment-in_1',
+      executionArn: `${ARNS.payment}:payment-in_1`,
+    });
+    expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    const call = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(call?.stateMachineArn).toBe(ARNS.payment);
+    expect(call?.name).toBe('payment-in_1');
+    expect(JSON.parse(call?.input ?? '')).toMatchObject({
+      kind: 'invoice',
+      eventId: 'evt_1',
+      invoiceId: 'in_1',
+      userId: 'user_1',
+      amountPaidCents: 2999,
+      planType: 'AFPlus',
+      billingCycle: 'Monthly',
+    });
+  });
+
+  it('treats ExecutionAlreadyExists as success: the event was delivered before', async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+
+    // Act
+    const result = await handler(invoicePaidEvent({ invoiceId: 'in_1' }));
+
+    // Assess
+    expect(result).toEqual({ started: false, duplicate: true, executionName: 'payment-in_1' });
+  });
+
+  it('starts the cancellation workflow for customer.subscription.deleted', async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: new Date() });
+
+    // Act
+    await handler(subscriptionDeletedEvent({ subscriptionId: 'sub_9' }));
+
+    // Assess
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: ARNS.cancellation,
+      name: 'cancellation-sub_9',
+    });
+  });
+
+  it('starts the payment workflow for a subscription checkout, named after the event', async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: new Date() });
+
+    // Act
+    await handler(checkoutCompletedEvent({ eventId: 'evt_c' }));
+
+    // Assess
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: ARNS.payment,
+      name: 'checkout-evt_c',
+    });
+  });
+
+  it('ignores a renewal without starting anything', async () => {
+    // Act
+    const result = await handler(invoicePaidEvent({ billingReason: 'subscription_cycle' }));
+
+    // Assess
+    expect(result).toEqual({ ignored: expect.stringMatching(/^renewal/) });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('throws MalformedEvent (so the async invocation fails to the DLQ) and starts nothing', async () => {
+    // Prepare
+    const event = withPath(invoicePaidEvent(), 'detail.data.object.amount_paid', -5);
+
+    // Act
+    const act = handler(event);
+
+    // Assess
+    await expect(act).rejects.toBeInstanceOf(MalformedEventError);
+    await expect(handler(event)).rejects.toMatchObject({
+      name: 'MalformedEvent',
+      message: 'detail.data.object.amount_paid: expected a non-negative integer',
+    });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('throws UnknownPrice for a price the configuration does not map', async () => {
+    await expect(handler(invoicePaidEvent({ priceId: 'price_unknown' }))).rejects.toMatchObject({
+      name: 'UnknownPrice',
+    });
+  });
+
+  it('uses a deployment price map from STRIPE_PRICE_MAP', async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: new Date() });
+    const custom = createStripeIngestHandler(
+      testConfig({
+        STRIPE_PRICE_MAP: JSON.stringify({ price_live_1: { planType: 'AF', billingCycle: 'Annual' } }),
+      }),
+    );
+
+    // Act
+    await custom(invoicePaidEvent({ priceId: 'price_live_1' }));
+
+    // Assess
+    const input = JSON.parse(
+      sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}',
+    ) as object;
+    expect(input).toMatchObject({ planType: 'AF', billingCycle: 'Annual', priceId: 'price_live_1' });
+  });
+
+  it('propagates other Step Functions errors so the invocation is retried', async () => {
+    // Prepare
+    sfn
+      .on(StartExecutionCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+
+    // Act + Assess
+    await expect(handler(invoicePaidEvent())).rejects.toMatchObject({ name: 'ThrottlingException' });
+  });
+
+  it('fails with Configuration when the state machine ARN is missing', async () => {
+    // Prepare
+    const unconfigured = createStripeIngestHandler(testConfig({ PAYMENT_STATE_MACHINE_ARN: '' }));
+
+    // Act + Assess
+    await expect(unconfigured(invoicePaidEvent())).rejects.toMatchObject({
+      name: 'Configuration',
+      message: 'PAYMENT_STATE_MACHINE_ARN is not set',
+    });
+  });
+});
