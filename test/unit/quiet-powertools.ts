@@ -7,6 +7,7 @@ export function quietPowertools(): void {
     jest.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => {
       metrics.clearMetrics();
       metrics.clearDimensions();
+      return metrics;
     });
   });
 }

@@ -6,6 +6,7 @@ import {
   planCorrection,
   summarize,
   type Accumulation,
+  type PartnerResult,
 } from '../../domain/reconciliation';
 import { zeroCounters } from '../../domain/stats';
 import { paidReferral, partnerStats, signedUpReferral } from './builders';
@@ -155,7 +156,7 @@ describe('planCorrection', () => {
 describe('summarize', () => {
   it('counts checked, corrected and skipped partners and lists the drift', () => {
     // Prepare
-    const results = [
+    const results: PartnerResult[] = [
       { partnerId: 'a', corrected: false, skipped: false, fields: {} },
       { partnerId: 'b', corrected: true, skipped: false, fields: { totalPaid: { stored: 2, actual: 1 } } },
       { partnerId: 'c', corrected: true, skipped: false, fields: {} },

@@ -1,3 +1,4 @@
+import 'aws-sdk-client-mock-jest';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MalformedEventError } from '../../domain/errors';
