@@ -10,7 +10,13 @@ import { createDashboardApiHandler } from '../lambdas/dashboard-api';
 import { handler as paymentCompute } from '../lambdas/payment-compute';
 import { handler as reconciliationCompute } from '../lambdas/reconciliation-compute';
 import { createStripeIngestHandler } from '../lambdas/stripe-ingest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, localFunctionArn, localStateMachineArn, stateMachineNameOf } from './aws-names';
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localFunctionArn,
+  localStateMachineArn,
+  stateMachineNameOf,
+} from './aws-names';
 import { createTables } from './create-tables';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { LocalWorkflowRuntime, type FaultInjector } from './workflow-runtime';

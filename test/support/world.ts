@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer } 
 import { DEFAULT_ADMIN_SCOPE, TABLE_NAMES } from '../../domain/config';
 import { STATS_COUNTERS } from '../../domain/stats';
 import { LocalSystem, type LocalSystemOptions } from '../../local/system';
+import type { FaultInjector } from '../../local/workflow-runtime';
 import { userEmailVerifiedEvent, userSignedUpEvent } from './app-events';
 
 /**
@@ -11,14 +12,23 @@ import { userEmailVerifiedEvent, userSignedUpEvent } from './app-events';
  * Retry waits are scaled to zero so failure paths run fast; the number of attempts is unchanged.
  */
 export class World {
+  /** The fault injector of the next executions; none by default. */
+  faults: FaultInjector | undefined;
+
   private constructor(
     readonly system: LocalSystem,
     readonly db: DynamoDBDocumentClient,
   ) {}
 
   static async start(options: LocalSystemOptions = {}): Promise<World> {
-    const system = await LocalSystem.start({ retryDelayScale: 0, ...options });
-    return new World(system, DynamoDBDocumentClient.from(system.dynamoDb));
+    let world: World | undefined;
+    const system = await LocalSystem.start({
+      retryDelayScale: 0,
+      faults: (call) => world?.faults?.(call),
+      ...options,
+    });
+    world = new World(system, DynamoDBDocumentClient.from(system.dynamoDb));
+    return world;
   }
 
   get runtime() {
