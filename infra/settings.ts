@@ -2,6 +2,7 @@ import type { Node } from 'constructs';
 import {
   BILLING_CYCLES,
   DEFAULT_APP_BUS_NAME,
+  DEFAULT_LANDING_URL,
   DEFAULT_PRICE_MAP,
   PLAN_TYPES,
   type PlanChoice,
@@ -54,7 +55,7 @@ export const DEFAULT_SETTINGS: DeploySettings = {
   stripeEventSourceName: PLACEHOLDER_STRIPE_EVENT_SOURCE,
   appBusName: DEFAULT_APP_BUS_NAME,
   stripePriceMap: DEFAULT_PRICE_MAP,
-  landingUrl: 'https://example.com/',
+  landingUrl: DEFAULT_LANDING_URL,
   jwtIssuer: 'https://auth.example.com/',
   jwtAudience: 'partner-referrals',
   logRetentionDays: 30,

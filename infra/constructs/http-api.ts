@@ -6,8 +6,10 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DEFAULT_ADMIN_SCOPE } from '../../domain/config';
 
-export const ADMIN_SCOPE = 'partner-referrals/admin';
+/** The scope the admin route requires; the handlers read the same value as `ADMIN_SCOPE`. */
+export const ADMIN_SCOPE = DEFAULT_ADMIN_SCOPE;
 
 export const ROUTES = {
   dashboard: '/partners/{partnerId}/dashboard',

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { READ_ACTIONS, WRITE_ACTIONS } from '../../infra/constructs/tables';
+import { STATS_PENDING_DETAIL_TYPE, WORKFLOW_EVENT_SOURCE } from '../../infra/partner-referrals-stack';
 import {
   APP_BUS_KEY,
   STATE_MACHINES_DIR,
@@ -188,6 +189,10 @@ describe.each(cases)('%s.asl.json', (_name, spec) => {
         for (const entry of (params.Entries as Json[] | undefined) ?? []) {
           if (entry.EventBusName !== `\${${APP_BUS_KEY}}`)
             problems.push(`${p}: event bus must be \${${APP_BUS_KEY}}`);
+          // The stack's StatsPendingRule keeps exactly these notices; anything else would be dropped.
+          if (entry.Source !== WORKFLOW_EVENT_SOURCE || entry.DetailType !== STATS_PENDING_DETAIL_TYPE) {
+            problems.push(`${p}: event ${String(entry.Source)}/${String(entry.DetailType)} has no rule`);
+          }
         }
         if (!Array.isArray(params.Entries)) problems.push(`${p}: Entries must be a literal list`);
       }
