@@ -7,7 +7,7 @@ import { InvalidRequestError, MalformedEventError, UnknownPartnerError } from '.
 import { partnerStatsItemSchema, referralItemSchema } from '../domain/items';
 import { parseOrThrow } from '../domain/validation';
 import { assertMayRead, callerOf } from './commons/auth';
-import { dynamoDocumentClient } from './commons/clients';
+import { dynamoDocumentClient } from './commons/dynamodb-client';
 import { errorResponse, json, type HttpResponse } from './commons/http';
 import { logger } from './commons/powertools';
 

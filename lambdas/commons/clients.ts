@@ -1,23 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tracer } from './powertools';
-
 /**
- * SDK clients, each created once per container on first use (so a bundle only pays for what its handler
- * calls) and traced by X-Ray through Powertools.
+ * The SDK clients, each created once per container on first use and traced by X-Ray. They live in one
+ * file per service so that a handler's bundle only contains the clients it imports (the SDK packages are
+ * not side-effect free, so esbuild cannot drop an unused import): handlers import `./sfn-client` or
+ * `./dynamodb-client`; this module gathers both for callers that want either (the offline runtime).
  */
-let sfn: SFNClient | undefined;
-let documentClient: DynamoDBDocumentClient | undefined;
-
-export function sfnClient(): SFNClient {
-  sfn ??= tracer.captureAWSv3Client(new SFNClient({}));
-  return sfn;
-}
-
-export function dynamoDocumentClient(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  return documentClient;
-}
+export { dynamoDocumentClient } from './dynamodb-client';
+export { sfnClient } from './sfn-client';

@@ -2,7 +2,7 @@ import { StartExecutionCommand, StartSyncExecutionCommand } from '@aws-sdk/clien
 import type { RuntimeConfig, WorkflowName } from '../../domain/config';
 import { stateMachineArnEnv } from '../../domain/config';
 import { ConfigurationError } from '../../domain/errors';
-import { sfnClient } from './clients';
+import { sfnClient } from './sfn-client';
 
 export type StartResult =
   | { started: true; executionName: string; executionArn: string }
