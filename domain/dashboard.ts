@@ -82,6 +82,7 @@ export interface ReferralView {
 
 export interface DashboardView {
   partnerId: string;
+  displayName: string;
   stats: StatsView;
   conversion: ConversionRates;
   recentReferrals: ReferralView[];
@@ -103,6 +104,7 @@ export function dashboardView(
   ) as Record<(typeof MONEY_COUNTERS)[number][1], string>;
   return {
     partnerId: stats.partnerId,
+    displayName: stats.displayName ?? stats.partnerId,
     stats: {
       ...counters,
       totalClicks: stats.totalClicks,

@@ -27,6 +27,10 @@ export interface PartnerStats extends ReferralCounters {
   version: number;
   registeredAt: string;
   lastActivityAt?: string;
+  /** Set by registration; shown on the dashboard. */
+  displayName?: string;
+  /** Set by reconciliation when it corrects the row. */
+  lastReconciledAt?: string;
 }
 
 export const zeroCounters = (): ReferralCounters =>

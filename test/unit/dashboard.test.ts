@@ -66,6 +66,7 @@ describe('dashboardView', () => {
 
     // Assess
     expect(view.partnerId).toBe('partner_1');
+    expect(view.displayName).toBe('partner_1');
     expect(view.stats).toMatchObject({ totalEarningsCents: 750, totalEarnings: '$7.50', totalClicks: 4 });
     expect(view.stats).not.toHaveProperty('version');
     expect(view.conversion.clickToSignup.percent).toBe('25.00%');
