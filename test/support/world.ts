@@ -21,14 +21,15 @@ export class World {
   ) {}
 
   static async start(options: LocalSystemOptions = {}): Promise<World> {
-    let world: World | undefined;
+    // The injector is read at each Task call, so tests can change `world.faults` between executions.
+    const ref: { world?: World } = {};
     const system = await LocalSystem.start({
       retryDelayScale: 0,
-      faults: (call) => world?.faults?.(call),
+      faults: (call) => ref.world?.faults?.(call),
       ...options,
     });
-    world = new World(system, DynamoDBDocumentClient.from(system.dynamoDb));
-    return world;
+    ref.world = new World(system, DynamoDBDocumentClient.from(system.dynamoDb));
+    return ref.world;
   }
 
   get runtime() {
