@@ -19,7 +19,7 @@ import {
 } from './aws-names';
 import { createTables } from './create-tables';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
-import { LocalWorkflowRuntime, type FaultInjector } from './workflow-runtime';
+import { LocalWorkflowRuntime, type FaultInjector, type LocalLambdas } from './workflow-runtime';
 
 /**
  * The whole app on one machine: DynamoDB Local with the stack's tables, every workflow from its ASL,
@@ -33,6 +33,8 @@ export interface LocalSystemOptions {
   port?: number;
   retryDelayScale?: number;
   faults?: FaultInjector;
+  /** Replaces in-process Lambda handlers (tests wrap them to interleave work deterministically). */
+  lambdas?: LocalLambdas;
 }
 
 /** What AWS Lambda writes to an on-failure destination when an async invocation fails for good. */
@@ -84,7 +86,11 @@ export class LocalSystem {
       pointSdkAt(ddb.endpoint);
       const runtime = new LocalWorkflowRuntime({
         dynamoDb: ddb.client,
-        lambdas: { 'payment-compute': paymentCompute, 'reconciliation-compute': reconciliationCompute },
+        lambdas: {
+          'payment-compute': paymentCompute,
+          'reconciliation-compute': reconciliationCompute,
+          ...options.lambdas,
+        },
         ...(options.retryDelayScale !== undefined ? { retryDelayScale: options.retryDelayScale } : {}),
         ...(options.faults ? { faults: options.faults } : {}),
       });
