@@ -4,10 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createAdminApiHandler } from '../../lambdas/admin-api';
 import { ARNS, testConfig } from './builders';
 import { authorizedEvent, bodyOf } from './http-events';
-import { quietPowertools } from './quiet-powertools';
 
 const sfn = mockClient(SFNClient);
-quietPowertools();
 
 const ADMIN = { scope: 'partner-referrals/admin' };
 const registerRequest = (body: unknown, claims: Record<string, string> = ADMIN) =>

@@ -5,10 +5,8 @@ import { createAppIngestHandler } from '../../lambdas/app-ingest';
 import { userEmailVerifiedEvent, userSignedUpEvent } from '../support/app-events';
 import { withPath } from '../support/event-envelope';
 import { ARNS, testConfig } from './builders';
-import { quietPowertools } from './quiet-powertools';
 
 const sfn = mockClient(SFNClient);
-quietPowertools();
 
 describe('app-ingest handler', () => {
   const handler = createAppIngestHandler(testConfig());

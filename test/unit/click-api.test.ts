@@ -5,10 +5,8 @@ import { hashIp } from '../../domain/click';
 import { createClickApiHandler } from '../../lambdas/click-api';
 import { ARNS, testConfig } from './builders';
 import { bodyOf, httpEvent } from './http-events';
-import { quietPowertools } from './quiet-powertools';
 
 const sfn = mockClient(SFNClient);
-quietPowertools();
 
 const clickRequest = (partnerId: string) =>
   httpEvent({ path: `/r/${partnerId}`, routeKey: 'GET /r/{partnerId}', pathParameters: { partnerId } });

@@ -5,10 +5,8 @@ import { encodeCursor } from '../../domain/dashboard';
 import { createDashboardApiHandler } from '../../lambdas/dashboard-api';
 import { paidReferral, partnerStats, testConfig } from './builders';
 import { authorizedEvent, bodyOf } from './http-events';
-import { quietPowertools } from './quiet-powertools';
 
 const ddb = mockClient(DynamoDBDocumentClient);
-quietPowertools();
 
 const dashboardRequest = (
   partnerId: string,

@@ -3,9 +3,7 @@ import { DEFAULT_COMMISSION_SCHEDULE } from '../../domain/config';
 import { MalformedEventError } from '../../domain/errors';
 import { createPaymentComputeHandler } from '../../lambdas/payment-compute';
 import { signedUpReferral } from './builders';
-import { quietPowertools } from './quiet-powertools';
 
-quietPowertools();
 
 const handler = createPaymentComputeHandler({ commissionSchedule: DEFAULT_COMMISSION_SCHEDULE });
 

@@ -3,9 +3,7 @@ import { contributionOf } from '../../domain/contribution';
 import type { Accumulation, CorrectionPlan, ReconciliationSummary } from '../../domain/reconciliation';
 import { handler } from '../../lambdas/reconciliation-compute';
 import { paidReferral, partnerStats, signedUpReferral } from './builders';
-import { quietPowertools } from './quiet-powertools';
 
-quietPowertools();
 
 const item = (value: object) => marshall(value, { removeUndefinedValues: true });
 

@@ -6,10 +6,8 @@ import { createStripeIngestHandler } from '../../lambdas/stripe-ingest';
 import { withPath } from '../support/event-envelope';
 import { checkoutCompletedEvent, invoicePaidEvent, subscriptionDeletedEvent } from '../support/stripe-events';
 import { ARNS, testConfig } from './builders';
-import { quietPowertools } from './quiet-powertools';
 
 const sfn = mockClient(SFNClient);
-quietPowertools();
 
 describe('stripe-ingest handler', () => {
   const handler = createStripeIngestHandler(testConfig());
