@@ -1,10 +1,10 @@
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { DEFAULT_ADMIN_SCOPE, TABLE_NAMES } from '../../domain/config';
 import { STATS_COUNTERS } from '../../domain/stats';
 import { LocalSystem, type LocalSystemOptions } from '../../local/system';
 import type { FaultInjector } from '../../local/workflow-runtime';
-import { userEmailVerifiedEvent, userSignedUpEvent } from './app-events';
+import { userEmailVerifiedEvent, userSignedUpEvent } from '../../local/events/app-events';
+import { httpEvent, jwtEvent } from '../../local/events/http-events';
 
 /**
  * A test's view of the local system: the real ASL on DynamoDB Local, the real handlers, and small
@@ -135,61 +135,4 @@ export function expectedCounters(values: Partial<Record<string, number>>): Recor
     string,
     number
   >;
-}
-
-function httpEvent(args: {
-  pathParameters?: Record<string, string>;
-  sourceIp?: string;
-  body?: string;
-  queryStringParameters?: Record<string, string>;
-}): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: '/',
-    rawQueryString: '',
-    headers: { 'user-agent': 'jest-test-agent' },
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: 'localhost',
-      domainPrefix: 'localhost',
-      http: {
-        method: 'GET',
-        path: '/',
-        protocol: 'HTTP/1.1',
-        sourceIp: args.sourceIp ?? '127.0.0.1',
-        userAgent: 'jest-test-agent',
-      },
-      requestId: 'req-1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
-    isBase64Encoded: false,
-    ...(args.pathParameters ? { pathParameters: args.pathParameters } : {}),
-    ...(args.queryStringParameters ? { queryStringParameters: args.queryStringParameters } : {}),
-    ...(args.body !== undefined ? { body: args.body } : {}),
-  };
-}
-
-function jwtEvent(args: {
-  pathParameters?: Record<string, string>;
-  body?: string;
-  claims: Record<string, string>;
-  queryStringParameters?: Record<string, string>;
-}): APIGatewayProxyEventV2WithJWTAuthorizer {
-  const base = httpEvent(args);
-  return {
-    ...base,
-    requestContext: {
-      ...base.requestContext,
-      authorizer: {
-        principalId: '',
-        integrationLatency: 0,
-        jwt: { claims: args.claims, scopes: args.claims.scope ? args.claims.scope.split(' ') : [] },
-      },
-    },
-  };
 }

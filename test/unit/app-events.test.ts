@@ -1,8 +1,8 @@
 import { mapAppEvent } from '../../domain/app-events';
 import { PARKED_EVENT_TTL_DAYS } from '../../domain/config';
 import { MalformedEventError } from '../../domain/errors';
-import { userEmailVerifiedEvent, userSignedUpEvent } from '../support/app-events';
-import { withoutPath, withPath } from '../support/event-envelope';
+import { userEmailVerifiedEvent, userSignedUpEvent } from '../../local/events/app-events';
+import { withoutPath, withPath } from '../../local/events/event-envelope';
 
 describe('mapAppEvent', () => {
   it('maps UserSignedUp to a signup start named after the event id', () => {

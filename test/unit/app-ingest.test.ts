@@ -2,8 +2,8 @@ import 'aws-sdk-client-mock-jest';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createAppIngestHandler } from '../../lambdas/app-ingest';
-import { userEmailVerifiedEvent, userSignedUpEvent } from '../support/app-events';
-import { withPath } from '../support/event-envelope';
+import { userEmailVerifiedEvent, userSignedUpEvent } from '../../local/events/app-events';
+import { withPath } from '../../local/events/event-envelope';
 import { ARNS, testConfig } from './builders';
 
 const sfn = mockClient(SFNClient);

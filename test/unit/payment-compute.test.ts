@@ -4,7 +4,6 @@ import { MalformedEventError } from '../../domain/errors';
 import { createPaymentComputeHandler } from '../../lambdas/payment-compute';
 import { signedUpReferral } from './builders';
 
-
 const handler = createPaymentComputeHandler({ commissionSchedule: DEFAULT_COMMISSION_SCHEDULE });
 
 /** The referral as the payment workflow's `aws-sdk:dynamodb:query` returns it. */

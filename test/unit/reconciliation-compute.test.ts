@@ -4,7 +4,6 @@ import type { Accumulation, CorrectionPlan, ReconciliationSummary } from '../../
 import { handler } from '../../lambdas/reconciliation-compute';
 import { paidReferral, partnerStats, signedUpReferral } from './builders';
 
-
 const item = (value: object) => marshall(value, { removeUndefinedValues: true });
 
 describe('reconciliation-compute handler', () => {

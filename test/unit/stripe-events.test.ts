@@ -1,13 +1,13 @@
 import { DEFAULT_PRICE_MAP, PARKED_EVENT_TTL_DAYS } from '../../domain/config';
 import { MalformedEventError, UnknownPriceError } from '../../domain/errors';
 import { mapStripeEvent } from '../../domain/stripe-events';
-import { withoutPath, withPath } from '../support/event-envelope';
+import { withoutPath, withPath } from '../../local/events/event-envelope';
 import {
   checkoutCompletedEvent,
   DEFAULT_CREATED,
   invoicePaidEvent,
   subscriptionDeletedEvent,
-} from '../support/stripe-events';
+} from '../../local/events/stripe-events';
 
 const options = { priceMap: DEFAULT_PRICE_MAP };
 const parkExpiresAt = DEFAULT_CREATED + PARKED_EVENT_TTL_DAYS * 86_400;

@@ -3,8 +3,12 @@ import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { MalformedEventError } from '../../domain/errors';
 import { createStripeIngestHandler } from '../../lambdas/stripe-ingest';
-import { withPath } from '../support/event-envelope';
-import { checkoutCompletedEvent, invoicePaidEvent, subscriptionDeletedEvent } from '../support/stripe-events';
+import { withPath } from '../../local/events/event-envelope';
+import {
+  checkoutCompletedEvent,
+  invoicePaidEvent,
+  subscriptionDeletedEvent,
+} from '../../local/events/stripe-events';
 import { ARNS, testConfig } from './builders';
 
 const sfn = mockClient(SFNClient);

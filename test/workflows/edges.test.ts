@@ -1,8 +1,8 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE_NAMES } from '../../domain/config';
-import { userSignedUpEvent } from '../support/app-events';
-import { withoutPath, withPath } from '../support/event-envelope';
-import { invoicePaidEvent } from '../support/stripe-events';
+import { userSignedUpEvent } from '../../local/events/app-events';
+import { withoutPath, withPath } from '../../local/events/event-envelope';
+import { invoicePaidEvent } from '../../local/events/stripe-events';
 import { expectedCounters, World } from '../support/world';
 
 let world: World;
@@ -28,7 +28,7 @@ describe('partners and clicks', () => {
     const res = await world.click('p_unknown');
 
     expect(res.statusCode).toBe(404);
-    expect(JSON.parse(res.body)).toMatchObject({ error: 'UnknownPartner' });
+    expect(JSON.parse(res.body ?? '{}')).toMatchObject({ error: 'UnknownPartner' });
     expect(await world.stats('p_unknown')).toBeUndefined();
     expect(await scanCount(TABLE_NAMES.stats)).toBe(statsBefore);
     expect(await scanCount(TABLE_NAMES.clicks)).toBe(clicksBefore);

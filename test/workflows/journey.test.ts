@@ -1,5 +1,5 @@
 import { expectedCounters, World } from '../support/world';
-import { invoicePaidEvent } from '../support/stripe-events';
+import { invoicePaidEvent } from '../../local/events/stripe-events';
 
 let world: World;
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { invoicePaidEvent, subscriptionDeletedEvent } from '../support/stripe-events';
+import { invoicePaidEvent, subscriptionDeletedEvent } from '../../local/events/stripe-events';
 import { expectedCounters, World } from '../support/world';
 
 /**

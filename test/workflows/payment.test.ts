@@ -1,5 +1,5 @@
 import { PARKED_EVENT_TTL_DAYS } from '../../domain/config';
-import { checkoutCompletedEvent, DEFAULT_CREATED, invoicePaidEvent } from '../support/stripe-events';
+import { checkoutCompletedEvent, DEFAULT_CREATED, invoicePaidEvent } from '../../local/events/stripe-events';
 import { expectedCounters, World } from '../support/world';
 
 let world: World;

@@ -1,7 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE_NAMES } from '../../domain/config';
 import { handler as reconciliationCompute } from '../../lambdas/reconciliation-compute';
-import { invoicePaidEvent } from '../support/stripe-events';
+import { invoicePaidEvent } from '../../local/events/stripe-events';
 import { expectedCounters, World } from '../support/world';
 
 /** Reconciliation recomputes stats from referrals and must never overwrite increments landing meanwhile. */
