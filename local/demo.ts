@@ -5,7 +5,7 @@
  */
 import { DEFAULT_ADMIN_SCOPE } from '../domain/config';
 import { userEmailVerifiedEvent, userSignedUpEvent } from './events/app-events';
-import { httpEvent, jwtEvent } from './events/http-events';
+import { authorizedEvent, bodyOf, httpEvent } from './events/http-events';
 import { invoicePaidEvent, subscriptionDeletedEvent } from './events/stripe-events';
 import { LocalSystem } from './system';
 
@@ -81,13 +81,27 @@ async function runJourneys(system: LocalSystem): Promise<void> {
   const at = (minute: number) => 1_768_471_200 + minute * 60;
   for (const partner of PARTNERS) {
     const registered = await system.adminApi(
-      jwtEvent({ body: JSON.stringify(partner), claims: { scope: DEFAULT_ADMIN_SCOPE } }),
+      authorizedEvent(
+        {
+          method: 'POST',
+          path: '/admin/partners',
+          routeKey: 'POST /admin/partners',
+          body: JSON.stringify(partner),
+        },
+        { scope: DEFAULT_ADMIN_SCOPE },
+      ),
     );
     if (registered.statusCode !== 201)
       throw new Error(`registering ${partner.partnerId}: ${registered.body}`);
+    const { partnerId } = partner;
     for (let i = 0; i < partner.clicks; i++) {
       await system.clickApi(
-        httpEvent({ pathParameters: { partnerId: partner.partnerId }, sourceIp: `198.51.100.${i}` }),
+        httpEvent({
+          path: `/r/${partnerId}`,
+          routeKey: 'GET /r/{partnerId}',
+          pathParameters: { partnerId },
+          sourceIp: `198.51.100.${i}`,
+        }),
       );
     }
   }
@@ -153,9 +167,18 @@ function printExecutions(system: LocalSystem): void {
 }
 
 async function printDashboard(system: LocalSystem, partnerId: string): Promise<void> {
-  const res = await system.dashboardApi(jwtEvent({ pathParameters: { partnerId }, claims: { partnerId } }));
+  const res = await system.dashboardApi(
+    authorizedEvent(
+      {
+        path: `/partners/${partnerId}/dashboard`,
+        routeKey: 'GET /partners/{partnerId}/dashboard',
+        pathParameters: { partnerId },
+      },
+      { partnerId },
+    ),
+  );
   if (res.statusCode !== 200) throw new Error(`dashboard of ${partnerId}: ${res.statusCode} ${res.body}`);
-  const d = JSON.parse(res.body) as {
+  const d = bodyOf(res) as unknown as {
     displayName: string;
     stats: Record<string, number | string>;
     conversion: { clickToSignup: { percent: string }; signupToPaid: { percent: string } };

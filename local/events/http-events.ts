@@ -1,60 +1,63 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 
-/** API Gateway HTTP API (payload v2) requests, as the local runner and the tests hand them to the handlers. */
+/** An HTTP API (payload v2) request, as API Gateway passes it to the Lambda. */
 export function httpEvent(args: {
+  method?: string;
+  path: string;
+  routeKey: string;
   pathParameters?: Record<string, string>;
-  sourceIp?: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
   body?: string;
-  queryStringParameters?: Record<string, string>;
+  sourceIp?: string;
 }): APIGatewayProxyEventV2 {
+  const method = args.method ?? 'GET';
   return {
     version: '2.0',
-    routeKey: '$default',
-    rawPath: '/',
-    rawQueryString: '',
-    headers: { 'user-agent': 'jest-test-agent' },
+    routeKey: args.routeKey,
+    rawPath: args.path,
+    rawQueryString: new URLSearchParams(args.query ?? {}).toString(),
+    headers: { 'user-agent': 'Mozilla/5.0 (test)', ...args.headers },
+    queryStringParameters: args.query,
+    pathParameters: args.pathParameters,
+    body: args.body,
+    isBase64Encoded: false,
     requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: 'localhost',
-      domainPrefix: 'localhost',
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
       http: {
-        method: 'GET',
-        path: '/',
+        method,
+        path: args.path,
         protocol: 'HTTP/1.1',
-        sourceIp: args.sourceIp ?? '127.0.0.1',
-        userAgent: 'jest-test-agent',
+        sourceIp: args.sourceIp ?? '203.0.113.7',
+        userAgent: 'Mozilla/5.0 (test)',
       },
       requestId: 'req-1',
-      routeKey: '$default',
+      routeKey: args.routeKey,
       stage: '$default',
-      time: '',
-      timeEpoch: 0,
+      time: '15/Jan/2026:10:00:00 +0000',
+      timeEpoch: 1_768_471_200_000,
     },
-    isBase64Encoded: false,
-    ...(args.pathParameters ? { pathParameters: args.pathParameters } : {}),
-    ...(args.queryStringParameters ? { queryStringParameters: args.queryStringParameters } : {}),
-    ...(args.body !== undefined ? { body: args.body } : {}),
   };
 }
 
-/** A request that passed the JWT authorizer with these claims. */
-export function jwtEvent(args: {
-  pathParameters?: Record<string, string>;
-  body?: string;
-  claims: Record<string, string>;
-  queryStringParameters?: Record<string, string>;
-}): APIGatewayProxyEventV2WithJWTAuthorizer {
-  const base = httpEvent(args);
+/** The same request behind the JWT authorizer, with the verified token's claims. */
+export function authorizedEvent(
+  args: Parameters<typeof httpEvent>[0],
+  claims: Record<string, string>,
+): APIGatewayProxyEventV2WithJWTAuthorizer {
+  const event = httpEvent(args);
   return {
-    ...base,
+    ...event,
     requestContext: {
-      ...base.requestContext,
-      authorizer: {
-        principalId: '',
-        integrationLatency: 0,
-        jwt: { claims: args.claims, scopes: args.claims.scope ? args.claims.scope.split(' ') : [] },
-      },
+      ...event.requestContext,
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } },
     },
   };
 }
+
+/** A handler response's JSON body. */
+export const bodyOf = (response: { body?: string }): Record<string, unknown> =>
+  JSON.parse(response.body ?? '{}') as Record<string, unknown>;

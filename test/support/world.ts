@@ -4,7 +4,7 @@ import { STATS_COUNTERS } from '../../domain/stats';
 import { LocalSystem, type LocalSystemOptions } from '../../local/system';
 import type { FaultInjector } from '../../local/workflow-runtime';
 import { userEmailVerifiedEvent, userSignedUpEvent } from '../../local/events/app-events';
-import { httpEvent, jwtEvent } from '../../local/events/http-events';
+import { authorizedEvent, bodyOf, httpEvent } from '../../local/events/http-events';
 
 /**
  * A test's view of the local system: the real ASL on DynamoDB Local, the real handlers, and small
@@ -42,24 +42,43 @@ export class World {
 
   async registerPartner(partnerId: string): Promise<number> {
     const res = await this.system.adminApi(
-      jwtEvent({ body: JSON.stringify({ partnerId }), claims: { scope: DEFAULT_ADMIN_SCOPE } }),
+      authorizedEvent(
+        {
+          method: 'POST',
+          path: '/admin/partners',
+          routeKey: 'POST /admin/partners',
+          body: JSON.stringify({ partnerId }),
+        },
+        { scope: DEFAULT_ADMIN_SCOPE },
+      ),
     );
     return res.statusCode;
   }
 
   async click(partnerId: string, ip = '203.0.113.7') {
-    return this.system.clickApi(httpEvent({ pathParameters: { partnerId }, sourceIp: ip }));
+    return this.system.clickApi(
+      httpEvent({
+        path: `/r/${partnerId}`,
+        routeKey: 'GET /r/{partnerId}',
+        pathParameters: { partnerId },
+        sourceIp: ip,
+      }),
+    );
   }
 
   async dashboard(partnerId: string, opts: { callerPartnerId?: string; cursor?: string } = {}) {
     const res = await this.system.dashboardApi(
-      jwtEvent({
-        pathParameters: { partnerId },
-        claims: { partnerId: opts.callerPartnerId ?? partnerId },
-        ...(opts.cursor ? { queryStringParameters: { cursor: opts.cursor } } : {}),
-      }),
+      authorizedEvent(
+        {
+          path: `/partners/${partnerId}/dashboard`,
+          routeKey: 'GET /partners/{partnerId}/dashboard',
+          pathParameters: { partnerId },
+          ...(opts.cursor ? { query: { cursor: opts.cursor } } : {}),
+        },
+        { partnerId: opts.callerPartnerId ?? partnerId },
+      ),
     );
-    return { statusCode: res.statusCode, body: JSON.parse(res.body || 'null') as Record<string, unknown> };
+    return { statusCode: res.statusCode, body: bodyOf(res) };
   }
 
   async signup(partnerId: string, userId: string, eventId = `evt-signup-${userId}`) {

@@ -3,7 +3,7 @@ import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createAdminApiHandler } from '../../lambdas/admin-api';
 import { ARNS, testConfig } from './builders';
-import { authorizedEvent, bodyOf } from './http-events';
+import { authorizedEvent, bodyOf } from '../../local/events/http-events';
 
 const sfn = mockClient(SFNClient);
 

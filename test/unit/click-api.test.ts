@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { hashIp } from '../../domain/click';
 import { createClickApiHandler } from '../../lambdas/click-api';
 import { ARNS, testConfig } from './builders';
-import { bodyOf, httpEvent } from './http-events';
+import { bodyOf, httpEvent } from '../../local/events/http-events';
 
 const sfn = mockClient(SFNClient);
 

@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { encodeCursor } from '../../domain/dashboard';
 import { createDashboardApiHandler } from '../../lambdas/dashboard-api';
 import { paidReferral, partnerStats, testConfig } from './builders';
-import { authorizedEvent, bodyOf } from './http-events';
+import { authorizedEvent, bodyOf } from '../../local/events/http-events';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 

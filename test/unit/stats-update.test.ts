@@ -129,3 +129,17 @@ function statsUpdatesIn(workflow: string): AslUpdate[] {
   visit(JSON.parse(readFileSync(file, 'utf8')));
   return found;
 }
+
+describe('registration', () => {
+  it('creates every counter, the clicks and the version at zero', () => {
+    const file = path.join(__dirname, '..', '..', 'statemachines', 'registration.asl.json');
+    const asl = JSON.parse(readFileSync(file, 'utf8')) as {
+      States: { CreatePartnerStats: { Parameters: { Item: Record<string, { N?: string }> } } };
+    };
+    const zeros = Object.entries(asl.States.CreatePartnerStats.Parameters.Item)
+      .filter(([, v]) => v.N === '0')
+      .map(([k]) => k)
+      .sort();
+    expect(zeros).toEqual([...STATS_COUNTERS, 'totalClicks', 'version'].sort());
+  });
+});
