@@ -31,6 +31,12 @@ export interface WorkflowSpec {
   putsEvents: boolean;
 }
 
+/** Every workflow past the click writes a referral and its partner's stats. */
+const REFERRAL_WORKFLOW_TABLES: WorkflowSpec['tables'] = [
+  { table: STATS_TABLE, access: 'readWrite' },
+  { table: REFERRALS_TABLE, access: 'readWrite' },
+];
+
 export const WORKFLOWS: readonly WorkflowSpec[] = [
   {
     name: 'registration',
@@ -54,10 +60,7 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
   {
     name: 'signup',
     type: 'STANDARD',
-    tables: [
-      { table: STATS_TABLE, access: 'readWrite' },
-      { table: REFERRALS_TABLE, access: 'readWrite' },
-    ],
+    tables: REFERRAL_WORKFLOW_TABLES,
     invokes: [],
     starts: ['verify', 'payment', 'cancellation'],
     putsEvents: true,
@@ -65,10 +68,7 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
   {
     name: 'verify',
     type: 'STANDARD',
-    tables: [
-      { table: STATS_TABLE, access: 'readWrite' },
-      { table: REFERRALS_TABLE, access: 'readWrite' },
-    ],
+    tables: REFERRAL_WORKFLOW_TABLES,
     invokes: [],
     starts: [],
     putsEvents: true,
@@ -76,10 +76,7 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
   {
     name: 'payment',
     type: 'STANDARD',
-    tables: [
-      { table: STATS_TABLE, access: 'readWrite' },
-      { table: REFERRALS_TABLE, access: 'readWrite' },
-    ],
+    tables: REFERRAL_WORKFLOW_TABLES,
     invokes: ['payment-compute'],
     starts: ['cancellation'],
     putsEvents: true,
@@ -87,10 +84,7 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
   {
     name: 'cancellation',
     type: 'STANDARD',
-    tables: [
-      { table: STATS_TABLE, access: 'readWrite' },
-      { table: REFERRALS_TABLE, access: 'readWrite' },
-    ],
+    tables: REFERRAL_WORKFLOW_TABLES,
     invokes: [],
     starts: [],
     putsEvents: true,
@@ -98,10 +92,7 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
   {
     name: 'reconciliation',
     type: 'STANDARD',
-    tables: [
-      { table: STATS_TABLE, access: 'readWrite' },
-      { table: REFERRALS_TABLE, access: 'readWrite' },
-    ],
+    tables: REFERRAL_WORKFLOW_TABLES,
     invokes: ['reconciliation-compute'],
     starts: [],
     putsEvents: false,

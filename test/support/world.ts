@@ -148,6 +148,19 @@ export class World {
   }
 }
 
+/** What one signed-up referral paying AF+ Monthly at 29.99 adds: the seed's example (750 cents earned). */
+export const ONE_AF_PLUS_MONTHLY_PAYMENT = {
+  totalSignups: 1,
+  afPlusSignups: 1,
+  totalPaid: 1,
+  afPlusPaid: 1,
+  afPlusMonthlyPaid: 1,
+  activeSubscriptions: 1,
+  totalRevenueCents: 2999,
+  totalEarningsCents: 750,
+  pendingEarningsCents: 750,
+} as const;
+
 /** Counters with the given values and every other counter at zero. */
 export function expectedCounters(values: Partial<Record<string, number>>): Record<string, number> {
   return Object.fromEntries([...STATS_COUNTERS, 'totalClicks'].map((k) => [k, values[k] ?? 0])) as Record<
