@@ -96,6 +96,14 @@ interface ExecutionRecord extends ExecutionDescription {
   done: Promise<void>;
 }
 
+/** A closed execution as it is saved between runs of the local stack (history included). */
+export interface SavedExecution extends Omit<ExecutionDescription, 'startDate' | 'stopDate'> {
+  startDate: string;
+  stopDate?: string;
+  events: LibraryEvent[];
+  taskCalls: TaskCallRecord[];
+}
+
 const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -216,6 +224,37 @@ export class LocalWorkflowRuntime {
 
   stop(executionArn: string): void {
     this.record(executionArn).abort?.();
+  }
+
+  /** Closed executions with their histories, to be saved and restored by a long-running local stack. */
+  saveClosed(): SavedExecution[] {
+    return [...this.executions.values()]
+      .filter((r) => r.status !== 'RUNNING')
+      .map((r) => {
+        const { startDate, stopDate, ...rest } = this.describe(r.executionArn);
+        return {
+          ...rest,
+          startDate: startDate.toISOString(),
+          ...(stopDate ? { stopDate: stopDate.toISOString() } : {}),
+          events: r.events,
+          taskCalls: r.taskCalls,
+        };
+      });
+  }
+
+  /** Brings back saved executions: they answer describe, list and history, and keep their names taken. */
+  restore(saved: readonly SavedExecution[]): void {
+    for (const s of saved) {
+      if (this.executions.has(s.executionArn)) continue;
+      const { startDate, stopDate, ...rest } = s;
+      this.executions.set(s.executionArn, {
+        ...rest,
+        startDate: new Date(startDate),
+        ...(stopDate ? { stopDate: new Date(stopDate) } : {}),
+        attempts: new Map(),
+        done: Promise.resolve(),
+      });
+    }
   }
 
   /** The library's raw event log. */
