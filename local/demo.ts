@@ -4,56 +4,9 @@
  * event) through the real state machines and handlers, reconciles, and prints each dashboard.
  */
 import { DEFAULT_ADMIN_SCOPE } from '../domain/config';
-import { userEmailVerifiedEvent, userSignedUpEvent } from './events/app-events';
 import { authorizedEvent, bodyOf, httpEvent } from './events/http-events';
-import { invoicePaidEvent, subscriptionDeletedEvent } from './events/stripe-events';
+import { DEMO_PARTNERS, seedDemo, type SeedTarget } from './seed';
 import { LocalSystem } from './system';
-
-interface Journey {
-  userId: string;
-  verify?: boolean;
-  pay?: { priceId: string; amountPaidCents: number };
-  cancel?: boolean;
-  /** The payment reaches us before the signup (Stripe and EventBridge do not promise order). */
-  payFirst?: boolean;
-  /** Stripe delivers the payment event twice. */
-  redeliver?: boolean;
-}
-
-const PARTNERS: { partnerId: string; displayName: string; clicks: number; journeys: Journey[] }[] = [
-  {
-    partnerId: 'acme-blog',
-    displayName: 'ACME Blog',
-    clicks: 40,
-    journeys: [
-      { userId: 'alice', verify: true, pay: { priceId: 'price_afplus_monthly', amountPaidCents: 2999 } },
-      {
-        userId: 'bob',
-        verify: true,
-        pay: { priceId: 'price_af_annual', amountPaidCents: 9900 },
-        redeliver: true,
-      },
-      { userId: 'carol', verify: true },
-      { userId: 'dave' },
-    ],
-  },
-  {
-    partnerId: 'devtools-weekly',
-    displayName: 'DevTools Weekly',
-    clicks: 25,
-    journeys: [
-      { userId: 'erin', verify: true, pay: { priceId: 'price_afplus_annual', amountPaidCents: 29990 } },
-      { userId: 'frank', pay: { priceId: 'price_af_monthly', amountPaidCents: 999 }, payFirst: true },
-      {
-        userId: 'grace',
-        verify: true,
-        pay: { priceId: 'price_afplus_monthly', amountPaidCents: 2999 },
-        cancel: true,
-      },
-    ],
-  },
-  { partnerId: 'indie-hacker', displayName: 'Indie Hacker', clicks: 8, journeys: [{ userId: 'heidi' }] },
-];
 
 const line = (text = ''): void => void process.stdout.write(`${text}\n`);
 
@@ -65,93 +18,53 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
   try {
-    await runJourneys(system);
+    await seedDemo(inProcess(system));
     await system.settle();
     const { executionArn } = system.runtime.start('reconciliation', {}, 'reconciliation-demo');
     const reconciliation = await system.runtime.waitFor(executionArn);
     printExecutions(system);
     line(`Reconciliation: ${JSON.stringify(reconciliation.output)}`);
-    for (const { partnerId } of PARTNERS) await printDashboard(system, partnerId);
+    for (const { partnerId } of DEMO_PARTNERS) await printDashboard(system, partnerId);
   } finally {
     await stop();
   }
 }
 
-async function runJourneys(system: LocalSystem): Promise<void> {
-  const at = (minute: number) => 1_768_471_200 + minute * 60;
-  for (const partner of PARTNERS) {
-    const registered = await system.adminApi(
-      authorizedEvent(
-        {
-          method: 'POST',
-          path: '/admin/partners',
-          routeKey: 'POST /admin/partners',
-          body: JSON.stringify(partner),
-        },
-        { scope: DEFAULT_ADMIN_SCOPE },
-      ),
-    );
-    if (registered.statusCode !== 201)
-      throw new Error(`registering ${partner.partnerId}: ${registered.body}`);
-    const { partnerId } = partner;
-    for (let i = 0; i < partner.clicks; i++) {
+/** The demo's journeys through the in-process handlers, as API Gateway and EventBridge would call them. */
+function inProcess(system: LocalSystem): SeedTarget {
+  return {
+    async registerPartner(partner) {
+      const res = await system.adminApi(
+        authorizedEvent(
+          {
+            method: 'POST',
+            path: '/admin/partners',
+            routeKey: 'POST /admin/partners',
+            body: JSON.stringify(partner),
+          },
+          { scope: DEFAULT_ADMIN_SCOPE },
+        ),
+      );
+      if (res.statusCode !== 201) throw new Error(`registering ${partner.partnerId}: ${res.body}`);
+    },
+    async click(partnerId, sourceIp) {
       await system.clickApi(
         httpEvent({
           path: `/r/${partnerId}`,
           routeKey: 'GET /r/{partnerId}',
           pathParameters: { partnerId },
-          sourceIp: `198.51.100.${i}`,
+          sourceIp,
         }),
       );
-    }
-  }
-  let minute = 0;
-  for (const partner of PARTNERS) {
-    for (const j of partner.journeys) {
-      minute += 5;
-      const payment = j.pay
-        ? invoicePaidEvent({
-            userId: j.userId,
-            invoiceId: `in_${j.userId}`,
-            eventId: `evt_pay_${j.userId}`,
-            ...j.pay,
-            paidAt: at(minute + 3),
-          })
-        : undefined;
-      if (payment && j.payFirst) await system.deliverStripeEvent(payment);
-      await system.deliverAppEvent(
-        userSignedUpEvent({
-          userId: j.userId,
-          partnerId: partner.partnerId,
-          eventId: `evt_signup_${j.userId}`,
-          occurredAt: new Date(at(minute) * 1000).toISOString(),
-        }),
-      );
-      await system.settle();
-      if (j.verify) {
-        await system.deliverAppEvent(
-          userEmailVerifiedEvent({
-            userId: j.userId,
-            eventId: `evt_verify_${j.userId}`,
-            occurredAt: new Date(at(minute + 1) * 1000).toISOString(),
-          }),
-        );
-      }
-      if (payment && !j.payFirst) await system.deliverStripeEvent(payment);
-      await system.settle();
-      if (payment && j.redeliver) await system.deliverStripeEvent(payment);
-      if (j.cancel) {
-        await system.deliverStripeEvent(
-          subscriptionDeletedEvent({
-            userId: j.userId,
-            subscriptionId: `sub_${j.userId}`,
-            eventId: `evt_del_${j.userId}`,
-          }),
-        );
-      }
-      await system.settle();
-    }
-  }
+    },
+    async sendAppEvent(event) {
+      await system.deliverAppEvent(event);
+    },
+    async sendStripeEvent(event) {
+      await system.deliverStripeEvent(event);
+    },
+    settle: () => system.settle(),
+  };
 }
 
 function printExecutions(system: LocalSystem): void {
