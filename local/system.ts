@@ -1,5 +1,4 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { loadRuntimeConfig, stateMachineArnEnv, WORKFLOW_NAMES, type RuntimeConfig } from '../domain/config';
 import { createAdminApiHandler } from '../lambdas/admin-api';
@@ -10,15 +9,11 @@ import { createDashboardApiHandler } from '../lambdas/dashboard-api';
 import { handler as paymentCompute } from '../lambdas/payment-compute';
 import { handler as reconciliationCompute } from '../lambdas/reconciliation-compute';
 import { createStripeIngestHandler } from '../lambdas/stripe-ingest';
-import {
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  localFunctionArn,
-  localStateMachineArn,
-  stateMachineNameOf,
-} from './aws-names';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localStateMachineArn } from './aws-names';
 import { createTables } from './create-tables';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { invokeAsync, type OnFailureRecord } from './lambda-async';
+import { bridgeStepFunctions } from './sfn-bridge';
 import { LocalWorkflowRuntime, type FaultInjector, type LocalLambdas } from './workflow-runtime';
 
 /**
@@ -36,24 +31,6 @@ export interface LocalSystemOptions {
   /** Replaces in-process Lambda handlers (tests wrap them to interleave work deterministically). */
   lambdas?: LocalLambdas;
 }
-
-/** What AWS Lambda writes to an on-failure destination when an async invocation fails for good. */
-export interface OnFailureRecord {
-  version: '1.0';
-  timestamp: string;
-  requestContext: {
-    requestId: string;
-    functionArn: string;
-    condition: 'RetriesExhausted';
-    approximateInvokeCount: number;
-  };
-  requestPayload: unknown;
-  responseContext: { statusCode: 200; executedVersion: '$LATEST'; functionError: 'Unhandled' };
-  responsePayload: { errorType: string; errorMessage: string; trace: string[] };
-}
-
-/** Async invocations retry twice after the first failure, as the stack configures (retryAttempts 2). */
-const ASYNC_ATTEMPTS = 3;
 
 export class LocalSystem {
   /** The on-failure queues of the ingest functions (SQS in AWS). */
@@ -106,46 +83,18 @@ export class LocalSystem {
     return this.dynamoDbLocal.client;
   }
 
-  /**
-   * Invokes a handler the way EventBridge invokes a Lambda target: asynchronously, retried, and on
-   * final failure recorded in the function's on-failure destination with the error. Resolves with the
-   * handler's result, or `undefined` when the event was dead-lettered.
-   */
-  async invokeAsync<R>(
+  /** Invokes a handler as EventBridge invokes a Lambda target (see `invokeAsync`); failures land in `deadLetters`. */
+  invokeAsync<R>(
     functionName: string,
     handler: (event: unknown, context?: Context) => Promise<R>,
     event: unknown,
   ): Promise<R | undefined> {
-    let lastError: Error | undefined;
-    for (let attempt = 1; attempt <= ASYNC_ATTEMPTS; attempt++) {
-      try {
-        return await handler(event);
-      } catch (error) {
-        lastError = error instanceof Error ? error : new Error(String(error));
-      }
-    }
-    const err = lastError ?? new Error('unknown failure');
-    this.deadLetters.push({
+    return invokeAsync({
       functionName,
-      record: {
-        version: '1.0',
-        timestamp: new Date().toISOString(),
-        requestContext: {
-          requestId: crypto.randomUUID(),
-          functionArn: `${localFunctionArn(functionName)}:$LATEST`,
-          condition: 'RetriesExhausted',
-          approximateInvokeCount: ASYNC_ATTEMPTS,
-        },
-        requestPayload: event,
-        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-        responsePayload: {
-          errorType: err.name,
-          errorMessage: err.message,
-          trace: (err.stack ?? '').split('\n'),
-        },
-      },
+      handler,
+      event,
+      onFailure: (record) => this.deadLetters.push({ functionName, record }),
     });
-    return undefined;
   }
 
   /** A Stripe event on the partner bus, delivered to stripe-ingest. */
@@ -182,52 +131,4 @@ function pointSdkAt(dynamoDbEndpoint: string): void {
   process.env.AWS_REGION ??= LOCAL_REGION;
   process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
-}
-
-let bridgedRuntime: LocalWorkflowRuntime | undefined;
-const BRIDGE = 'localStepFunctionsBridge';
-
-/**
- * Answers the handlers' Step Functions calls in-process: StartExecution and StartSyncExecution go
- * to the local runtime, errors keep their AWS names (ExecutionAlreadyExists). The middleware is
- * added once per client; the runtime it targets is the latest one started.
- */
-function bridgeStepFunctions(client: SFNClient, runtime: LocalWorkflowRuntime): void {
-  bridgedRuntime = runtime;
-  if (client.middlewareStack.identify().some((m) => m.startsWith(BRIDGE))) return;
-  client.middlewareStack.add(
-    (_next, context) => async (args) => {
-      const target = bridgedRuntime;
-      if (!target) throw new Error('No local Step Functions runtime is running');
-      const input = args.input as { stateMachineArn?: string; name?: string; input?: string };
-      const workflow = stateMachineNameOf(input.stateMachineArn ?? '');
-      if (!workflow) throw new Error(`Not a local state machine ARN: ${input.stateMachineArn}`);
-      const payload = input.input ? (JSON.parse(input.input) as unknown) : {};
-      if (context.commandName === 'StartSyncExecutionCommand') {
-        const result = await target.startSync(workflow, payload, input.name);
-        return {
-          output: {
-            $metadata: {},
-            executionArn: result.executionArn,
-            stateMachineArn: result.stateMachineArn,
-            name: result.name,
-            startDate: result.startDate,
-            stopDate: result.stopDate,
-            status: result.status,
-            ...(result.output !== undefined ? { output: JSON.stringify(result.output) } : {}),
-            ...(result.error !== undefined ? { error: result.error } : {}),
-            ...(result.cause !== undefined ? { cause: result.cause } : {}),
-            input: input.input,
-          },
-          response: {},
-        } as never;
-      }
-      if (context.commandName !== 'StartExecutionCommand') {
-        throw new Error(`The local Step Functions bridge does not answer ${context.commandName}`);
-      }
-      const started = target.start(workflow, payload, input.name);
-      return { output: { $metadata: {}, ...started }, response: {} } as never;
-    },
-    { step: 'initialize', name: BRIDGE, priority: 'high' },
-  );
 }
