@@ -57,6 +57,8 @@ export interface LocalWorkflowRuntimeOptions {
   retryDelayScale?: number;
   /** Test-only fault injection; off when absent. */
   faults?: FaultInjector;
+  /** Receives what `events:putEvents` tasks send (the local cloud routes it through its event bus). */
+  onPutEvents?: (records: readonly PutEventsRecord[]) => void;
   /** Which manifest workflows to load from their ASL files (default: all of WORKFLOWS). */
   workflows?: readonly WorkflowSpec[];
 }
@@ -224,6 +226,11 @@ export class LocalWorkflowRuntime {
 
   stop(executionArn: string): void {
     this.record(executionArn).abort?.();
+  }
+
+  /** The workflows this runtime can run. */
+  workflowNames(): string[] {
+    return [...this.workflows.keys()];
   }
 
   /** Closed executions with their histories, to be saved and restored by a long-running local stack. */
@@ -422,6 +429,7 @@ export class LocalWorkflowRuntime {
         dynamoDb: this.options.dynamoDb,
         lambdas: this.options.lambdas ?? {},
         putEventsLog: this.putEventsLog,
+        ...(this.options.onPutEvents ? { onPutEvents: this.options.onPutEvents } : {}),
         startExecution: (wf, input, name) => this.start(wf, input, name),
         sender: { workflow: record.workflow, executionArn: record.executionArn },
       });

@@ -55,6 +55,8 @@ export interface IntegrationDeps {
   dynamoDb: DynamoDBClient;
   lambdas: LocalLambdas;
   putEventsLog: PutEventsRecord[];
+  /** Told of the entries each putEvents call sent (synchronously, so no other call interleaves). */
+  onPutEvents?: (records: readonly PutEventsRecord[]) => void;
   startExecution: ExecutionStarter;
   sender: { workflow: string; executionArn: string };
 }
@@ -73,8 +75,12 @@ export async function invokeIntegration(
       return invokeLambdaService(deps.lambdas, (parameters ?? {}) as InvokeParameters);
     case 'lambda-arn':
       return invokeLambdaArn(deps.lambdas, integration.resource, parameters);
-    case 'events':
-      return putEvents(deps.putEventsLog, parameters, deps.sender);
+    case 'events': {
+      const sentBefore = deps.putEventsLog.length;
+      const result = putEvents(deps.putEventsLog, parameters, deps.sender);
+      deps.onPutEvents?.(deps.putEventsLog.slice(sentBefore));
+      return result;
+    }
     case 'states':
       try {
         return startExecutionTask(deps.startExecution, parameters);
