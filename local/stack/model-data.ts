@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { WorkflowName } from '../../domain/config';
+import { substitute, type AslMachine } from '../definition';
+import { assetFileOf } from './assets';
+import type { TemplateReader } from './reader';
+
+export interface LocalTable {
+  logicalId: string;
+  tableName: string;
+  createTableInput: CreateTableCommandInput;
+  timeToLiveAttribute?: string;
+}
+
+export interface LocalWorkflow {
+  logicalId: string;
+  name: WorkflowName;
+  type: 'STANDARD' | 'EXPRESS';
+  /** The ASL the template deploys, its `DefinitionSubstitutions` resolved to local names. */
+  definition: AslMachine;
+}
+
+/** The CreateTable request keeps what DynamoDB Local needs (keys, indexes, billing, streams); SSE, PITR and deletion protection have no local meaning. */
+const CREATE_TABLE_KEYS = [
+  'AttributeDefinitions',
+  'KeySchema',
+  'BillingMode',
+  'ProvisionedThroughput',
+  'GlobalSecondaryIndexes',
+  'LocalSecondaryIndexes',
+  'StreamSpecification',
+] as const;
+
+export function loadTables(reader: TemplateReader): LocalTable[] {
+  return reader.ids('AWS::DynamoDB::Table').map((id) => {
+    const tableName = reader.names.identity(id).name;
+    const input: Record<string, unknown> & { TableName: string } = { TableName: tableName };
+    for (const key of CREATE_TABLE_KEYS) {
+      const value = reader.value(id, key);
+      if (value !== undefined) input[key] = value;
+    }
+    if (input.StreamSpecification !== undefined)
+      input.StreamSpecification = { StreamEnabled: true, ...(input.StreamSpecification as object) };
+    const ttl = reader.value(id, 'TimeToLiveSpecification') as
+      { AttributeName?: string; Enabled?: boolean } | undefined;
+    return {
+      logicalId: id,
+      tableName,
+      createTableInput: input as CreateTableCommandInput,
+      ...(ttl?.Enabled && ttl.AttributeName ? { timeToLiveAttribute: ttl.AttributeName } : {}),
+    };
+  });
+}
+
+export function loadWorkflows(reader: TemplateReader, assemblyDir: string): LocalWorkflow[] {
+  return reader.ids('AWS::StepFunctions::StateMachine').map((id) => {
+    const name = reader.names.identity(id).name as WorkflowName;
+    const type = reader.string(id, 'StateMachineType') ?? 'STANDARD';
+    if (type !== 'STANDARD' && type !== 'EXPRESS')
+      reader.fail(id, 'StateMachineType', `unknown type ${type}`);
+    const substitutions = reader.value(id, 'DefinitionSubstitutions') ?? {};
+    for (const [key, value] of Object.entries(substitutions)) {
+      if (typeof value !== 'string') reader.fail(id, `DefinitionSubstitutions.${key}`, 'expected a string');
+    }
+    const text = substitute(
+      definitionText(reader, id, assemblyDir),
+      substitutions as Record<string, string>,
+      `state machine ${name}`,
+    );
+    return { logicalId: id, name, type, definition: JSON.parse(text) as AslMachine };
+  });
+}
+
+/** The ASL as deployed: an asset of the assembly (`DefinitionS3Location`), or inline. */
+function definitionText(reader: TemplateReader, id: string, assemblyDir: string): string {
+  const location = reader.template.Resources[id]?.Properties?.DefinitionS3Location as
+    { Key?: unknown } | undefined;
+  if (location) {
+    const key = location.Key;
+    if (typeof key !== 'string') return reader.fail(id, 'DefinitionS3Location.Key', 'expected a string');
+    return readFileSync(assetFileOf(assemblyDir, key), 'utf8');
+  }
+  // Inline forms: intrinsics resolve (Fn::Join of a tokenised definition); `${…}` placeholders stay for the substitutions.
+  const inline = reader.string(id, 'DefinitionString');
+  if (inline !== undefined) return inline;
+  const definition = reader.value(id, 'Definition');
+  if (definition !== undefined) return JSON.stringify(definition);
+  return reader.fail(
+    id,
+    'DefinitionS3Location',
+    'no definition (DefinitionS3Location, DefinitionString or Definition)',
+  );
+}
