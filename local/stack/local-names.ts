@@ -31,9 +31,13 @@ export interface LocalIdentity {
   attributes: Readonly<Record<string, string>>;
 }
 
-/** `PartnerReferrals/PaymentWorkflow/StateMachine/Resource` → `payment` (checked against WORKFLOW_NAMES). */
+/** `PartnerReferrals/PaymentWorkflow/StateMachine/Resource` → `payment`, whatever it is. */
+export const workflowNameOfPath = (template: CfnTemplate, logicalId: string): string =>
+  kebab(topConstructId(template, logicalId).replace(/Workflow$/, ''));
+
+/** The workflow name from the construct path, checked against WORKFLOW_NAMES. */
 export function localWorkflowName(template: CfnTemplate, logicalId: string): WorkflowName {
-  const name = kebab(topConstructId(template, logicalId).replace(/Workflow$/, ''));
+  const name = workflowNameOfPath(template, logicalId);
   if (!(WORKFLOW_NAMES as readonly string[]).includes(name)) {
     throw new Error(
       `State machine ${describeResource(template, logicalId)} is workflow '${name}', which is not in WORKFLOW_NAMES`,

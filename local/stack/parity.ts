@@ -1,4 +1,4 @@
-import { LocalNames } from './local-names';
+import { LocalNames, workflowNameOfPath } from './local-names';
 import type { LocalStackModel } from './model';
 import { resourcesOfType, type CfnTemplate } from './template';
 
@@ -62,7 +62,8 @@ export function stackInventory(template: CfnTemplate): RunningInventory {
       ];
       return indexes.map((index) => `${names.identity(id).name}/${index.IndexName}`);
     }),
-    stateMachines: ids('AWS::StepFunctions::StateMachine').map((id) => names.identity(id).name),
+    // Unchecked name: a workflow the runtime does not know is declared all the same (and so missing).
+    stateMachines: ids('AWS::StepFunctions::StateMachine').map((id) => workflowNameOfPath(template, id)),
     rules: rulesWith('EventPattern'),
     schedules: rulesWith('ScheduleExpression'),
     routes: ids('AWS::ApiGatewayV2::Route').map((id) => String(props(id).RouteKey)),

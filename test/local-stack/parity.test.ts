@@ -1,0 +1,149 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { loadLocalStackModel, type LocalStackModel } from '../../local/stack/model';
+import {
+  assertInventoryParity,
+  diffInventory,
+  modelInventory,
+  stackInventory,
+  type RunningInventory,
+} from '../../local/stack/parity';
+import { synthesizeLocalTemplate, type LocalTemplate } from '../../local/stack/synthesize';
+import type { CfnResource, CfnTemplate } from '../../local/stack/template';
+
+let outdir: string;
+let synth: LocalTemplate;
+let model: LocalStackModel;
+
+beforeAll(() => {
+  outdir = mkdtempSync(path.join(tmpdir(), 'local-stack-parity-'));
+  synth = synthesizeLocalTemplate({ outdir });
+  model = loadLocalStackModel(synth.template, synth.assemblyDir);
+});
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const doctored = (doctor: (t: CfnTemplate) => void): CfnTemplate => {
+  const t = JSON.parse(JSON.stringify(synth.template)) as CfnTemplate;
+  doctor(t);
+  return t;
+};
+const copyOf = (t: CfnTemplate, logicalId: string): CfnResource =>
+  JSON.parse(JSON.stringify(t.Resources[logicalId])) as CfnResource;
+const sorted = (inventory: RunningInventory): RunningInventory =>
+  Object.fromEntries(
+    Object.entries(inventory).map(([kind, names]) => [kind, [...(names as string[])].sort()]),
+  ) as unknown as RunningInventory;
+
+describe('the real app', () => {
+  test('the template declares the tables, indexes, state machines, rules, schedule and routes', () => {
+    expect(sorted(stackInventory(synth.template))).toEqual({
+      tables: ['PartnerReferrals', 'PartnerStats', 'ReferralEvents'],
+      indexes: ['PartnerReferrals/partnerId-paidAt-index', 'PartnerReferrals/referredUserId-index'],
+      stateMachines: [
+        'cancellation',
+        'click',
+        'payment',
+        'reconciliation',
+        'registration',
+        'signup',
+        'verify',
+      ],
+      rules: ['AppEventsRule', 'StatsPendingRule', 'StripeEventsRule'],
+      schedules: ['NightlyReconciliation'],
+      routes: ['GET /partners/{partnerId}/dashboard', 'GET /r/{partnerId}', 'POST /admin/partners'],
+    });
+  });
+
+  test('the local model runs exactly what the template declares', () => {
+    const declared = stackInventory(synth.template);
+    const running = modelInventory(model);
+    expect(diffInventory(declared, running)).toEqual({ missing: [], extra: [] });
+    expect(() => assertInventoryParity(declared, running)).not.toThrow();
+  });
+});
+
+describe('a template that changed under the local stack', () => {
+  test('a new table, index, state machine, rule, schedule and route show up as missing', () => {
+    const template = doctored((t) => {
+      const path = (id: string) => ({ 'aws:cdk:path': `PartnerReferrals/${id}/Resource` });
+      t.Resources.AuditLog = {
+        Type: 'AWS::DynamoDB::Table',
+        Properties: {
+          TableName: 'AuditLog',
+          GlobalSecondaryIndexes: [{ IndexName: 'byActor-index' }],
+        },
+        Metadata: path('AuditLog'),
+      };
+      t.Resources.RefundStateMachine = {
+        ...copyOf(t, 'PaymentWorkflowStateMachine19CA364F'),
+        Metadata: { 'aws:cdk:path': 'PartnerReferrals/RefundWorkflow/StateMachine/Resource' },
+      };
+      t.Resources.RefundsRule = {
+        Type: 'AWS::Events::Rule',
+        Properties: { EventPattern: { source: ['refunds'] }, Targets: [] },
+        Metadata: path('RefundsRule'),
+      };
+      t.Resources.WeeklyReport = {
+        Type: 'AWS::Events::Rule',
+        Properties: { ScheduleExpression: 'rate(7 days)', Targets: [] },
+        Metadata: path('WeeklyReport'),
+      };
+      t.Resources.RefundRoute = {
+        Type: 'AWS::ApiGatewayV2::Route',
+        Properties: { RouteKey: 'POST /refunds' },
+        Metadata: path('RefundRoute'),
+      };
+    });
+    expect(diffInventory(stackInventory(template), modelInventory(model))).toEqual({
+      missing: [
+        'index AuditLog/byActor-index',
+        'route POST /refunds',
+        'rule RefundsRule',
+        'schedule WeeklyReport',
+        'stateMachine refund',
+        'table AuditLog',
+      ],
+      extra: [],
+    });
+  });
+
+  test('a removed rule, route and index show up as extra', () => {
+    const template = doctored((t) => {
+      delete t.Resources.StatsPendingRule8F492D45;
+      delete t.Resources.HttpApiGETrpartnerId6745A3B9;
+      const referrals = t.Resources.PartnerReferrals60547300?.Properties as {
+        GlobalSecondaryIndexes: unknown[];
+      };
+      referrals.GlobalSecondaryIndexes = referrals.GlobalSecondaryIndexes.slice(0, 1);
+    });
+    const diff = diffInventory(stackInventory(template), modelInventory(model));
+    expect(diff).toEqual({
+      missing: [],
+      extra: [
+        'index PartnerReferrals/partnerId-paidAt-index',
+        'route GET /r/{partnerId}',
+        'rule StatsPendingRule',
+      ],
+    });
+    expect(() => assertInventoryParity(stackInventory(template), modelInventory(model))).toThrow(
+      'extra (running locally, not in the template): rule StatsPendingRule',
+    );
+  });
+
+  test('a model loaded from the changed template follows it (no hand-kept list)', () => {
+    const template = doctored((t) => {
+      delete t.Resources.StatsPendingRule8F492D45;
+      const clicks = copyOf(t, 'ReferralEventsF57A2872');
+      t.Resources.ArchiveTable = {
+        ...clicks,
+        Properties: { ...clicks.Properties, TableName: 'ReferralEventsArchive' },
+        Metadata: { 'aws:cdk:path': 'PartnerReferrals/ReferralEventsArchive/Resource' },
+      };
+    });
+    const running = modelInventory(loadLocalStackModel(template, synth.assemblyDir));
+    expect(diffInventory(stackInventory(template), running)).toEqual({ missing: [], extra: [] });
+    expect(running.tables).toContain('ReferralEventsArchive');
+    expect(running.rules).not.toContain('StatsPendingRule');
+  });
+});
