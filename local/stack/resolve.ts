@@ -56,10 +56,8 @@ function resolveIntrinsics(value: unknown, ctx: ResolveContext, where: string): 
 function intrinsic(fn: string, arg: unknown, ctx: ResolveContext, where: string): unknown {
   const str = (v: unknown, w: string): string => asString(resolveIntrinsics(v, ctx, w), w);
   switch (fn) {
-    case 'Ref': {
-      const name = str(arg, where);
-      return refOf(name, ctx, where);
-    }
+    case 'Ref':
+      return refOf(str(arg, where), ctx, where);
     case 'Fn::GetAtt': {
       const [id, attribute] =
         typeof arg === 'string' ? splitOnce(arg, '.') : Array.isArray(arg) ? arg : [undefined, undefined];
