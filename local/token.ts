@@ -45,9 +45,8 @@ export class UsageError extends Error {
 
 /** The command line → what to sign; a `UsageError` saying what is wrong otherwise. */
 export function parseTokenArgs(argv: readonly string[]): TokenCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parse = () =>
+    parseArgs({
       args: [...argv],
       allowPositionals: true,
       options: {
@@ -58,6 +57,9 @@ export function parseTokenArgs(argv: readonly string[]): TokenCommand {
         'api-url': { type: 'string', default: DEFAULT_API_URL },
       },
     });
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }

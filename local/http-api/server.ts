@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { APIGatewayEventRequestContextJWTAuthorizer } from 'aws-lambda';
 import { PortInUseError } from '../ports';
 import { authorize, type JwtAuthorizerConfig } from './authorizer';
 import { buildEvent, newRequestId, queryStringParameters, type ApiRequest, type HttpApiEvent } from './event';
@@ -80,7 +81,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
     if (!match) return gatewayResponse(404, 'Not Found');
     if (!throttle.allow(match.routeKey)) return gatewayResponse(429, 'Too Many Requests');
 
-    let authorizer;
+    let authorizer: APIGatewayEventRequestContextJWTAuthorizer | undefined;
     if (match.route.authorizationType === 'JWT' && jwt) {
       const outcome = await authorize(
         jwt,
