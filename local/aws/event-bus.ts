@@ -1,0 +1,295 @@
+import { randomUUID } from 'node:crypto';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../aws-names';
+import { matchesPattern } from './pattern';
+import { parseSchedule, type Schedule } from './schedule';
+
+export interface EventBusTarget {
+  id: string;
+  kind: 'function' | 'stateMachine' | 'queue';
+  name: string;
+  /** Constant input (JSON text) sent instead of the event. */
+  input?: string;
+}
+
+export interface EventBusRule {
+  name: string;
+  busName: string;
+  eventPattern?: Record<string, unknown>;
+  scheduleExpression?: string;
+  /** Default true. */
+  enabled?: boolean;
+  targets: readonly EventBusTarget[];
+}
+
+export interface EventBusDispatcher {
+  invokeFunction(name: string, event: unknown): Promise<unknown>;
+  startExecution(stateMachineName: string, input: unknown): unknown;
+  sendToQueue(name: string, body: string): void;
+}
+
+/** A PutEvents request entry, as the AWS API names its fields. */
+export interface PutEventsEntry {
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
+  EventBusName?: string;
+  Resources?: string[];
+  Time?: Date | string | number;
+}
+
+export type PutEventsResultEntry = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+export interface PutEventsResult {
+  FailedEntryCount: number;
+  Entries: PutEventsResultEntry[];
+}
+
+/** The envelope EventBridge delivers to targets. */
+export interface EventEnvelope {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: unknown;
+}
+
+export interface RuleDescription {
+  Name: string;
+  Arn: string;
+  EventBusName: string;
+  EventPattern?: string;
+  ScheduleExpression?: string;
+  State: 'ENABLED' | 'DISABLED';
+}
+
+export interface BusDescription {
+  Name: string;
+  Arn: string;
+}
+
+/** A delivery that failed (the dispatcher threw or rejected); AWS would retry then drop or dead-letter it. */
+export interface DeliveryFailure {
+  rule: string;
+  target: EventBusTarget;
+  error: unknown;
+}
+
+export const localBusArn = (name: string): string =>
+  `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:event-bus/${name}`;
+export const localRuleArn = (busName: string, rule: string): string =>
+  `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:rule/${busName === 'default' ? '' : `${busName}/`}${rule}`;
+
+/** `arn:…:event-bus/name` or a bare name → the bus name; absent → `default`. */
+export function busNameOf(nameOrArn: string | undefined): string {
+  if (!nameOrArn) return 'default';
+  return /^arn:aws[a-z-]*:events:[^:]*:\d*:event-bus\/(.+)$/.exec(nameOrArn)?.[1] ?? nameOrArn;
+}
+
+const MAX_TIMER_MS = 60 * 60_000;
+
+/**
+ * The template's buses and rules, in process: PutEvents routes each entry to the targets of every
+ * enabled rule of its bus whose pattern matches; schedules fire their rules' targets. Deliveries are
+ * not awaited (PutEvents answers before targets run, as in AWS); `idle()` waits for them.
+ */
+export class LocalEventBus {
+  /** Failed deliveries, in order. */
+  readonly failures: DeliveryFailure[] = [];
+  private readonly rules: readonly EventBusRule[];
+  private readonly busNames: readonly string[];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly schedules = new Map<string, Schedule>();
+  private readonly anchors = new Map<string, Date>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private now: () => Date = () => new Date();
+
+  constructor(
+    rules: readonly EventBusRule[],
+    buses: readonly { name: string }[],
+    private readonly dispatcher: EventBusDispatcher,
+  ) {
+    this.rules = rules;
+    // The default bus exists in every account.
+    this.busNames = [...new Set(['default', ...buses.map((b) => b.name)])];
+    for (const rule of rules) {
+      if (rule.scheduleExpression) this.schedules.set(rule.name, parseSchedule(rule.scheduleExpression));
+    }
+  }
+
+  putEvents(entries: readonly PutEventsEntry[]): PutEventsResult {
+    const results = entries.map((entry) => this.putOne(entry));
+    return {
+      FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length,
+      Entries: results,
+    };
+  }
+
+  /** Resolves once every delivery started so far (and those they started) has settled. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  listEventBuses(): BusDescription[] {
+    return this.busNames.map((name) => ({ Name: name, Arn: localBusArn(name) }));
+  }
+
+  hasBus(name: string): boolean {
+    return this.busNames.includes(name);
+  }
+
+  listRules(busName?: string): RuleDescription[] {
+    return this.rules
+      .filter((r) => busName === undefined || r.busName === busName)
+      .map((r) => describeRule(r));
+  }
+
+  describeRule(name: string, busName = 'default'): RuleDescription | undefined {
+    const rule = this.rules.find((r) => r.name === name && r.busName === busName);
+    return rule ? describeRule(rule) : undefined;
+  }
+
+  /** Fires every enabled scheduled rule at its times until `stopSchedules()`. */
+  startSchedules(now: () => Date = () => new Date()): void {
+    this.stopSchedules();
+    this.now = now;
+    for (const rule of this.rules) {
+      if (!rule.scheduleExpression || rule.enabled === false) continue;
+      this.anchors.set(rule.name, now());
+      this.arm(rule);
+    }
+  }
+
+  stopSchedules(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** When a scheduled rule fires next (UTC; rate schedules count from `startSchedules`, or from now). */
+  nextRun(ruleName: string): Date {
+    const schedule = this.schedules.get(ruleName);
+    if (!schedule) throw new Error(`Rule ${ruleName} has no schedule expression`);
+    const now = this.now();
+    return schedule.next(now, this.anchors.get(ruleName) ?? now);
+  }
+
+  private arm(rule: EventBusRule): void {
+    const due = this.nextRun(rule.name);
+    const wait = Math.max(0, due.getTime() - this.now().getTime());
+    const timer = setTimeout(
+      () => {
+        if (wait <= MAX_TIMER_MS) this.fireSchedule(rule, due);
+        if (this.timers.get(rule.name) === timer) this.arm(rule);
+      },
+      Math.min(wait, MAX_TIMER_MS),
+    );
+    timer.unref();
+    this.timers.set(rule.name, timer);
+  }
+
+  private fireSchedule(rule: EventBusRule, time: Date): void {
+    // What AWS sends a scheduled rule's targets when they have no constant input.
+    const event: EventEnvelope = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: LOCAL_ACCOUNT_ID,
+      time: isoSeconds(time),
+      region: LOCAL_REGION,
+      resources: [localRuleArn(rule.busName, rule.name)],
+      detail: {},
+    };
+    this.deliver(rule, event);
+  }
+
+  private putOne(entry: PutEventsEntry): PutEventsResultEntry {
+    const invalid = (message: string): PutEventsResultEntry => ({
+      ErrorCode: 'InvalidArgument',
+      ErrorMessage: message,
+    });
+    if (!entry.Source)
+      return invalid('Parameter Source is not valid. Reason: Source is a required argument.');
+    if (!entry.DetailType)
+      return invalid('Parameter DetailType is not valid. Reason: DetailType is a required argument.');
+    if (entry.Detail === undefined)
+      return invalid('Parameter Detail is not valid. Reason: Detail is a required argument.');
+    let detail: unknown;
+    try {
+      detail = JSON.parse(entry.Detail);
+    } catch {
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+    }
+    if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+    }
+    const busName = busNameOf(entry.EventBusName);
+    if (!this.hasBus(busName)) {
+      return {
+        ErrorCode: 'ResourceNotFoundException',
+        ErrorMessage: `Event bus ${busName} does not exist.`,
+      };
+    }
+    const time = entry.Time === undefined ? new Date() : new Date(entry.Time);
+    const event: EventEnvelope = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': entry.DetailType,
+      source: entry.Source,
+      account: LOCAL_ACCOUNT_ID,
+      time: isoSeconds(Number.isNaN(time.getTime()) ? new Date() : time),
+      region: LOCAL_REGION,
+      resources: entry.Resources ?? [],
+      detail,
+    };
+    for (const rule of this.rules) {
+      if (rule.busName !== busName || rule.enabled === false || !rule.eventPattern) continue;
+      if (matchesPattern(rule.eventPattern, event)) this.deliver(rule, event);
+    }
+    return { EventId: event.id };
+  }
+
+  private deliver(rule: EventBusRule, event: EventEnvelope): void {
+    for (const target of rule.targets) {
+      const payload: unknown = target.input !== undefined ? JSON.parse(target.input) : event;
+      const delivery = (async () => {
+        // Let PutEvents answer before any target runs.
+        await Promise.resolve();
+        switch (target.kind) {
+          case 'function':
+            await this.dispatcher.invokeFunction(target.name, payload);
+            break;
+          case 'stateMachine':
+            await this.dispatcher.startExecution(target.name, payload);
+            break;
+          case 'queue':
+            this.dispatcher.sendToQueue(target.name, JSON.stringify(payload));
+            break;
+        }
+      })().catch((error: unknown) => {
+        this.failures.push({ rule: rule.name, target, error });
+      });
+      const tracked = delivery.finally(() => this.inFlight.delete(tracked));
+      this.inFlight.add(tracked);
+    }
+  }
+}
+
+function describeRule(r: EventBusRule): RuleDescription {
+  return {
+    Name: r.name,
+    Arn: localRuleArn(r.busName, r.name),
+    EventBusName: r.busName,
+    ...(r.eventPattern ? { EventPattern: JSON.stringify(r.eventPattern) } : {}),
+    ...(r.scheduleExpression ? { ScheduleExpression: r.scheduleExpression } : {}),
+    State: r.enabled === false ? 'DISABLED' : 'ENABLED',
+  };
+}
+
+/** EventBridge times have whole seconds: `2024-01-01T00:00:00Z`. */
+function isoSeconds(d: Date): string {
+  return `${d.toISOString().slice(0, 19)}Z`;
+}
