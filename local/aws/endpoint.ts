@@ -1,0 +1,537 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { localRoleArn, localStateMachineArn, stateMachineNameOf } from '../aws-names';
+import { PortInUseError } from '../ports';
+import type {
+  ExecutionDescription,
+  HistoryEvent,
+  LocalWorkflowRuntime,
+  WorkflowType,
+} from '../workflow-runtime';
+import { busNameOf, type LocalEventBus, type PutEventsEntry } from './event-bus';
+
+/**
+ * One local endpoint for the AWS JSON protocols, dispatching on `X-Amz-Target`:
+ * `AWSStepFunctions.*` (JSON 1.0) on the LocalWorkflowRuntime, `AWSEvents.*` (JSON 1.1) on the
+ * LocalEventBus, and `DynamoDB_20120810.*` forwarded as-is to DynamoDB Local. Signatures are not checked.
+ *
+ * Client settings: `endpoint: url`, `region: 'us-east-1'`, any credentials. For the SFN client also
+ * `disableHostPrefix: true`: StartSyncExecution is modelled with the host prefix `sync-`, so without it
+ * the SDK v3 sends that call to `http://sync-127.0.0.1:<port>` (an unresolvable host). The AWS CLI v1
+ * (botocore) skips host prefixes when `--endpoint-url` is given, so it needs nothing more.
+ */
+export interface AwsEndpointOptions {
+  host?: string;
+  port: number;
+  /** The flag that moves the port, named in the PortInUse error; default `--port`. */
+  portFlag?: string;
+  stepFunctions: {
+    runtime: LocalWorkflowRuntime;
+    stateMachines: readonly { name: string; type: WorkflowType; definition?: unknown }[];
+  };
+  eventBus: LocalEventBus;
+  dynamoDbEndpoint: string;
+}
+
+export interface RunningAwsEndpoint {
+  url: string;
+  close(): Promise<void>;
+}
+
+type Body = Record<string, unknown>;
+
+/** An error the endpoint answers as AWS does: HTTP 400, `__type` and `x-amzn-ErrorType`. */
+export class AwsApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+const validation = (message: string): AwsApiError => new AwsApiError('ValidationException', message);
+
+/** Errors the runtime throws are the SDK's own exception classes: their `name` is the AWS code. */
+const SFN_ERRORS = new Set([
+  'ExecutionAlreadyExists',
+  'ExecutionDoesNotExist',
+  'StateMachineDoesNotExist',
+  'InvalidName',
+  'InvalidArn',
+  'InvalidExecutionInput',
+  'StateMachineTypeNotSupported',
+  'ValidationException',
+]);
+
+export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<RunningAwsEndpoint> {
+  const host = options.host ?? '127.0.0.1';
+  const sfn = new StepFunctionsApi(options.stepFunctions.runtime, options.stepFunctions.stateMachines);
+  const events = new EventsApi(options.eventBus);
+  const dynamoDb = new URL(options.dynamoDbEndpoint);
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const dot = target.indexOf('.');
+      const service = dot >= 0 ? target.slice(0, dot) : target;
+      const op = dot >= 0 ? target.slice(dot + 1) : '';
+      if (service === 'DynamoDB_20120810') {
+        forward(dynamoDb, req, raw, res);
+        return;
+      }
+      const contentType =
+        service === 'AWSStepFunctions' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
+      void (async () => {
+        try {
+          const body = parseBody(raw);
+          let out: unknown;
+          if (service === 'AWSStepFunctions') out = await sfn.call(op, body);
+          else if (service === 'AWSEvents') out = events.call(op, body);
+          else throw unknownOperation(target);
+          send(res, 200, contentType, toWire(out));
+        } catch (err) {
+          sendError(res, contentType, asApiError(err));
+        }
+      })();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE' || err.code === 'EACCES'
+          ? new PortInUseError(options.port, 'the local AWS endpoint', options.portFlag ?? '--port')
+          : err,
+      ),
+    );
+    server.listen(options.port, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function parseBody(raw: Buffer): Body {
+  if (raw.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new AwsApiError('SerializationException', 'The request body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new AwsApiError('SerializationException', 'The request body must be a JSON object');
+  }
+  return parsed as Body;
+}
+
+const unknownOperation = (target: string): AwsApiError =>
+  new AwsApiError('UnknownOperationException', `Unknown operation ${target || '(no X-Amz-Target)'}`);
+
+function asApiError(err: unknown): AwsApiError {
+  if (err instanceof AwsApiError) return err;
+  if (err instanceof Error && SFN_ERRORS.has(err.name)) return new AwsApiError(err.name, err.message);
+  const message = err instanceof Error ? err.message : String(err);
+  return new AwsApiError('InternalFailure', message, 500);
+}
+
+function send(res: http.ServerResponse, status: number, contentType: string, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: http.ServerResponse, contentType: string, err: AwsApiError): void {
+  const text = JSON.stringify({ __type: err.code, message: err.message });
+  res.writeHead(err.status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-errortype': err.code,
+  });
+  res.end(text);
+}
+
+/** Dates become epoch seconds (the JSON protocols' timestamp format); undefined fields are dropped. */
+function toWire(value: unknown): unknown {
+  if (value instanceof Date) return value.getTime() / 1000;
+  if (Array.isArray(value)) return value.map(toWire);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).flatMap(([k, v]) => (v === undefined ? [] : [[k, toWire(v)]])),
+    );
+  }
+  return value;
+}
+
+function forward(target: URL, req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
+  const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
+  const upstream = http.request(
+    {
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      headers,
+    },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
+  upstream.on('error', (err) => {
+    if (res.headersSent) {
+      res.destroy(err);
+      return;
+    }
+    sendError(
+      res,
+      'application/x-amz-json-1.0',
+      new AwsApiError(
+        'ServiceUnavailable',
+        `DynamoDB Local (${target.origin}) did not answer: ${err.message}`,
+        503,
+      ),
+    );
+  });
+  upstream.end(body);
+}
+
+// ---- request field readers ------------------------------------------------------------------------------
+
+function str(body: Body, key: string, required: true): string;
+function str(body: Body, key: string, required?: false): string | undefined;
+function str(body: Body, key: string, required = false): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) {
+    if (required)
+      throw validation(
+        `1 validation error detected: Value null at '${key}' failed to satisfy constraint: Member must not be null`,
+      );
+    return undefined;
+  }
+  if (typeof v !== 'string') throw validation(`Value at '${key}' must be a string`);
+  return v;
+}
+
+function int(body: Body, key: string, min: number, max: number): number | undefined {
+  const v = body[key];
+  if (v === undefined || v === null || v === 0) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw validation(
+      `Value '${String(v)}' at '${key}' failed to satisfy constraint: Member must be between ${min} and ${max}`,
+    );
+  }
+  return v;
+}
+
+/** Opaque page tokens: the offset of the next item, base64. */
+function page<T>(
+  items: readonly T[],
+  body: Body,
+  max: number,
+  defaultSize: number,
+): { items: T[]; nextToken?: string } {
+  const size = int(body, 'maxResults', 0, max) ?? defaultSize;
+  const token = str(body, 'nextToken');
+  let offset = 0;
+  if (token !== undefined) {
+    const decoded = /^offset:(\d+)$/.exec(Buffer.from(token, 'base64').toString('utf8'));
+    if (!decoded) throw new AwsApiError('InvalidToken', `Invalid Token: '${token}'`);
+    offset = Number(decoded[1]);
+  }
+  const slice = items.slice(offset, offset + size);
+  const next = offset + size;
+  return next < items.length
+    ? { items: slice, nextToken: Buffer.from(`offset:${next}`).toString('base64') }
+    : { items: slice };
+}
+
+// ---- Step Functions ---------------------------------------------------------------------------------------
+
+const EXECUTION_STATUSES = new Set([
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+  'PENDING_REDRIVE',
+]);
+
+class StepFunctionsApi {
+  private readonly machines: Map<string, { name: string; type: WorkflowType; definition?: unknown }>;
+  private readonly creationDate = new Date();
+
+  constructor(
+    private readonly runtime: LocalWorkflowRuntime,
+    machines: readonly { name: string; type: WorkflowType; definition?: unknown }[],
+  ) {
+    this.machines = new Map(machines.map((m) => [m.name, m]));
+  }
+
+  async call(op: string, body: Body): Promise<unknown> {
+    switch (op) {
+      case 'StartExecution':
+        return this.startExecution(body);
+      case 'StartSyncExecution':
+        return this.startSyncExecution(body);
+      case 'DescribeExecution':
+        return this.describeExecution(body);
+      case 'ListStateMachines':
+        return this.listStateMachines(body);
+      case 'DescribeStateMachine':
+        return this.describeStateMachine(body);
+      case 'ListExecutions':
+        return this.listExecutions(body);
+      case 'GetExecutionHistory':
+        return this.getExecutionHistory(body);
+      case 'StopExecution':
+        return this.stopExecution(body);
+      default:
+        throw unknownOperation(`AWSStepFunctions.${op}`);
+    }
+  }
+
+  private machine(body: Body): { name: string; type: WorkflowType; definition?: unknown } {
+    const arn = str(body, 'stateMachineArn', true);
+    const name = stateMachineNameOf(arn);
+    if (name === undefined) throw new AwsApiError('InvalidArn', `Invalid Arn: '${arn}'`);
+    const machine = this.machines.get(name);
+    if (!machine) throw new AwsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    return machine;
+  }
+
+  private input(body: Body): unknown {
+    const text = str(body, 'input') ?? '{}';
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new AwsApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${text}'`);
+    }
+  }
+
+  private startExecution(body: Body): unknown {
+    const machine = this.machine(body);
+    const { executionArn, startDate } = this.runtime.start(machine.name, this.input(body), str(body, 'name'));
+    return { executionArn, startDate };
+  }
+
+  private async startSyncExecution(body: Body): Promise<unknown> {
+    const machine = this.machine(body);
+    if (machine.type !== 'EXPRESS') {
+      throw new AwsApiError(
+        'StateMachineTypeNotSupported',
+        `This operation is not supported by this type of state machine: '${localStateMachineArn(machine.name)}'`,
+      );
+    }
+    const r = await this.runtime.startSync(machine.name, this.input(body), str(body, 'name'));
+    return {
+      executionArn: r.executionArn,
+      stateMachineArn: r.stateMachineArn,
+      name: r.name,
+      startDate: r.startDate,
+      stopDate: r.stopDate,
+      status: r.status,
+      error: r.error,
+      cause: r.cause,
+      input: JSON.stringify(r.input),
+      inputDetails: { included: true },
+      output: r.output === undefined ? undefined : JSON.stringify(r.output),
+      outputDetails: r.output === undefined ? undefined : { included: true },
+      billingDetails: {
+        billedMemoryUsedInMB: 64,
+        billedDurationInMilliseconds: Math.max(100, (r.stopDate?.getTime() ?? 0) - r.startDate.getTime()),
+      },
+    };
+  }
+
+  private describeExecution(body: Body): unknown {
+    const d = this.runtime.describe(str(body, 'executionArn', true));
+    return {
+      executionArn: d.executionArn,
+      stateMachineArn: d.stateMachineArn,
+      name: d.name,
+      status: d.status,
+      startDate: d.startDate,
+      stopDate: d.stopDate,
+      input: JSON.stringify(d.input),
+      inputDetails: { included: true },
+      output: d.output === undefined ? undefined : JSON.stringify(d.output),
+      outputDetails: d.output === undefined ? undefined : { included: true },
+      error: d.error,
+      cause: d.cause,
+      redriveCount: 0,
+      redriveStatus: 'NOT_REDRIVABLE',
+    };
+  }
+
+  private listStateMachines(body: Body): unknown {
+    const all = [...this.machines.values()].map((m) => ({
+      stateMachineArn: localStateMachineArn(m.name),
+      name: m.name,
+      type: m.type,
+      creationDate: this.creationDate,
+    }));
+    const { items, nextToken } = page(all, body, 1000, 100);
+    return { stateMachines: items, nextToken };
+  }
+
+  private describeStateMachine(body: Body): unknown {
+    const m = this.machine(body);
+    return {
+      stateMachineArn: localStateMachineArn(m.name),
+      name: m.name,
+      status: 'ACTIVE',
+      definition: JSON.stringify(m.definition ?? {}),
+      roleArn: localRoleArn(m.name),
+      type: m.type,
+      creationDate: this.creationDate,
+      loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+    };
+  }
+
+  private listExecutions(body: Body): unknown {
+    const machine = this.machine(body);
+    const status = str(body, 'statusFilter');
+    if (status !== undefined && !EXECUTION_STATUSES.has(status)) {
+      throw validation(
+        `Value '${status}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set`,
+      );
+    }
+    // Newest first; among equal start times, the later started first.
+    const all = this.runtime
+      .list(machine.name)
+      .map((d, i): [ExecutionDescription, number] => [d, i])
+      .filter(([d]) => status === undefined || d.status === status)
+      .sort(([a, i], [b, j]) => b.startDate.getTime() - a.startDate.getTime() || j - i)
+      .map(([d]) => ({
+        executionArn: d.executionArn,
+        stateMachineArn: d.stateMachineArn,
+        name: d.name,
+        status: d.status,
+        startDate: d.startDate,
+        stopDate: d.stopDate,
+      }));
+    const { items, nextToken } = page(all, body, 1000, 100);
+    return { executions: items, nextToken };
+  }
+
+  private getExecutionHistory(body: Body): unknown {
+    const executionArn = str(body, 'executionArn', true);
+    let events: HistoryEvent[] = this.runtime.history(executionArn);
+    if (body.reverseOrder === true) events = [...events].reverse();
+    if (body.includeExecutionData === false) events = events.map(withoutExecutionData);
+    const { items, nextToken } = page(events, body, 1000, 100);
+    return { events: items, nextToken };
+  }
+
+  private async stopExecution(body: Body): Promise<unknown> {
+    const executionArn = str(body, 'executionArn', true);
+    this.runtime.stop(executionArn);
+    const d = await this.runtime.waitFor(executionArn);
+    return { stopDate: d.stopDate ?? new Date() };
+  }
+}
+
+const EXECUTION_DATA_KEYS = new Set(['input', 'output', 'inputDetails', 'outputDetails']);
+
+/** `includeExecutionData: false`: no input or output in any event's details. */
+function withoutExecutionData(event: HistoryEvent): HistoryEvent {
+  const out: HistoryEvent = { ...event };
+  for (const [key, value] of Object.entries(event)) {
+    if (!key.endsWith('EventDetails') || typeof value !== 'object' || value === null) continue;
+    out[key] = Object.fromEntries(Object.entries(value).filter(([k]) => !EXECUTION_DATA_KEYS.has(k)));
+  }
+  return out;
+}
+
+// ---- EventBridge ------------------------------------------------------------------------------------------
+
+class EventsApi {
+  constructor(private readonly bus: LocalEventBus) {}
+
+  call(op: string, body: Body): unknown {
+    switch (op) {
+      case 'PutEvents':
+        return this.putEvents(body);
+      case 'ListEventBuses':
+        return this.listEventBuses(body);
+      case 'ListRules':
+        return this.listRules(body);
+      case 'DescribeRule':
+        return this.describeRule(body);
+      default:
+        throw unknownOperation(`AWSEvents.${op}`);
+    }
+  }
+
+  private putEvents(body: Body): unknown {
+    const entries = body.Entries;
+    if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10) {
+      throw validation(
+        "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and 10",
+      );
+    }
+    return this.bus.putEvents(
+      entries.map((raw: unknown): PutEventsEntry => {
+        const e = (typeof raw === 'object' && raw !== null ? raw : {}) as Body;
+        const time = e.Time;
+        return {
+          ...(typeof e.Source === 'string' ? { Source: e.Source } : {}),
+          ...(typeof e.DetailType === 'string' ? { DetailType: e.DetailType } : {}),
+          ...(typeof e.Detail === 'string' ? { Detail: e.Detail } : {}),
+          ...(typeof e.EventBusName === 'string' ? { EventBusName: e.EventBusName } : {}),
+          ...(Array.isArray(e.Resources) ? { Resources: e.Resources.map(String) } : {}),
+          // JSON 1.1 timestamps are epoch seconds.
+          ...(typeof time === 'number'
+            ? { Time: new Date(time * 1000) }
+            : typeof time === 'string'
+              ? { Time: time }
+              : {}),
+        };
+      }),
+    );
+  }
+
+  private listEventBuses(body: Body): unknown {
+    const prefix = typeof body.NamePrefix === 'string' ? body.NamePrefix : '';
+    return { EventBuses: this.bus.listEventBuses().filter((b) => b.Name.startsWith(prefix)) };
+  }
+
+  private busName(body: Body): string {
+    const name = busNameOf(typeof body.EventBusName === 'string' ? body.EventBusName : undefined);
+    if (!this.bus.hasBus(name))
+      throw new AwsApiError('ResourceNotFoundException', `Event bus ${name} does not exist.`);
+    return name;
+  }
+
+  private listRules(body: Body): unknown {
+    const prefix = typeof body.NamePrefix === 'string' ? body.NamePrefix : '';
+    return { Rules: this.bus.listRules(this.busName(body)).filter((r) => r.Name.startsWith(prefix)) };
+  }
+
+  private describeRule(body: Body): unknown {
+    const name = typeof body.Name === 'string' ? body.Name : '';
+    const busName = this.busName(body);
+    const rule = this.bus.describeRule(name, busName);
+    if (!rule)
+      throw new AwsApiError(
+        'ResourceNotFoundException',
+        `Rule ${name} does not exist on EventBus ${busName}.`,
+      );
+    return { ...rule, CreatedBy: '000000000000' };
+  }
+}

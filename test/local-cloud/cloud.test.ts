@@ -1,0 +1,257 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  EventBridgeClient,
+  ListEventBusesCommand,
+  ListRulesCommand,
+  PutEventsCommand,
+} from '@aws-sdk/client-eventbridge';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
+import { freePort } from '../../local/dynamodb-local';
+import { userSignedUpEvent } from '../../local/events/app-events';
+import { invoicePaidEvent } from '../../local/events/stripe-events';
+import { stackInventory, diffInventory } from '../../local/stack/parity';
+
+/**
+ * The local cloud driven only from outside, as a developer or QA person would: AWS SDK clients and the
+ * AWS CLI against its AWS endpoint, HTTP against its API.
+ */
+const run = promisify(execFile);
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+let cloud: RunningLocalCloud;
+let sfn: SFNClient;
+let events: EventBridgeClient;
+let ddb: DynamoDBClient;
+let token: (claims: { sub: string; partnerId?: string; scope?: string }) => Promise<string>;
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({
+    assemblyDir: mkdtempSync(path.join(os.tmpdir(), 'local-cloud-')),
+    endpointPort: await freePort(),
+    apiPort: await freePort(),
+    schedules: false,
+    retryDelayScale: 0,
+  });
+  const config = { endpoint: cloud.endpointUrl, region: 'us-east-1', credentials };
+  sfn = new SFNClient({ ...config, disableHostPrefix: true });
+  events = new EventBridgeClient(config);
+  ddb = new DynamoDBClient(config);
+  token = (claims) => cloud.issuer.sign(claims, { audience: 'partner-referrals' });
+}, 120_000);
+afterAll(() => cloud?.stop());
+
+const stripeBus = () => cloud.buses.find((b) => b.name.startsWith('aws.partner/'))?.name ?? '';
+
+async function api(path: string, init: RequestInit & { token?: string } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+  const res = await fetch(`${cloud.apiUrl}${path}`, { ...init, headers, redirect: 'manual' });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+describe('the local cloud runs the synthesized template', () => {
+  it('runs exactly the tables, indexes, state machines, rules, schedules and routes the template declares', () => {
+    expect(diffInventory(stackInventory(cloud.template), cloud.inventory())).toEqual({
+      missing: [],
+      extra: [],
+    });
+  });
+
+  it('lists the template state machines and buses through the AWS APIs', async () => {
+    const machines = await sfn.send(new ListStateMachinesCommand({}));
+    expect(machines.stateMachines?.map((m) => m.name).sort()).toEqual([
+      'cancellation',
+      'click',
+      'payment',
+      'reconciliation',
+      'registration',
+      'signup',
+      'verify',
+    ]);
+    const buses = await events.send(new ListEventBusesCommand({}));
+    expect(buses.EventBuses?.map((b) => b.Name)).toEqual(
+      expect.arrayContaining(['partner-referrals', stripeBus()]),
+    );
+    const rules = await events.send(new ListRulesCommand({ EventBusName: stripeBus() }));
+    expect(rules.Rules?.[0]?.EventPattern).toContain('invoice.paid');
+  });
+});
+
+describe('a referral journey through the front doors', () => {
+  it('registers, signs up, pays through Stripe events, and shows the dashboard to its partner only', async () => {
+    // Prepare: an admin registers the partner; the app announces the signup on its bus.
+    const admin = await token({ sub: 'admin', scope: 'partner-referrals/admin' });
+    expect(
+      (
+        await api('/admin/partners', {
+          method: 'POST',
+          token: admin,
+          body: JSON.stringify({ partnerId: 'p_cloud' }),
+        })
+      ).status,
+    ).toBe(201);
+    expect((await api('/r/p_cloud')).status).toBe(302);
+    const signup = userSignedUpEvent({
+      partnerId: 'p_cloud',
+      userId: 'u_cloud',
+      eventId: 'evt_cloud_signup',
+    });
+    await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: 'partner-referrals',
+            Source: signup.source,
+            DetailType: signup['detail-type'],
+            Detail: JSON.stringify(signup.detail),
+          },
+        ],
+      }),
+    );
+    await cloud.settle();
+
+    // Act: Stripe's invoice.paid arrives on the partner bus.
+    const paid = invoicePaidEvent({
+      userId: 'u_cloud',
+      invoiceId: 'in_cloud',
+      eventId: 'evt_cloud_paid',
+      priceId: 'price_afplus_monthly',
+      amountPaidCents: 2999,
+    });
+    const put = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: stripeBus(),
+            Source: stripeBus(),
+            DetailType: paid['detail-type'],
+            Detail: JSON.stringify(paid.detail),
+          },
+        ],
+      }),
+    );
+    await cloud.settle();
+
+    // Assess: the execution, its history, the stats row and the dashboard.
+    expect(put.FailedEntryCount).toBe(0);
+    const payments = await sfn.send(
+      new ListExecutionsCommand({
+        stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:payment',
+        statusFilter: 'SUCCEEDED',
+      }),
+    );
+    const execution = payments.executions?.find((e) => e.name === 'payment-in_cloud');
+    expect(execution).toBeDefined();
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: execution?.executionArn }));
+    expect(JSON.parse(described.output ?? '{}')).toMatchObject({
+      outcome: 'paid',
+      stats: 'applied',
+      partnerEarningsCents: 750,
+    });
+    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn: execution?.executionArn }));
+    const types = history.events?.map((e) => e.type) ?? [];
+    expect(types[0]).toBe('ExecutionStarted');
+    expect(types).toContain('TaskScheduled');
+    expect(types.at(-1)).toBe('ExecutionSucceeded');
+    const stats = await ddb.send(
+      new GetItemCommand({ TableName: 'PartnerStats', Key: { partnerId: { S: 'p_cloud' } } }),
+    );
+    expect(stats.Item?.totalPaid).toEqual({ N: '1' });
+
+    const mine = await api('/partners/p_cloud/dashboard', {
+      token: await token({ sub: 'p_cloud', partnerId: 'p_cloud' }),
+    });
+    expect(mine.status).toBe(200);
+    expect(mine.body.stats).toMatchObject({ totalClicks: 1, totalPaid: 1, totalEarningsCents: 750 });
+    const theirs = await api('/partners/p_cloud/dashboard', {
+      token: await token({ sub: 'p_other', partnerId: 'p_other' }),
+    });
+    expect(theirs.status).toBe(403);
+    expect((await api('/partners/p_cloud/dashboard')).status).toBe(401);
+  });
+});
+
+describe('the real AWS CLI against the local endpoint', () => {
+  const aws = async (...args: string[]) => {
+    const { stdout } = await run('aws', ['--endpoint-url', cloud.endpointUrl, '--output', 'json', ...args], {
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_DEFAULT_REGION: 'us-east-1',
+        AWS_PAGER: '',
+      },
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT')
+        throw new Error('The AWS CLI is missing: apt-get install awscli (CI installs it)');
+      throw error;
+    });
+    return stdout ? (JSON.parse(stdout) as Record<string, unknown>) : {};
+  };
+
+  it('puts an event, lists executions, reads a history and a stats item', async () => {
+    const admin = await token({ sub: 'admin', scope: 'partner-referrals/admin' });
+    await api('/admin/partners', {
+      method: 'POST',
+      token: admin,
+      body: JSON.stringify({ partnerId: 'p_cli' }),
+    });
+    const signup = userSignedUpEvent({ partnerId: 'p_cli', userId: 'u_cli' });
+    const put = await aws(
+      'events',
+      'put-events',
+      '--entries',
+      JSON.stringify([
+        {
+          EventBusName: 'partner-referrals',
+          Source: signup.source,
+          DetailType: signup['detail-type'],
+          Detail: JSON.stringify(signup.detail),
+        },
+      ]),
+    );
+    await cloud.settle();
+
+    const listed = await aws(
+      'stepfunctions',
+      'list-executions',
+      '--state-machine-arn',
+      'arn:aws:states:us-east-1:000000000000:stateMachine:signup',
+    );
+    const executions = listed.executions as { name: string; executionArn: string; status: string }[];
+    // EventBridge assigns the event id; the ingest names the execution after it.
+    const eventId = (put.Entries as { EventId: string }[])[0]?.EventId;
+    const mine = executions.find((e) => e.name === `signup-${eventId}`);
+    const history = await aws(
+      'stepfunctions',
+      'get-execution-history',
+      '--execution-arn',
+      mine?.executionArn ?? '',
+    );
+    const item = await aws(
+      'dynamodb',
+      'get-item',
+      '--table-name',
+      'PartnerStats',
+      '--key',
+      JSON.stringify({ partnerId: { S: 'p_cli' } }),
+    );
+
+    expect(put).toMatchObject({ FailedEntryCount: 0 });
+    expect(mine?.status).toBe('SUCCEEDED');
+    expect((history.events as { type: string }[]).at(-1)?.type).toBe('ExecutionSucceeded');
+    expect(item).toMatchObject({ Item: { totalSignups: { N: '1' } } });
+  });
+});
