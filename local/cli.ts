@@ -87,6 +87,8 @@ function printBanner(cloud: RunningLocalCloud, dataDir: string | undefined): voi
     userId: 'heidi',
     priceId: 'price_afplus_monthly',
     amountPaidCents: 2999,
+    // Paid now, after the seeded signups: the stats' lastActivityAt is the latest event's time.
+    created: Math.floor(Date.now() / 1000),
   });
   const entriesFile = path.join(examples, 'invoice-paid.json');
   writeFileSync(

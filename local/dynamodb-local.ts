@@ -70,11 +70,15 @@ export async function startDynamoDbLocal(opts: StartDynamoDbLocalOptions = {}): 
     spawnError = err.code === 'ENOENT' ? new Error(JAVA_MISSING) : err;
   });
   child.once('exit', (code) => (exitCode = code));
+  // However this process ends (process.exit, an uncaught error), Java must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localDynamoDbClient(endpoint);
   const stop = async (): Promise<void> => {
     client.destroy();
+    process.removeListener('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       await exited;
@@ -84,7 +88,8 @@ export async function startDynamoDbLocal(opts: StartDynamoDbLocalOptions = {}): 
   const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
   for (;;) {
     if (spawnError) throw spawnError;
-    if (exitCode !== undefined) throw new Error(`DynamoDB Local exited with code ${exitCode}:\n${output}`);
+    if (exitCode !== undefined)
+      throw new Error(`DynamoDB Local stopped while starting (exit code ${exitCode}). Its log:\n${output}`);
     try {
       await client.send(new ListTablesCommand({ Limit: 1 }));
       return { endpoint, port, client, stop };

@@ -1,7 +1,7 @@
 /**
  * `npm run token -- <partnerId>` / `npm run token -- --admin`: prints a token the local HTTP API accepts
- * (stdout carries the token alone, so `$(npm run -s token -- acme)` works) and a copy-paste curl example
- * on stderr. Options:
+ * (stdout carries the token alone, so `$(npm run -s token -- acme)` works) and, at a terminal, a
+ * copy-paste curl example on stderr. Options:
  *   --audience <aud>      default the template's JWT audience (partner-referrals)
  *   --expires-in <d>      seconds or 30m / 12h / 7d, default 12h
  *   --jwt-dir <dir>       where the local issuer keeps its key, default .local/jwt
@@ -128,6 +128,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const issuer = await loadOrCreateIssuer(command.jwtDir);
   const token = await tokenFor(issuer, command.request, command);
   process.stdout.write(`${token}\n`);
+  // Captured by `$(...)`: the token alone; the hint is for a person at a terminal.
+  if (!process.stdout.isTTY) return 0;
   process.stderr.write(
     `\n${command.request.kind === 'admin' ? 'Admin' : `Partner ${command.request.partnerId}`} token, ` +
       `valid ${command.expiresIn}, audience ${command.audience}, issuer ${issuer.issuerUrl}. Try:\n` +

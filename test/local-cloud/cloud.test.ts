@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   EventBridgeClient,
   ListEventBusesCommand,
@@ -106,7 +106,6 @@ describe('a referral journey through the front doors', () => {
     const signup = userSignedUpEvent({
       partnerId: 'p_cloud',
       userId: 'u_cloud',
-      eventId: 'evt_cloud_signup',
     });
     await events.send(
       new PutEventsCommand({
@@ -254,4 +253,56 @@ describe('the real AWS CLI against the local endpoint', () => {
     expect((history.events as { type: string }[]).at(-1)?.type).toBe('ExecutionSucceeded');
     expect(item).toMatchObject({ Item: { totalSignups: { N: '1' } } });
   });
+});
+
+describe('npm run reconcile', () => {
+  it('reconciles on demand through the endpoint and reports the drift it fixed', async () => {
+    // Prepare: a partner with one signup whose stats row then drifts.
+    const admin = await token({ sub: 'admin', scope: 'partner-referrals/admin' });
+    await api('/admin/partners', {
+      method: 'POST',
+      token: admin,
+      body: JSON.stringify({ partnerId: 'p_drift' }),
+    });
+    const signup = userSignedUpEvent({ partnerId: 'p_drift', userId: 'u_drift' });
+    await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: 'partner-referrals',
+            Source: signup.source,
+            DetailType: signup['detail-type'],
+            Detail: JSON.stringify(signup.detail),
+          },
+        ],
+      }),
+    );
+    await cloud.settle();
+    await ddb.send(
+      new UpdateItemCommand({
+        TableName: 'PartnerStats',
+        Key: { partnerId: { S: 'p_drift' } },
+        UpdateExpression: 'SET totalSignups = :wrong',
+        ExpressionAttributeValues: { ':wrong': { N: '5' } },
+      }),
+    );
+
+    // Act
+    const tsx = path.join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
+    const { stdout } = await run(
+      process.execPath,
+      [tsx, 'local/reconcile.ts', '--endpoint', cloud.endpointUrl],
+      {
+        cwd: path.join(__dirname, '..', '..'),
+      },
+    );
+
+    // Assess
+    expect(stdout).toMatch(/Checked \d+ partners: 1 corrected/);
+    expect(stdout).toContain('p_drift: totalSignups 5 → 1');
+    const stats = await ddb.send(
+      new GetItemCommand({ TableName: 'PartnerStats', Key: { partnerId: { S: 'p_drift' } } }),
+    );
+    expect(stats.Item?.totalSignups).toEqual({ N: '1' });
+  }, 60_000);
 });
