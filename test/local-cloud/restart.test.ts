@@ -36,7 +36,7 @@ const clients = (cloud: RunningLocalCloud) => {
 it('keeps the stats, the executions and their histories across a restart over the same data directory', async () => {
   // Prepare: a first run registers a partner and processes a signup, then stops.
   const first = await start();
-  let executionArn = '';
+  let executionArn: string;
   try {
     const admin = await first.issuer.sign(
       { sub: 'admin', scope: 'partner-referrals/admin' },
