@@ -21,7 +21,7 @@ export interface UpdateAction {
     UpdateExpression: string;
     ConditionExpression?: string;
     ExpressionAttributeNames?: Record<string, string>;
-    ExpressionAttributeValues: AttributeMap;
+    ExpressionAttributeValues?: AttributeMap;
   };
 }
 

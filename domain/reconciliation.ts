@@ -9,7 +9,10 @@ import { STATS_COUNTERS, zeroCounters, type PartnerStats, type ReferralCounters 
  * (`summarize`).
  */
 
-/** A referral whose stats update may still be pending, with the marker keys seen on it. */
+/**
+ * A referral whose stats update may still be pending, with the marker keys seen on it. No keys: only a
+ * compensation flag is left (the stats write committed but its answer was lost after the retries).
+ */
 export interface PendingReferral {
   referralId: string;
   keys: StatsTransition[];
@@ -35,7 +38,9 @@ export function accumulate(
   const pending = [...(prior?.pending ?? [])];
   for (const referral of referrals) {
     const keys = pendingKeysOf(referral);
-    if (keys.length > 0) pending.push({ referralId: referral.referralId, keys });
+    if (keys.length > 0 || referral.statsPendingSince !== undefined) {
+      pending.push({ referralId: referral.referralId, keys });
+    }
   }
   return { counters, pending };
 }
@@ -103,6 +108,16 @@ export function planCorrection(args: {
 
   const clearable = acc.pending.slice(0, MAX_PENDING_PER_CORRECTION);
   const markerUpdates: TransactWriteItem[] = clearable.map(({ referralId, keys }) => {
+    if (keys.length === 0) {
+      return {
+        Update: {
+          TableName: referralsTable,
+          Key: { partnerId: S(partnerId), referralId: S(referralId) },
+          UpdateExpression: 'REMOVE statsPendingSince, statsPendingReason',
+          ConditionExpression: 'attribute_exists(statsPendingSince)',
+        },
+      };
+    }
     const values: AttributeMap = { ':keys': { SS: [...keys] } };
     keys.forEach((key, i) => (values[`:k${i}`] = S(key)));
     return {

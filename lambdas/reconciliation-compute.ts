@@ -20,7 +20,7 @@ const countersSchema = z.object(
 ) satisfies z.ZodType<ReferralCounters, unknown>;
 const accumulationSchema = z.object({
   counters: countersSchema,
-  pending: z.array(z.object({ referralId: z.string(), keys: z.array(z.enum(STATS_TRANSITIONS)).min(1) })),
+  pending: z.array(z.object({ referralId: z.string(), keys: z.array(z.enum(STATS_TRANSITIONS)) })),
 }) satisfies z.ZodType<Accumulation, unknown>;
 const driftSchema = z.record(z.string(), z.object({ stored: z.number(), actual: z.number() }));
 const summarySchema = z.object({

@@ -22,7 +22,7 @@ import { loadLocalStackModel, type LocalStackModel } from './stack/model';
 import type { RunningInventory } from './stack/parity';
 import { synthesizeLocalTemplate } from './stack/synthesize';
 import type { CfnTemplate } from './stack/template';
-import { LocalWorkflowRuntime, type SavedExecution } from './workflow-runtime';
+import { LocalWorkflowRuntime, type FaultInjector, type SavedExecution } from './workflow-runtime';
 
 /**
  * The synthesized CDK app on one machine, built from the template alone: DynamoDB Local with the
@@ -42,6 +42,8 @@ export interface LocalCloudOptions {
   /** Run the template's schedules (the nightly reconciliation); default true. */
   schedules?: boolean;
   retryDelayScale?: number;
+  /** Fault injection into the Task handlers (the chaos harness); off when absent, and no flag enables it. */
+  faults?: FaultInjector;
 }
 
 export interface DeadLetter {
@@ -118,6 +120,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
         [...handlers].map(([name, h]) => [name, h as (e: unknown) => Promise<unknown>]),
       ),
       ...(options.retryDelayScale !== undefined ? { retryDelayScale: options.retryDelayScale } : {}),
+      ...(options.faults ? { faults: options.faults } : {}),
     });
     for (const wf of model.workflows) runtime.registerWorkflow(wf.name, wf.definition, wf.type);
     bridgeStepFunctions(sfnClient(), runtime);

@@ -70,7 +70,7 @@ describe('reconciliation-compute handler', () => {
     // Assess
     expect(plan.corrected).toBe(true);
     expect(plan.fields.totalPaid).toEqual({ stored: 3, actual: 1 });
-    expect(plan.transactItems[0]?.Update.ExpressionAttributeValues[':seen']).toEqual({ N: '41' });
+    expect(plan.transactItems[0]?.Update.ExpressionAttributeValues?.[':seen']).toEqual({ N: '41' });
   });
 
   it('summarizes a page of partner results onto the prior summary', async () => {

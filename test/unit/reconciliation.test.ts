@@ -137,6 +137,28 @@ describe('planCorrection', () => {
     });
   });
 
+  it('clears a compensation flag left without markers (the stats write committed, its answer lost)', () => {
+    // Prepare: counters agree and no marker is left, but the referral still says stats are pending
+    const referral = paidReferral({ statsPendingSince: '2026-01-15T10:00:00.000Z' });
+    const acc = accumulate(undefined, [referral]);
+    const stats = partnerStats({ ...contributionOf(referral), version: 3 });
+
+    // Act
+    const plan = planCorrection({ partnerId: 'partner_1', stats, acc, ...tables });
+
+    // Assess
+    expect(acc.pending).toEqual([{ referralId: 'ref_user_1', keys: [] }]);
+    expect(plan.fields).toEqual({});
+    expect(plan.transactItems[1]).toEqual({
+      Update: {
+        TableName: 'PartnerReferrals',
+        Key: { partnerId: { S: 'partner_1' }, referralId: { S: 'ref_user_1' } },
+        UpdateExpression: 'REMOVE statsPendingSince, statsPendingReason',
+        ConditionExpression: 'attribute_exists(statsPendingSince)',
+      },
+    });
+  });
+
   it('keeps the transaction within 100 actions and reports more pending', () => {
     // Prepare
     const acc: Accumulation = {
