@@ -141,6 +141,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       'journeys reordered': plan.reorderedJourneys,
       'PutEvents entries failed': putFailures,
       'clicks sent': http.clicks,
+      'clicks throttled by the API stage (429, retried)': http.throttled,
       'unknown-partner clicks answered 404': http.unknownClicks,
       'paying users generated': scenario.journeys.filter((j) => j.payment).length,
       'payments parked (never referred)': after.parked.filter((p) => p.key.startsWith('parked#payment#'))
@@ -175,7 +176,7 @@ async function driveHttp(
   cloud: RunningLocalCloud,
   scenario: Scenario,
   progress: NonNullable<ChaosOptions['onProgress']>,
-): Promise<{ clicks: number; unknownClicks: number }> {
+): Promise<{ clicks: number; throttled: number; unknownClicks: number }> {
   const admin = await cloud.issuer.sign(
     { sub: 'chaos-admin', scope: DEFAULT_ADMIN_SCOPE },
     { audience: 'partner-referrals' },
@@ -195,9 +196,16 @@ async function driveHttp(
 
   const clicks = [...scenario.clicks].flatMap(([partnerId, n]) => Array.from({ length: n }, () => partnerId));
   let done = 0;
+  let throttled = 0;
   await inParallel(clicks, 8, async (partnerId) => {
-    const res = await fetch(`${cloud.apiUrl}/r/${partnerId}`, { redirect: 'manual' });
-    if (res.status !== 302) throw new Error(`click for ${partnerId}: HTTP ${res.status}`);
+    // The stage's throttle answers 429 (the click is not counted); a browser's retry gets through.
+    for (;;) {
+      const res = await fetch(`${cloud.apiUrl}/r/${partnerId}`, { redirect: 'manual' });
+      if (res.status === 302) break;
+      if (res.status !== 429) throw new Error(`click for ${partnerId}: HTTP ${res.status}`);
+      throttled += 1;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     done += 1;
     if (done % 100 === 0) progress('clicks', done, clicks.length);
   });
@@ -206,7 +214,7 @@ async function driveHttp(
     const res = await fetch(`${cloud.apiUrl}/r/${partnerId}`, { redirect: 'manual' });
     if (res.status === 404) unknownClicks += 1;
   }
-  return { clicks: clicks.length, unknownClicks };
+  return { clicks: clicks.length, throttled, unknownClicks };
 }
 
 /** Sends one batch; entries EventBridge rejects are resent once (a producer's retry), the rest counted. */
@@ -432,6 +440,19 @@ function checkInvariants(args: {
 }
 
 // ---- helpers ---------------------------------------------------------------------------------------------
+
+/**
+ * Deliveries and executions in flight above which the sender waits. EventBridge itself would accept
+ * everything at once; pacing only keeps one machine's engine from queueing thousands of calls, which
+ * changes nothing about ordering (batches stay concurrent) and keeps the run fast.
+ */
+const MAX_BACKLOG = 64;
+
+async function backlogBelow(cloud: RunningLocalCloud, limit: number): Promise<void> {
+  while (cloud.runtime.runningCount + cloud.eventBus.deliveriesInFlight >= limit) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];

@@ -55,7 +55,11 @@ export class PartnerReferralsStack extends Stack {
   readonly stripeBus: events.EventBus;
   readonly api: ReferralsHttpApi;
   readonly queues: Record<
-    'eventTargetDlq' | 'stripeIngestFailures' | 'appIngestFailures' | 'statsPendingNotices',
+    | 'eventTargetDlq'
+    | 'stripeIngestFailures'
+    | 'appIngestFailures'
+    | 'statsPendingNotices'
+    | 'unroutedAppEvents',
     ParkingQueue
   >;
 
@@ -90,7 +94,17 @@ export class PartnerReferralsStack extends Stack {
       description: 'ReferralStatsPending compensation notices (reconciliation clears them)',
     });
 
-    this.queues = { eventTargetDlq, stripeIngestFailures, appIngestFailures, statsPendingNotices };
+    const unroutedAppEvents = new ParkingQueue(this, 'UnroutedAppEvents', {
+      description: 'Events on the app bus that no workflow handles (an unknown source or detail-type)',
+    });
+
+    this.queues = {
+      eventTargetDlq,
+      stripeIngestFailures,
+      appIngestFailures,
+      statsPendingNotices,
+      unroutedAppEvents,
+    };
 
     // ---- Functions --------------------------------------------------------------------------------
     const clickIpSalt = settings.clickIpSalt ?? this.generatedSalt();
@@ -201,6 +215,19 @@ export class PartnerReferralsStack extends Stack {
       eventPattern: { source: [WORKFLOW_EVENT_SOURCE], detailType: [STATS_PENDING_DETAIL_TYPE] },
       targets: [new targets.SqsQueue(statsPendingNotices.queue, targetOptions)],
     });
+    // EventBridge drops an event no rule matches; on the app bus, keep them so a wrong source is seen.
+    new events.Rule(this, 'UnknownAppSourceRule', {
+      eventBus: this.appBus,
+      description: 'Events from a source nothing handles, kept for ops',
+      eventPattern: { source: events.Match.anythingBut(APP_EVENT_SOURCE, WORKFLOW_EVENT_SOURCE) },
+      targets: [new targets.SqsQueue(unroutedAppEvents.queue, targetOptions)],
+    });
+    new events.Rule(this, 'UnknownAppDetailTypeRule', {
+      eventBus: this.appBus,
+      description: 'App events of a detail-type nothing handles, kept for ops',
+      eventPattern: { source: [APP_EVENT_SOURCE], detailType: events.Match.anythingBut(...APP_DETAIL_TYPES) },
+      targets: [new targets.SqsQueue(unroutedAppEvents.queue, targetOptions)],
+    });
     new events.Rule(this, 'NightlyReconciliation', {
       description: 'Nightly reconciliation of every partner',
       schedule: RECONCILIATION_SCHEDULE,
@@ -258,6 +285,7 @@ export class PartnerReferralsStack extends Stack {
     );
     out('AppIngestFailuresUrl', appIngestFailures.queue.queueUrl, 'Rejected app events, with the error');
     out('StatsPendingNoticesUrl', statsPendingNotices.queue.queueUrl, 'ReferralStatsPending notices');
+    out('UnroutedAppEventsUrl', unroutedAppEvents.queue.queueUrl, 'App-bus events no workflow handles');
   }
 
   /** A generated salt, passed to click-api as a CloudFormation dynamic reference (resolved at deploy). */

@@ -220,6 +220,11 @@ export class LocalWorkflowRuntime {
   }
 
   /** Resolves when nothing runs any more, children started by `states:startExecution` included. */
+  /** Executions still running (a load driver uses it to keep the backlog bounded). */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
   async waitForIdle(): Promise<void> {
     while (this.running.size > 0) await Promise.all([...this.running].map((r) => r.done));
   }

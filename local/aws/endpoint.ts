@@ -460,6 +460,19 @@ function withoutExecutionData(event: HistoryEvent): HistoryEvent {
 
 // ---- EventBridge ------------------------------------------------------------------------------------------
 
+/** PutEvents' limit on the total entry size of one request. */
+const MAX_PUT_EVENTS_BYTES = 256 * 1024;
+
+/** An entry's size as EventBridge counts it: Time 14 bytes, then the UTF-8 bytes of the text fields. */
+function entrySize(raw: unknown): number {
+  const e = (typeof raw === 'object' && raw !== null ? raw : {}) as Body;
+  const bytes = (v: unknown) => (typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : 0);
+  const resources = Array.isArray(e.Resources) ? e.Resources.reduce((n: number, r) => n + bytes(r), 0) : 0;
+  return (
+    (e.Time === undefined ? 0 : 14) + bytes(e.Source) + bytes(e.DetailType) + bytes(e.Detail) + resources
+  );
+}
+
 class EventsApi {
   constructor(private readonly bus: LocalEventBus) {}
 
@@ -484,6 +497,9 @@ class EventsApi {
       throw validation(
         "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and 10",
       );
+    }
+    if (entries.reduce((n: number, e: unknown) => n + entrySize(e), 0) > MAX_PUT_EVENTS_BYTES) {
+      throw validation('Total size of the entries in the request is over the limit.');
     }
     return this.bus.putEvents(
       entries.map((raw: unknown): PutEventsEntry => {

@@ -129,6 +129,11 @@ export class LocalEventBus {
   }
 
   /** Resolves once every delivery started so far (and those they started) has settled. */
+  /** Deliveries still running (a load driver uses it to keep the backlog bounded). */
+  get deliveriesInFlight(): number {
+    return this.inFlight.size;
+  }
+
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }

@@ -357,6 +357,29 @@ describe('local AWS endpoint, driven by the AWS SDK v3', () => {
     });
   });
 
+  it('PutEvents refuses a request whose entries total more than 256 KB, as EventBridge does', async () => {
+    const before = runtime.list('hello').length;
+    const detail = JSON.stringify({ invoice: 'in_big', padding: 'x'.repeat(256 * 1024) });
+
+    const refused = await events
+      .send(
+        new PutEventsCommand({
+          Entries: [
+            { EventBusName: 'partner-bus', Source: 'stripe', DetailType: 'invoice.paid', Detail: detail },
+          ],
+        }),
+      )
+      .then(
+        () => undefined,
+        (error: Error) => error,
+      );
+
+    expect(refused?.name).toBe('ValidationException');
+    expect(refused?.message).toBe('Total size of the entries in the request is over the limit.');
+    await bus.idle();
+    expect(runtime.list('hello')).toHaveLength(before);
+  });
+
   it('ListEventBuses, ListRules and DescribeRule', async () => {
     const buses = await events.send(new ListEventBusesCommand({}));
     expect(buses.EventBuses?.map((b) => b.Name)).toEqual(['default', 'partner-bus']);
