@@ -99,6 +99,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           )
         ).executionArn;
       }
+      await backlogBelow(cloud, MAX_BACKLOG);
       putFailures += await putBatch(
         events,
         batch.map((d) => d.entry),
