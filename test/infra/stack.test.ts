@@ -341,7 +341,7 @@ describe('event routing', () => {
 
   test('every rule target has a dead-letter queue and a retry policy', () => {
     const rules = resourcesOf(s.template, 'AWS::Events::Rule');
-    expect(Object.keys(rules)).toHaveLength(4);
+    expect(Object.keys(rules)).toHaveLength(6);
     for (const rule of Object.values(rules)) {
       for (const t of (rule.Properties as { Targets: Record<string, unknown>[] }).Targets) {
         expect(t.DeadLetterConfig).toEqual({ Arn: dlqArn() });
@@ -352,7 +352,7 @@ describe('event routing', () => {
 
   test('every queue is encrypted and TLS-only, and alarms when not empty', () => {
     const queues = resourcesOf(s.template, 'AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(4);
+    expect(Object.keys(queues)).toHaveLength(5);
     for (const [queueId, q] of Object.entries(queues)) {
       expect(q.Properties?.SqsManagedSseEnabled).toBe(true);
       s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {

@@ -191,6 +191,7 @@ describe('event routing', () => {
       'StripeIngestFailures',
       'AppIngestFailures',
       'StatsPendingNotices',
+      'UnroutedAppEvents',
     ]);
     expect(byName(model.queues, 'EventTargetDlq')).toMatchObject({
       arn: 'arn:aws:sqs:us-east-1:000000000000:EventTargetDlq',
@@ -225,6 +226,23 @@ describe('event routing', () => {
         busName: APP_BUS,
         eventPattern: { source: ['partner-referrals.workflows'], 'detail-type': ['ReferralStatsPending'] },
         targets: [expect.objectContaining({ ...target, kind: 'queue', name: 'StatsPendingNotices' })],
+      }),
+      expect.objectContaining({
+        name: 'UnknownAppSourceRule',
+        busName: APP_BUS,
+        eventPattern: {
+          source: [{ 'anything-but': ['partner-referrals.app', 'partner-referrals.workflows'] }],
+        },
+        targets: [expect.objectContaining({ ...target, kind: 'queue', name: 'UnroutedAppEvents' })],
+      }),
+      expect.objectContaining({
+        name: 'UnknownAppDetailTypeRule',
+        busName: APP_BUS,
+        eventPattern: {
+          source: ['partner-referrals.app'],
+          'detail-type': [{ 'anything-but': ['UserSignedUp', 'UserEmailVerified'] }],
+        },
+        targets: [expect.objectContaining({ ...target, kind: 'queue', name: 'UnroutedAppEvents' })],
       }),
       expect.objectContaining({
         name: 'NightlyReconciliation',

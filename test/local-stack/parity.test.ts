@@ -49,7 +49,13 @@ describe('the real app', () => {
         'signup',
         'verify',
       ],
-      rules: ['AppEventsRule', 'StatsPendingRule', 'StripeEventsRule'],
+      rules: [
+        'AppEventsRule',
+        'StatsPendingRule',
+        'StripeEventsRule',
+        'UnknownAppDetailTypeRule',
+        'UnknownAppSourceRule',
+      ],
       schedules: ['NightlyReconciliation'],
       routes: ['GET /partners/{partnerId}/dashboard', 'GET /r/{partnerId}', 'POST /admin/partners'],
     });
