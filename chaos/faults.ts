@@ -41,6 +41,8 @@ const EXEMPT_WORKFLOWS = new Set(['click', 'registration']);
 export function chaosFaults({ seed, rate }: ChaosFaultOptions): ChaosFaults {
   const chance = new Chance(seed);
   const counts = new Map<FaultKind, number>();
+  /** Workflow → the execution whose stats write had the forced outage. */
+  const forced = new Map<string, string>();
   const inject = (
     kind: FaultKind,
     kindOf: FaultDecision['kind'],
@@ -55,7 +57,11 @@ export function chaosFaults({ seed, rate }: ChaosFaultOptions): ChaosFaults {
     if (rate <= 0 || EXEMPT_WORKFLOWS.has(call.workflow)) return undefined;
     const execution = `${call.workflow}:${call.executionName}`;
     // An outage: this execution's stats write fails on every attempt; in half of them the notice too.
-    const outage = chance.happens(`outage:${execution}`, rate / 5);
+    // The first execution of each workflow to reach its stats write always gets one, with its notice,
+    // so every compensation path fires in every run (random outages alone may miss a rare workflow).
+    if (STATS_WRITE.test(call.stateName) && !forced.has(call.workflow)) forced.set(call.workflow, execution);
+    const first = forced.get(call.workflow) === execution;
+    const outage = first || chance.happens(`outage:${execution}`, rate / 5);
     if (outage && STATS_WRITE.test(call.stateName)) {
       return inject(
         'stats write outage',
@@ -64,7 +70,11 @@ export function chaosFaults({ seed, rate }: ChaosFaultOptions): ChaosFaults {
         'The level of configured provisioned throughput for the table was exceeded. (chaos: outage)',
       );
     }
-    if (outage && NOTICE.test(call.stateName) && chance.happens(`notice-outage:${execution}`, 0.5)) {
+    if (
+      outage &&
+      NOTICE.test(call.stateName) &&
+      (first || chance.happens(`notice-outage:${execution}`, 0.5))
+    ) {
       return inject(
         'notice outage',
         'throw',
