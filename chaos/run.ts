@@ -8,7 +8,8 @@ import { DEFAULT_ADMIN_SCOPE } from '../domain/config';
 import { startLocalCloud, type RunningLocalCloud } from '../local/cloud';
 import { freePort } from '../local/dynamodb-local';
 import { catchBlocks, catchKey, type CatchBlock } from './catches';
-import { planDeliveries, type Delivery } from './deliveries';
+import { planDeliveries } from './deliveries';
+import type { Referral } from '../domain/referral';
 import { chaosFaults, type FaultKind } from './faults';
 import { malformedCorpus, type MalformedCase } from './malformed';
 import { driftFromReferrals, observe, pendingReferrals, type Observation } from './observe';
@@ -116,7 +117,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const before = await observe(ddb);
     const driftBefore = driftFromReferrals(before);
-    const pendingBefore = pendingReferrals(before).length;
+    const pendingBefore = pendingReferrals(before);
 
     progress('final reconciliation', 0, 1);
     const finalArn = (
@@ -132,7 +133,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const executions = tallyExecutions(cloud);
     const catches = firedCatches(cloud);
     const malformed = answerMalformed(cloud, corpus, rejected);
-    const checks = checkInvariants({ cloud, scenario, plan: plan.deliveries, after, malformed, corpus });
+    const checks = [
+      checkNothingOverwritten(driftBefore, pendingBefore),
+      ...checkInvariants({ cloud, scenario, after, malformed, corpus }),
+    ];
     const figures: Record<string, number> = {
       journeys: scenario.journeys.length,
       partners: scenario.partners.length,
@@ -149,7 +153,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         .length,
       'stats-pending notices queued': [...cloud.queues.values()].reduce((n, q) => n + q.length, 0),
       'partners drifting before final reconciliation': driftBefore.size,
-      'referrals pending before final reconciliation': pendingBefore,
+      'referrals pending before final reconciliation': pendingBefore.length,
       'reconciliation during traffic: corrected': duringSummary.partnersCorrected,
       'reconciliation during traffic: skipped (busy)': duringSummary.partnersSkipped,
       'final reconciliation: corrected': finalSummary.partnersCorrected,
@@ -309,10 +313,33 @@ function answerMalformed(
   });
 }
 
+/**
+ * Reconciliation ran while increments kept landing. Before the final pass, a partner may differ from its
+ * referrals only where a stats write is still pending (an outage); any other drift means something
+ * (reconciliation above all) overwrote an increment.
+ */
+function checkNothingOverwritten(
+  drift: ReadonlyMap<string, string[]>,
+  pending: readonly Referral[],
+): CheckResult {
+  const explained = new Set(pending.map((r) => r.partnerId));
+  const overwritten = [...drift].filter(([partnerId]) => !explained.has(partnerId));
+  return {
+    name: 'reconciliation during traffic overwrote nothing (drift only where stats are pending)',
+    ok: overwritten.length === 0,
+    detail:
+      overwritten.length === 0
+        ? `${drift.size} partners drifting, all with pending stats`
+        : overwritten
+            .slice(0, 5)
+            .map(([p, f]) => `${p}: ${f.join(',')}`)
+            .join('; '),
+  };
+}
+
 function checkInvariants(args: {
   cloud: RunningLocalCloud;
   scenario: Scenario;
-  plan: readonly Delivery[];
   after: Observation;
   malformed: { name: string; answer: string }[];
   corpus: readonly MalformedCase[];

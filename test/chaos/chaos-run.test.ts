@@ -11,6 +11,7 @@ beforeAll(async () => {
 }, 900_000);
 
 it.each([
+  'reconciliation during traffic overwrote nothing (drift only where stats are pending)',
   'every partner: stats = aggregate of its referrals',
   'every partner: stats = what the journeys generated (nothing lost, nothing double counted)',
   'paid referrals = distinct paying users generated',
