@@ -55,10 +55,15 @@ describe('fault injection', () => {
     expect(chaosFaults({ seed: 1, rate: 0 }).injector(call)).toBeUndefined();
   });
 
-  it('decides the same way for the same call whatever the order of calls', () => {
+  it('decides transient faults the same way for the same call whatever the order of calls', () => {
     const a = chaosFaults({ seed: 9, rate: 0.5 }).injector;
     const b = chaosFaults({ seed: 9, rate: 0.5 }).injector;
-    const calls = Array.from({ length: 50 }, (_, i) => ({ ...call, executionName: `payment-in_${i}` }));
+    const record = {
+      ...call,
+      stateName: 'RecordPaymentOnReferral',
+      resource: 'arn:aws:states:::dynamodb:updateItem',
+    };
+    const calls = Array.from({ length: 50 }, (_, i) => ({ ...record, executionName: `payment-in_${i}` }));
     const forward = calls.map((c) => a(c));
     const backward = [...calls]
       .reverse()
@@ -66,6 +71,19 @@ describe('fault injection', () => {
       .reverse();
     expect(backward).toEqual(forward);
     expect(forward.some((d) => d !== undefined)).toBe(true);
+  });
+
+  it("gives the first execution to reach a workflow's stats write an outage on every attempt", () => {
+    const { injector, counts } = chaosFaults({ seed: 1, rate: 0.01 });
+    const attempts = [1, 2, 3, 4, 5, 6, 7].map((attempt) => injector({ ...call, attempt }));
+    const notice = injector({
+      ...call,
+      stateName: 'AnnouncePaymentStatsPending',
+      resource: 'arn:aws:states:::events:putEvents',
+    });
+    expect(attempts.every((d) => d?.error === 'DynamoDb.ProvisionedThroughputExceededException')).toBe(true);
+    expect(notice?.error).toBe('EventBridge.InternalException');
+    expect(counts.get('stats write outage')).toBe(7);
   });
 
   it('cannot reach the deployed stack: no deployed source imports the local runtime or the harness', () => {
