@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { APP_EVENT_SOURCE, PARKED_EVENT_TTL_DAYS, PARTNER_ID_PATTERN } from './config';
 import { MalformedEventError } from './errors';
 import { executionNameFor } from './execution-name';

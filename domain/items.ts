@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BILLING_CYCLES, PLAN_TYPES } from './config';
 import { REFERRAL_STATUSES, STATS_TRANSITIONS, type Referral } from './referral';
 import { STATS_COUNTERS, type PartnerStats, type StatsCounter } from './stats';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PARKED_EVENT_TTL_DAYS, STRIPE_SOURCE_PREFIX, USER_ID_PATTERN, type PlanChoice } from './config';
 import { MalformedEventError, UnknownPriceError } from './errors';
 import { executionNameFor } from './execution-name';

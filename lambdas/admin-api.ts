@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { partnerIdSchema } from '../domain/app-events';
 import { loadRuntimeConfig, type RuntimeConfig } from '../domain/config';
 import { InvalidRequestError, PartnerAlreadyRegisteredError, WorkflowFailedError } from '../domain/errors';

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BILLING_CYCLES, loadRuntimeConfig, PLAN_TYPES, type RuntimeConfig } from '../domain/config';
 import { contributionDelta } from '../domain/contribution';
 import { commissionFor } from '../domain/earnings';

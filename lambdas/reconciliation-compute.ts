@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { partnerStatsItemSchema, referralItemSchema } from '../domain/items';
 import { STATS_TRANSITIONS } from '../domain/referral';
 import {

@@ -1,0 +1,20 @@
+/**
+ * `npm run bench`: every benchmark in one run, one after the other, each printing its table and writing
+ * `bench/results/<name>.json`. Not part of CI: figures depend on the machine.
+ */
+import { benchBundles } from './bundles';
+import { benchDashboard } from './dashboard';
+import { benchReconciliation } from './reconciliation';
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  benchBundles();
+  await benchDashboard();
+  await benchReconciliation();
+  process.stdout.write(`\nAll benchmarks in ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const RESULTS_DIR = path.join(__dirname, '..', 'results');
+
+/** The machine a figure came from, written next to every result. */
+export const machine = () => ({
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model ?? 'unknown',
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.platform()} ${os.release()}`,
+  date: new Date().toISOString(),
+});
+
+/** Prints a plain-text table and writes `bench/results/<name>.json` with the rows and the machine. */
+export function report(
+  name: string,
+  title: string,
+  header: string[],
+  rows: (string | number)[][],
+  data: unknown,
+): void {
+  const cells = rows.map((r) => r.map(String));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  process.stdout.write(
+    [
+      `\n${title}`,
+      line(header),
+      `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+      ...cells.map(line),
+      '',
+    ].join('\n'),
+  );
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(
+    path.join(RESULTS_DIR, `${name}.json`),
+    JSON.stringify({ name, machine: machine(), data }, null, 2),
+  );
+}
+
+/** The p-th percentile (0–100) of a list of numbers, by nearest rank. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] ?? Number.NaN;
+}
+
+export const ms = (n: number): string => n.toFixed(2);
