@@ -54,7 +54,7 @@ export async function benchDashboard(sizes: readonly number[] = SIZES): Promise<
     for (const size of sizes) {
       await load(ddb, loaded, size);
       loaded = size;
-      for (let i = 0; i < 20; i++) await dashboard(event); // warm up
+      for (let i = 0; i < 100; i++) await dashboard(event); // warm up (JIT, connections)
       const times: number[] = [];
       for (let i = 0; i < DASHBOARD_RUNS; i++) {
         const t = performance.now();
