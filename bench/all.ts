@@ -5,11 +5,13 @@
 import { benchBundles } from './bundles';
 import { benchDashboard } from './dashboard';
 import { benchReconciliation } from './reconciliation';
+import { benchThroughput } from './throughput';
 
 async function main(): Promise<void> {
   const started = performance.now();
   benchBundles();
   await benchDashboard();
+  await benchThroughput();
   await benchReconciliation();
   process.stdout.write(`\nAll benchmarks in ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
 }

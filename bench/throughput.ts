@@ -1,0 +1,159 @@
+/**
+ * `npm run bench:throughput`: journeys per second (signup, verification, payment, each through its ingest
+ * handler and real workflow) at several concurrency levels, beside DynamoDB Local's raw UpdateItem and
+ * TransactWriteItems ceilings measured in the same run at the same concurrency. Engine efficiency =
+ * journeys/s ÷ (write ceiling ÷ writes per journey). Target ≥ 50%.
+ */
+import { TransactWriteItemsCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TABLE_NAMES } from '../domain/config';
+import { LocalSystem } from '../local/system';
+import { runJourney } from './support/journeys';
+import { emptyStatsItem, putAll } from './support/load';
+import { report } from './support/report';
+
+const LEVELS = [1, 4, 16];
+const JOURNEYS_PER_LEVEL = 300;
+const RAW_CALLS = 3000;
+
+export interface ThroughputRow {
+  concurrency: number;
+  journeysPerSecond: number;
+  writesPerJourney: number;
+  updateItemPerSecond: number;
+  transactWritePerSecond: number;
+  /** Journeys/s over the journeys/s the raw write ceiling allows (writes weighted by their kind). */
+  efficiency: number;
+}
+
+export async function benchThroughput(levels: readonly number[] = LEVELS): Promise<ThroughputRow[]> {
+  const system = await LocalSystem.start({ retryDelayScale: 0 });
+  try {
+    const partners = Array.from({ length: 50 }, (_, i) => `tp_${i}`);
+    await putAll(system.dynamoDb, TABLE_NAMES.stats, partners.map(emptyStatsItem));
+    await warmUp(system, partners);
+    const rows: ThroughputRow[] = [];
+    let n = 1_000_000;
+    for (const concurrency of levels) {
+      const updateItemPerSecond = await rawRate(concurrency, (i) => updateItem(system.dynamoDb, i));
+      const transactWritePerSecond = await rawRate(concurrency, (i) => transactWrite(system.dynamoDb, i));
+      const arns: string[] = [];
+      const t = performance.now();
+      await inParallel(JOURNEYS_PER_LEVEL, concurrency, async () => {
+        const j = n++;
+        arns.push(...(await runJourney(system, partners[j % partners.length] ?? 'tp_0', j)));
+      });
+      const journeysPerSecond = JOURNEYS_PER_LEVEL / ((performance.now() - t) / 1000);
+      const { updates, transactions } = writesOf(system, arns);
+      const perJourney = (updates + transactions) / JOURNEYS_PER_LEVEL;
+      // Seconds of raw write capacity one journey needs, each write at its own kind's ceiling.
+      const rawSecondsPerJourney =
+        updates / JOURNEYS_PER_LEVEL / updateItemPerSecond +
+        transactions / JOURNEYS_PER_LEVEL / transactWritePerSecond;
+      rows.push({
+        concurrency,
+        journeysPerSecond,
+        writesPerJourney: perJourney,
+        updateItemPerSecond,
+        transactWritePerSecond,
+        efficiency: journeysPerSecond * rawSecondsPerJourney,
+      });
+    }
+    report(
+      'throughput',
+      `Workflow throughput (${JOURNEYS_PER_LEVEL} journeys per level: signup, verify, payment; target efficiency ≥ 50%)`,
+      [
+        'concurrency',
+        'journeys/s',
+        'writes/journey',
+        'raw UpdateItem/s',
+        'raw TransactWriteItems/s',
+        'efficiency',
+      ],
+      rows.map((r) => [
+        r.concurrency,
+        r.journeysPerSecond.toFixed(1),
+        r.writesPerJourney.toFixed(1),
+        Math.round(r.updateItemPerSecond),
+        Math.round(r.transactWritePerSecond),
+        `${Math.round(r.efficiency * 100)}%`,
+      ]),
+      rows,
+    );
+    return rows;
+  } finally {
+    await system.stop();
+  }
+}
+
+async function warmUp(system: LocalSystem, partners: string[]): Promise<void> {
+  for (let j = 0; j < 20; j++) await runJourney(system, partners[j % partners.length] ?? 'tp_0', 900_000 + j);
+}
+
+/** DynamoDB writes the journeys' executions made, by kind (optimized and SDK integrations). */
+function writesOf(system: LocalSystem, arns: readonly string[]): { updates: number; transactions: number } {
+  let updates = 0;
+  let transactions = 0;
+  for (const arn of arns) {
+    for (const call of system.runtime.taskCalls(arn)) {
+      const { kind, resource } = call.integration;
+      if (kind !== 'dynamodb' && kind !== 'aws-sdk:dynamodb') continue;
+      if (/^transactWriteItems$/i.test(resource)) transactions += 1;
+      else if (/^(putItem|updateItem|deleteItem)$/i.test(resource)) updates += 1;
+    }
+  }
+  return { updates, transactions };
+}
+
+async function rawRate(concurrency: number, call: (i: number) => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await inParallel(RAW_CALLS, concurrency, call);
+  return RAW_CALLS / ((performance.now() - t) / 1000);
+}
+
+const updateItem = (client: DynamoDBClient, i: number) =>
+  client.send(
+    new UpdateItemCommand({
+      TableName: TABLE_NAMES.stats,
+      Key: { partnerId: { S: `raw_${i % 100}` } },
+      UpdateExpression: 'ADD totalClicks :one, version :one',
+      ExpressionAttributeValues: { ':one': { N: '1' } },
+    }),
+  );
+
+const transactWrite = (client: DynamoDBClient, i: number) =>
+  client.send(
+    new TransactWriteItemsCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: TABLE_NAMES.stats,
+            Key: { partnerId: { S: `rawtx_${i % 100}` } },
+            UpdateExpression: 'ADD totalPaid :one, version :one',
+            ExpressionAttributeValues: { ':one': { N: '1' } },
+          },
+        },
+        {
+          Update: {
+            TableName: TABLE_NAMES.referrals,
+            Key: { partnerId: { S: `rawtx_${i % 100}` }, referralId: { S: `ref_raw_${i}` } },
+            UpdateExpression: 'SET touched = :one',
+            ExpressionAttributeValues: { ':one': { N: '1' } },
+          },
+        },
+      ],
+    }),
+  );
+
+async function inParallel(
+  count: number,
+  limit: number,
+  work: (i: number) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await work(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+}
+
+if (require.main === module) void benchThroughput();
