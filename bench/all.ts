@@ -3,6 +3,7 @@
  * `bench/results/<name>.json`. Not part of CI: figures depend on the machine.
  */
 import { benchBundles } from './bundles';
+import { benchCost } from './cost';
 import { benchDashboard } from './dashboard';
 import { benchReconciliation } from './reconciliation';
 import { benchThroughput } from './throughput';
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   await benchDashboard();
   await benchThroughput();
   await benchReconciliation();
+  await benchCost();
   process.stdout.write(`\nAll benchmarks in ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
 }
 
