@@ -6,7 +6,7 @@ import { InvalidRequestError, PartnerAlreadyRegisteredError, WorkflowFailedError
 import { parseOrThrow } from '../domain/validation';
 import { assertAdmin, callerOf } from './commons/auth';
 import { errorResponse, json, type HttpResponse } from './commons/http';
-import { logger } from './commons/powertools';
+import { logger } from './commons/logger';
 import { runWorkflowSync, stateMachineArnOf } from './commons/start-workflow';
 
 const invalid = (field: string, problem: string): InvalidRequestError =>

@@ -6,7 +6,8 @@ import { clickWorkflowInput } from '../domain/click';
 import { InvalidRequestError, UnknownPartnerError, WorkflowFailedError } from '../domain/errors';
 import { parseOrThrow } from '../domain/validation';
 import { errorResponse, type HttpResponse } from './commons/http';
-import { logger, metrics, MetricUnit, publishMetrics } from './commons/powertools';
+import { logger } from './commons/logger';
+import { metrics, MetricUnit, publishMetrics } from './commons/metrics';
 import { runWorkflowSync, stateMachineArnOf } from './commons/start-workflow';
 
 export interface ClickApiDeps {

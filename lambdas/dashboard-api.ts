@@ -9,7 +9,7 @@ import { parseOrThrow } from '../domain/validation';
 import { assertMayRead, callerOf } from './commons/auth';
 import { dynamoDocumentClient } from './commons/dynamodb-client';
 import { errorResponse, json, type HttpResponse } from './commons/http';
-import { logger } from './commons/powertools';
+import { logger } from './commons/logger';
 
 const invalid = (field: string, problem: string): InvalidRequestError =>
   new InvalidRequestError(field, problem);

@@ -7,7 +7,7 @@ import { referralItemSchema } from '../domain/items';
 import type { Referral } from '../domain/referral';
 import { statsUpdateFor, type StatsUpdate } from '../domain/stats-update';
 import { attributeMapSchema, itemFrom, parseInput } from './commons/items';
-import { logger } from './commons/powertools';
+import { logger } from './commons/logger';
 
 const NON_NEGATIVE_INTEGER = 'expected a non-negative integer';
 

@@ -12,7 +12,7 @@ import {
 } from '../domain/reconciliation';
 import { STATS_COUNTERS, type ReferralCounters, type StatsCounter } from '../domain/stats';
 import { attributeMapSchema, itemFrom, parseInput } from './commons/items';
-import { logger } from './commons/powertools';
+import { logger } from './commons/logger';
 
 const integer = z.number({ error: 'expected an integer' }).int({ error: 'expected an integer' });
 const countersSchema = z.object(

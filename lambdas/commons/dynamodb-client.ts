@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tracer } from './powertools';
+import { tracer } from './tracer';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError } from '../../domain/errors';
-import { logger } from './powertools';
+import { logger } from './logger';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number };
 

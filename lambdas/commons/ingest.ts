@@ -2,7 +2,8 @@ import type { Context } from 'aws-lambda';
 import type { RuntimeConfig } from '../../domain/config';
 import { DomainError } from '../../domain/errors';
 import { isIgnored, type EventOutcome } from '../../domain/workflow-inputs';
-import { logger, metrics, MetricUnit, publishMetrics } from './powertools';
+import { logger } from './logger';
+import { metrics, MetricUnit, publishMetrics } from './metrics';
 import { startWorkflowIdempotently, stateMachineArnOf, type StartResult } from './start-workflow';
 
 export type IngestResult = { ignored: string } | StartResult;

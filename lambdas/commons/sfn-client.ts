@@ -1,5 +1,5 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { tracer } from './powertools';
+import { tracer } from './tracer';
 
 let sfn: SFNClient | undefined;
 
