@@ -6,16 +6,19 @@ import { expectedCounters, ONE_AF_PLUS_MONTHLY_PAYMENT, World } from '../support
 
 /** Reconciliation recomputes stats from referrals and must never overwrite increments landing meanwhile. */
 let world: World;
-/** Work to run inside the next `plan` step, after the stats row was read and before the corrected write. */
-let duringPlan: (() => Promise<void>) | undefined;
+/**
+ * Work to run inside the next `plan` step of one partner, after its stats row was read and before the
+ * corrected write. Keyed by partner: the Map plans other partners too, in no fixed order.
+ */
+let duringPlan: { partnerId: string; work: () => Promise<void> } | undefined;
 
 beforeAll(async () => {
   world = await World.start({
     lambdas: {
       'reconciliation-compute': async (event, context) => {
-        const action = (event as { action?: string }).action;
-        if (action === 'plan' && duringPlan) {
-          const work = duringPlan;
+        const { action, partnerId } = event as { action?: string; partnerId?: string };
+        if (action === 'plan' && duringPlan && duringPlan.partnerId === partnerId) {
+          const { work } = duringPlan;
           duringPlan = undefined;
           await work();
         }
@@ -82,8 +85,11 @@ describe('reconciliation', () => {
     await world.registerPartner('p_race');
     await paidReferral('p_race', 'u_race');
     await corrupt('p_race', { totalRevenueCents: 0 });
-    duringPlan = async () => {
-      expect(await world.click('p_race')).toMatchObject({ statusCode: 302 });
+    duringPlan = {
+      partnerId: 'p_race',
+      work: async () => {
+        expect(await world.click('p_race')).toMatchObject({ statusCode: 302 });
+      },
     };
 
     const { executionArn } = world.runtime.start('reconciliation', {});
