@@ -1,5 +1,6 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { userEmailVerifiedEvent, userSignedUpEvent } from '../local/events/app-events';
+import { putEventsEntry, type Envelope } from '../local/events/event-envelope';
 import { invoicePaidEvent, subscriptionDeletedEvent } from '../local/events/stripe-events';
 import { Chance } from './random';
 import type { Journey, Scenario } from './scenario';
@@ -64,22 +65,9 @@ function journeyEvents(journey: Journey, j: number, options: DeliveryOptions): D
   const at = (minutes: number) => new Date(BASE_TIME + j * 60_000 + minutes * 1000);
   const iso = (minutes: number) => at(minutes).toISOString();
   const epoch = (minutes: number) => Math.floor(at(minutes).getTime() / 1000);
-  const app = (envelope: {
-    source: string;
-    'detail-type': string;
-    detail: unknown;
-  }): PutEventsRequestEntry => ({
-    EventBusName: options.appBus,
-    Source: envelope.source,
-    DetailType: envelope['detail-type'],
-    Detail: JSON.stringify(envelope.detail),
-  });
-  const stripe = (envelope: { 'detail-type': string; detail: unknown }): PutEventsRequestEntry => ({
-    EventBusName: options.stripeBus,
-    Source: options.stripeBus,
-    DetailType: envelope['detail-type'],
-    Detail: JSON.stringify(envelope.detail),
-  });
+  const app = (envelope: Envelope) => putEventsEntry(options.appBus, envelope);
+  const stripe = (envelope: Envelope) =>
+    putEventsEntry(options.stripeBus, envelope, { source: options.stripeBus });
   const { userId } = journey;
   const out: Delivery[] = [];
   const push = (kind: Delivery['kind'], entry: PutEventsRequestEntry) =>

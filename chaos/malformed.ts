@@ -1,5 +1,6 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { userEmailVerifiedEvent, userSignedUpEvent } from '../local/events/app-events';
+import { putEventsEntry, type Envelope } from '../local/events/event-envelope';
 import { invoicePaidEvent } from '../local/events/stripe-events';
 
 /**
@@ -13,21 +14,10 @@ export interface MalformedCase {
   entry: PutEventsRequestEntry;
 }
 
-type Envelope = { source: string; 'detail-type': string; detail: unknown };
-
 export function malformedCorpus(appBus: string, stripeBus: string): MalformedCase[] {
-  const app = (e: Envelope, detail: unknown = e.detail): PutEventsRequestEntry => ({
-    EventBusName: appBus,
-    Source: e.source,
-    DetailType: e['detail-type'],
-    Detail: JSON.stringify(detail),
-  });
-  const stripe = (e: Envelope, detail: unknown = e.detail): PutEventsRequestEntry => ({
-    EventBusName: stripeBus,
-    Source: stripeBus,
-    DetailType: e['detail-type'],
-    Detail: JSON.stringify(detail),
-  });
+  const app = (e: Envelope, detail: unknown = e.detail) => putEventsEntry(appBus, e, { detail });
+  const stripe = (e: Envelope, detail: unknown = e.detail) =>
+    putEventsEntry(stripeBus, e, { source: stripeBus, detail });
   const signup = userSignedUpEvent({ userId: 'bad_u1', partnerId: 'cp_0' });
   const paid = (invoiceId: string, opts: Parameters<typeof invoicePaidEvent>[0] = {}) =>
     invoicePaidEvent({ invoiceId, eventId: `evt_${invoiceId}`, userId: `user_${invoiceId}`, ...opts });

@@ -12,6 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { putEventsEntry } from './events/event-envelope';
 import { invoicePaidEvent } from './events/stripe-events';
 import { assertPortFree } from './ports';
 import { startLocalCloud, type RunningLocalCloud } from './cloud';
@@ -93,18 +94,7 @@ function printBanner(cloud: RunningLocalCloud, dataDir: string | undefined): voi
   const entriesFile = path.join(examples, 'invoice-paid.json');
   writeFileSync(
     entriesFile,
-    JSON.stringify(
-      [
-        {
-          EventBusName: stripeBus,
-          Source: stripeBus,
-          DetailType: event['detail-type'],
-          Detail: JSON.stringify(event.detail),
-        },
-      ],
-      null,
-      2,
-    ),
+    JSON.stringify([putEventsEntry(stripeBus, event, { source: stripeBus })], null, 2),
   );
   const e = cloud.endpointUrl;
   const lines = [

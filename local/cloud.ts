@@ -16,6 +16,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-names';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { localHandlerFor, type LocalHandler } from './functions';
 import { invokeAsync, type OnFailureRecord } from './lambda-async';
+import { putEventsEntry, type Envelope } from './events/event-envelope';
 import { seedDemo, type SeedTarget } from './seed';
 import { bridgeStepFunctions } from './sfn-bridge';
 import { loadLocalStackModel, type LocalStackModel } from './stack/model';
@@ -295,15 +296,8 @@ function cloudSeedTarget(
   const audience = cloud.model.jwtAuthorizer?.audience[0] ?? 'partner-referrals';
   const appBus = cloud.buses.find((b) => !b.name.startsWith('aws.partner/'))?.name ?? 'partner-referrals';
   const stripeBus = cloud.buses.find((b) => b.name.startsWith('aws.partner/'))?.name ?? '';
-  const put = async (busName: string, source: string, event: { 'detail-type': string; detail: unknown }) => {
-    const out = await cloud.eventBus.putEvents([
-      {
-        EventBusName: busName,
-        Source: source,
-        DetailType: event['detail-type'],
-        Detail: JSON.stringify(event.detail),
-      },
-    ]);
+  const put = async (busName: string, source: string, event: Envelope) => {
+    const out = await cloud.eventBus.putEvents([putEventsEntry(busName, event, { source })]);
     if (out.FailedEntryCount > 0) throw new Error(`put-events failed: ${JSON.stringify(out.Entries)}`);
   };
   return {

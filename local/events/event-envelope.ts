@@ -44,3 +44,28 @@ export function withPath<T>(source: T, path: string, value: unknown): T {
 
 /** Removes the field at `path` (see `withPath`). */
 export const withoutPath = <T>(source: T, path: string): T => withPath(source, path, undefined);
+
+/** A PutEvents request entry. */
+export interface PutEventsEntryFields {
+  EventBusName: string;
+  Source: string;
+  DetailType: string;
+  Detail: string;
+}
+
+/**
+ * The PutEvents entry that sends an envelope's event to `busName`. `source` replaces the envelope's
+ * (Stripe's partner events carry the event source's name, which is the bus name, as their source).
+ */
+export function putEventsEntry(
+  busName: string,
+  event: { source: string; 'detail-type': string; detail: unknown },
+  options: { source?: string; detail?: unknown } = {},
+): PutEventsEntryFields {
+  return {
+    EventBusName: busName,
+    Source: options.source ?? event.source,
+    DetailType: event['detail-type'],
+    Detail: JSON.stringify('detail' in options ? options.detail : event.detail),
+  };
+}

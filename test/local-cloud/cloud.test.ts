@@ -20,6 +20,7 @@ import {
 import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
 import { freePort } from '../../local/dynamodb-local';
 import { userSignedUpEvent } from '../../local/events/app-events';
+import { putEventsEntry } from '../../local/events/event-envelope';
 import { invoicePaidEvent } from '../../local/events/stripe-events';
 import { stackInventory, diffInventory } from '../../local/stack/parity';
 
@@ -109,14 +110,7 @@ describe('a referral journey through the front doors', () => {
     });
     await events.send(
       new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: 'partner-referrals',
-            Source: signup.source,
-            DetailType: signup['detail-type'],
-            Detail: JSON.stringify(signup.detail),
-          },
-        ],
+        Entries: [putEventsEntry('partner-referrals', signup)],
       }),
     );
     await cloud.settle();
@@ -131,14 +125,7 @@ describe('a referral journey through the front doors', () => {
     });
     const put = await events.send(
       new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: stripeBus(),
-            Source: stripeBus(),
-            DetailType: paid['detail-type'],
-            Detail: JSON.stringify(paid.detail),
-          },
-        ],
+        Entries: [putEventsEntry(stripeBus(), paid, { source: stripeBus() })],
       }),
     );
     await cloud.settle();
@@ -212,14 +199,7 @@ describe('the real AWS CLI against the local endpoint', () => {
       'events',
       'put-events',
       '--entries',
-      JSON.stringify([
-        {
-          EventBusName: 'partner-referrals',
-          Source: signup.source,
-          DetailType: signup['detail-type'],
-          Detail: JSON.stringify(signup.detail),
-        },
-      ]),
+      JSON.stringify([putEventsEntry('partner-referrals', signup)]),
     );
     await cloud.settle();
 
@@ -267,14 +247,7 @@ describe('npm run reconcile', () => {
     const signup = userSignedUpEvent({ partnerId: 'p_drift', userId: 'u_drift' });
     await events.send(
       new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: 'partner-referrals',
-            Source: signup.source,
-            DetailType: signup['detail-type'],
-            Detail: JSON.stringify(signup.detail),
-          },
-        ],
+        Entries: [putEventsEntry('partner-referrals', signup)],
       }),
     );
     await cloud.settle();

@@ -7,6 +7,7 @@ import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@a
 import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
 import { freePort } from '../../local/dynamodb-local';
 import { userSignedUpEvent } from '../../local/events/app-events';
+import { putEventsEntry } from '../../local/events/event-envelope';
 
 /** Data survives a restart by default: tables, executions and their histories. */
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -51,14 +52,7 @@ it('keeps the stats, the executions and their histories across a restart over th
     const signup = userSignedUpEvent({ partnerId: 'p_restart', userId: 'u_restart' });
     const put = await clients(first).events.send(
       new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: 'partner-referrals',
-            Source: signup.source,
-            DetailType: signup['detail-type'],
-            Detail: JSON.stringify(signup.detail),
-          },
-        ],
+        Entries: [putEventsEntry('partner-referrals', signup)],
       }),
     );
     await first.settle();
