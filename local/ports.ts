@@ -12,13 +12,29 @@ export class PortInUseError extends Error {
   }
 }
 
-/** Throws `PortInUseError` when `port` cannot be bound on `host`. */
-export async function assertPortFree(host: string, port: number, what: string, flag: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const server = net.createServer();
+/** Listens on `host:port` (0 picks a free port) and resolves with the bound port; `PortInUseError` when taken. */
+export function listenOn(
+  server: net.Server,
+  host: string,
+  port: number,
+  what: string,
+  flag: string,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new PortInUseError(port, what, flag) : err),
     );
-    server.listen(port, host, () => server.close(() => resolve()));
+    server.listen(port, host, () => resolve((server.address() as net.AddressInfo).port));
   });
 }
+
+/** Throws `PortInUseError` when `port` cannot be bound on `host`. */
+export async function assertPortFree(host: string, port: number, what: string, flag: string): Promise<void> {
+  const server = net.createServer();
+  await listenOn(server, host, port, what, flag);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** The host part of a URL a client can use: wildcard binds are reached on 127.0.0.1, IPv6 in brackets. */
+export const hostForUrl = (host: string): string =>
+  host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;

@@ -1,7 +1,6 @@
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { localRoleArn, localStateMachineArn, stateMachineNameOf } from '../aws-names';
-import { PortInUseError } from '../ports';
+import { hostForUrl, listenOn } from '../ports';
 import type {
   ExecutionDescription,
   HistoryEvent,
@@ -102,20 +101,15 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Run
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE' || err.code === 'EACCES'
-          ? new PortInUseError(options.port, 'the local AWS endpoint', options.portFlag ?? '--port')
-          : err,
-      ),
-    );
-    server.listen(options.port, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const port = await listenOn(
+    server,
+    host,
+    options.port,
+    'the local AWS endpoint',
+    options.portFlag ?? '--port',
+  );
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `http://${hostForUrl(host)}:${port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -1,7 +1,6 @@
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayEventRequestContextJWTAuthorizer } from 'aws-lambda';
-import { PortInUseError } from '../ports';
+import { hostForUrl, listenOn } from '../ports';
 import { authorize, type JwtAuthorizerConfig } from './authorizer';
 import { buildEvent, newRequestId, queryStringParameters, type ApiRequest, type HttpApiEvent } from './event';
 import { fromLambdaResult, gatewayResponse, type ApiResponse } from './response';
@@ -132,17 +131,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
       });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE' || error.code === 'EACCES'
-          ? new PortInUseError(options.port, 'the HTTP API', options.portFlag ?? '--api-port')
-          : error,
-      ),
-    );
-    server.listen(options.port, host, () => resolve());
-  });
-  port = (server.address() as AddressInfo).port;
+  port = await listenOn(server, host, options.port, 'the HTTP API', options.portFlag ?? '--api-port');
 
   return {
     url: `http://${hostForUrl(host)}:${port}`,
@@ -207,6 +196,3 @@ function wellKnownResponse(
     });
   return undefined;
 }
-
-const hostForUrl = (host: string): string =>
-  host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
