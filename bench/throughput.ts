@@ -6,6 +6,7 @@
  */
 import { TransactWriteItemsCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLE_NAMES } from '../domain/config';
+import { inParallel } from '../local/parallel';
 import { LocalSystem } from '../local/system';
 import { runJourney } from './support/journeys';
 import { emptyStatsItem, putAll } from './support/load';
@@ -14,6 +15,8 @@ import { report } from './support/report';
 const LEVELS = [1, 4, 16];
 const JOURNEYS_PER_LEVEL = 300;
 const RAW_CALLS = 3000;
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 export interface ThroughputRow {
   concurrency: number;
@@ -38,7 +41,7 @@ export async function benchThroughput(levels: readonly number[] = LEVELS): Promi
       const transactWritePerSecond = await rawRate(concurrency, (i) => transactWrite(system.dynamoDb, i));
       const arns: string[] = [];
       const t = performance.now();
-      await inParallel(JOURNEYS_PER_LEVEL, concurrency, async () => {
+      await inParallel(range(JOURNEYS_PER_LEVEL), concurrency, async () => {
         const j = n++;
         arns.push(...(await runJourney(system, partners[j % partners.length] ?? 'tp_0', j)));
       });
@@ -106,7 +109,7 @@ function writesOf(system: LocalSystem, arns: readonly string[]): { updates: numb
 
 async function rawRate(concurrency: number, call: (i: number) => Promise<unknown>): Promise<number> {
   const t = performance.now();
-  await inParallel(RAW_CALLS, concurrency, call);
+  await inParallel(range(RAW_CALLS), concurrency, call);
   return RAW_CALLS / ((performance.now() - t) / 1000);
 }
 
@@ -143,17 +146,5 @@ const transactWrite = (client: DynamoDBClient, i: number) =>
       ],
     }),
   );
-
-async function inParallel(
-  count: number,
-  limit: number,
-  work: (i: number) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) await work(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
-}
 
 if (require.main === module) void benchThroughput();

@@ -1,8 +1,8 @@
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { contributionOf } from '../domain/contribution';
+import { addContributions } from '../domain/contribution';
 import { partnerStatsItemSchema, referralItemSchema } from '../domain/items';
 import type { Referral } from '../domain/referral';
-import { STATS_COUNTERS, type PartnerStats } from '../domain/stats';
+import { STATS_COUNTERS, zeroCounters, type PartnerStats } from '../domain/stats';
 import { TABLE_NAMES } from '../domain/config';
 import { itemFrom } from '../lambdas/commons/items';
 
@@ -54,17 +54,16 @@ export async function observe(ddb: DynamoDBClient): Promise<Observation> {
 
 /** Partners whose stats row differs from the sum of its referrals' contributions, with the fields. */
 export function driftFromReferrals(observation: Observation): Map<string, string[]> {
-  const sums = new Map<string, Record<string, number>>();
-  for (const referral of observation.referrals) {
-    const sum = sums.get(referral.partnerId) ?? {};
-    const c = contributionOf(referral);
-    for (const k of STATS_COUNTERS) sum[k] = (sum[k] ?? 0) + c[k];
-    sums.set(referral.partnerId, sum);
+  const byPartner = new Map<string, Referral[]>();
+  for (const r of observation.referrals) {
+    const list = byPartner.get(r.partnerId);
+    if (list) list.push(r);
+    else byPartner.set(r.partnerId, [r]);
   }
   const drift = new Map<string, string[]>();
   for (const [partnerId, stats] of observation.stats) {
-    const sum = sums.get(partnerId) ?? {};
-    const fields = STATS_COUNTERS.filter((k) => stats[k] !== (sum[k] ?? 0));
+    const sum = addContributions(zeroCounters(), byPartner.get(partnerId) ?? []);
+    const fields = STATS_COUNTERS.filter((k) => stats[k] !== sum[k]);
     if (fields.length > 0) drift.set(partnerId, fields);
   }
   return drift;

@@ -5,11 +5,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DEFAULT_ADMIN_SCOPE } from '../domain/config';
+import type { Referral } from '../domain/referral';
 import { startLocalCloud, type RunningLocalCloud } from '../local/cloud';
 import { freePort } from '../local/dynamodb-local';
+import { chunk, inParallel } from '../local/parallel';
+import type { ExecutionDescription } from '../local/workflow-runtime';
 import { catchBlocks, catchKey, type CatchBlock } from './catches';
 import { planDeliveries } from './deliveries';
-import type { Referral } from '../domain/referral';
 import { chaosFaults, type FaultKind } from './faults';
 import { malformedCorpus, type MalformedCase } from './malformed';
 import { driftFromReferrals, observe, pendingReferrals, type Observation } from './observe';
@@ -130,12 +132,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const duringSummary = await summaryOf(sfn, reconciliationDuringTraffic);
     const after = await observe(ddb);
 
-    const executions = tallyExecutions(cloud);
-    const catches = firedCatches(cloud);
-    const malformed = answerMalformed(cloud, corpus, rejected);
+    // Every execution described once (tens of thousands in a full run), then read by each report.
+    const all = cloud.runtime.list();
+    const executions = tallyExecutions(cloud.runtime.workflowNames(), all);
+    const catches = firedCatches(cloud, all);
+    const malformed = answerMalformed(cloud, all, corpus, rejected);
     const checks = [
       checkNothingOverwritten(driftBefore, pendingBefore),
-      ...checkInvariants({ cloud, scenario, after, malformed, corpus }),
+      ...checkInvariants({ cloud, all, scenario, after, malformed, corpus }),
     ];
     const figures: Record<string, number> = {
       journeys: scenario.journeys.length,
@@ -256,27 +260,28 @@ async function summaryOf(
 
 // ---- what happened ---------------------------------------------------------------------------------------
 
-function tallyExecutions(cloud: RunningLocalCloud): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
-  for (const workflow of cloud.runtime.workflowNames()) {
-    const byStatus: Record<string, number> = {};
-    for (const e of cloud.runtime.list(workflow)) {
-      const key = e.status === 'FAILED' ? `FAILED ${e.error ?? ''}` : e.status;
-      byStatus[key] = (byStatus[key] ?? 0) + 1;
-    }
-    out[workflow] = byStatus;
+function tallyExecutions(
+  workflows: readonly string[],
+  all: readonly ExecutionDescription[],
+): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = Object.fromEntries(workflows.map((w) => [w, {}]));
+  for (const e of all) {
+    const byStatus = (out[e.workflow] ??= {});
+    const key = e.status === 'FAILED' ? `FAILED ${e.error ?? ''}` : e.status;
+    byStatus[key] = (byStatus[key] ?? 0) + 1;
   }
   return out;
 }
 
-function firedCatches(cloud: RunningLocalCloud): { block: CatchBlock; fired: number }[] {
+function firedCatches(
+  cloud: RunningLocalCloud,
+  all: readonly ExecutionDescription[],
+): { block: CatchBlock; fired: number }[] {
   const fired = new Map<string, number>();
-  for (const workflow of cloud.runtime.workflowNames()) {
-    for (const e of cloud.runtime.list(workflow)) {
-      for (const state of cloud.runtime.caughtStates(e.executionArn)) {
-        const key = catchKey(workflow, state);
-        fired.set(key, (fired.get(key) ?? 0) + 1);
-      }
+  for (const e of all) {
+    for (const state of cloud.runtime.caughtStates(e.executionArn)) {
+      const key = catchKey(e.workflow, state);
+      fired.set(key, (fired.get(key) ?? 0) + 1);
     }
   }
   return catchBlocks().map((block) => ({
@@ -288,13 +293,11 @@ function firedCatches(cloud: RunningLocalCloud): { block: CatchBlock; fired: num
 /** Where each malformed case ended: a dead letter, a failed execution, or EventBridge's refusal. */
 function answerMalformed(
   cloud: RunningLocalCloud,
+  all: readonly ExecutionDescription[],
   corpus: readonly MalformedCase[],
   rejected: ReadonlyMap<string, string>,
 ): { name: string; answer: string }[] {
-  const failed = cloud.runtime
-    .workflowNames()
-    .flatMap((w) => cloud.runtime.list(w))
-    .filter((e) => e.status === 'FAILED');
+  const failed = all.filter((e) => e.status === 'FAILED');
   return corpus.map((c) => {
     const refused = rejected.get(c.marker);
     if (refused) return { name: c.name, answer: `refused by PutEvents (${refused.split(':')[0]})` };
@@ -339,12 +342,13 @@ function checkNothingOverwritten(
 
 function checkInvariants(args: {
   cloud: RunningLocalCloud;
+  all: readonly ExecutionDescription[];
   scenario: Scenario;
   after: Observation;
   malformed: { name: string; answer: string }[];
   corpus: readonly MalformedCase[];
 }): CheckResult[] {
-  const { cloud, scenario, after, malformed, corpus } = args;
+  const { cloud, all, scenario, after, malformed, corpus } = args;
   const checks: CheckResult[] = [];
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
 
@@ -419,7 +423,6 @@ function checkInvariants(args: {
     `${pending.length} referrals pending`,
   );
 
-  const all = cloud.runtime.workflowNames().flatMap((w) => cloud.runtime.list(w));
   const running = all.filter((e) => e.status === 'RUNNING');
   check(
     'no execution left running',
@@ -480,26 +483,4 @@ async function backlogBelow(cloud: RunningLocalCloud, limit: number): Promise<vo
   while (cloud.runtime.runningCount + cloud.eventBus.deliveriesInFlight >= limit) {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** Runs `work` over `items` with at most `limit` in flight; rejects on the first failure. */
-async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<unknown>,
-) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await work(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -1,6 +1,7 @@
 import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { zeroCounters } from '../../domain/stats';
+import { chunk, inParallel } from '../../local/parallel';
 
 /** Writes items straight into a table: BatchWriteItem, 25 per call, 8 calls in flight, unprocessed retried. */
 export async function putAll(
@@ -8,20 +9,13 @@ export async function putAll(
   table: string,
   items: Record<string, AttributeValue>[],
 ): Promise<void> {
-  const batches: Record<string, AttributeValue>[][] = [];
-  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
-  let next = 0;
-  const worker = async () => {
-    while (next < batches.length) {
-      const batch = batches[next++] ?? [];
-      let pending = batch.map((Item) => ({ PutRequest: { Item } }));
-      while (pending.length > 0) {
-        const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
-        pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
-      }
+  await inParallel(chunk(items, 25), 8, async (batch) => {
+    let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+    while (pending.length > 0) {
+      const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
+      pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
     }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
+  });
 }
 
 /** A paid, active referral (AF+ or AF, Monthly or Annual by index), as the workflows write it. */
