@@ -11,6 +11,7 @@ import { LocalSystem } from '../local/system';
 import type { TaskCallRecord } from '../local/history';
 import { runJourney } from './support/journeys';
 import { emptyStatsItem, putAll } from './support/load';
+import { dynamoDbAccess } from './support/task-calls';
 import { report } from './support/report';
 
 /**
@@ -171,17 +172,16 @@ function addExecution(usage: StepUsage, system: LocalSystem, executionArn: strin
 }
 
 function addTaskCall(usage: StepUsage, call: TaskCallRecord): void {
-  const { kind, resource } = call.integration;
+  const { kind } = call.integration;
   if (kind === 'lambda' || kind === 'lambda-arn') usage.lambdaInvocations += 1;
   if (kind === 'events') usage.events += 1;
-  if (kind !== 'dynamodb' && kind !== 'aws-sdk:dynamodb') return;
-  const action = resource.toLowerCase();
-  if (action === 'transactwriteitems') {
+  const access = dynamoDbAccess(call);
+  if (access === 'transaction') {
     const items = (call.parameters as { TransactItems?: unknown[] }).TransactItems?.length ?? 1;
     usage.writeUnits += 2 * items; // transactional writes cost two units per item
-  } else if (action === 'putitem' || action === 'updateitem' || action === 'deleteitem') {
+  } else if (access === 'write') {
     usage.writeUnits += 1;
-  } else {
+  } else if (access === 'read') {
     usage.readUnits += 1;
   }
 }

@@ -10,6 +10,7 @@ import { inParallel } from '../local/parallel';
 import { LocalSystem } from '../local/system';
 import { runJourney } from './support/journeys';
 import { emptyStatsItem, putAll } from './support/load';
+import { dynamoDbAccess } from './support/task-calls';
 import { report } from './support/report';
 
 const LEVELS = [1, 4, 16];
@@ -98,10 +99,9 @@ function writesOf(system: LocalSystem, arns: readonly string[]): { updates: numb
   let transactions = 0;
   for (const arn of arns) {
     for (const call of system.runtime.taskCalls(arn)) {
-      const { kind, resource } = call.integration;
-      if (kind !== 'dynamodb' && kind !== 'aws-sdk:dynamodb') continue;
-      if (/^transactWriteItems$/i.test(resource)) transactions += 1;
-      else if (/^(putItem|updateItem|deleteItem)$/i.test(resource)) updates += 1;
+      const access = dynamoDbAccess(call);
+      if (access === 'transaction') transactions += 1;
+      else if (access === 'write') updates += 1;
     }
   }
   return { updates, transactions };
