@@ -234,7 +234,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
         routes: api.routeKeys(),
       }),
       settle,
-      seed: () => seedDemo(cloudSeedTarget(cloud, issuer)),
+      seed: () => seedDemo(cloudSeedTarget(cloud)),
       save,
       stop: async () => {
         for (const close of closers.slice(1).reverse()) await close();
@@ -289,10 +289,7 @@ function restore(
 }
 
 /** The demo journeys through the cloud's front doors: the HTTP API with tokens, and the event buses. */
-function cloudSeedTarget(
-  cloud: RunningLocalCloud,
-  issuer: Awaited<ReturnType<typeof loadOrCreateIssuer>>,
-): SeedTarget {
+function cloudSeedTarget(cloud: RunningLocalCloud): SeedTarget {
   const audience = cloud.model.jwtAuthorizer?.audience[0] ?? 'partner-referrals';
   const appBus = cloud.buses.find((b) => !b.name.startsWith('aws.partner/'))?.name ?? 'partner-referrals';
   const stripeBus = cloud.buses.find((b) => b.name.startsWith('aws.partner/'))?.name ?? '';
@@ -302,7 +299,7 @@ function cloudSeedTarget(
   };
   return {
     async registerPartner(partner) {
-      const token = await issuer.sign({ sub: 'seed-admin', scope: ADMIN_SCOPE }, { audience });
+      const token = await cloud.issuer.sign({ sub: 'seed-admin', scope: ADMIN_SCOPE }, { audience });
       const res = await fetch(`${cloud.apiUrl}/admin/partners`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
