@@ -7,6 +7,5 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFiles: ['<rootDir>/test/support/quiet-env.ts'],
-  setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 60000,
 };

@@ -1,4 +1,3 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { partnerIdSchema } from '../domain/app-events';
 import { DASHBOARD_PAGE_SIZE, INDEX_NAMES, loadRuntimeConfig, type RuntimeConfig } from '../domain/config';
@@ -7,7 +6,7 @@ import { InvalidRequestError, MalformedEventError, UnknownPartnerError } from '.
 import { partnerStatsItemSchema, referralItemSchema } from '../domain/items';
 import { parseOrThrow } from '../domain/validation';
 import { assertMayRead, callerOf } from './commons/auth';
-import { dynamoDocumentClient } from './commons/dynamodb-client';
+import { getItem, queryPage } from './commons/dynamodb';
 import { errorResponse, json, type HttpResponse } from './commons/http';
 import { logger } from './commons/logger';
 
@@ -30,24 +29,21 @@ export function createDashboardApiHandler({ config }: { config: RuntimeConfig })
       const cursor = event.queryStringParameters?.cursor;
       const startKey = cursor ? decodeCursor(cursor, partnerId) : undefined;
 
-      const db = dynamoDocumentClient();
-      const [statsOut, page] = await Promise.all([
-        db.send(new GetCommand({ TableName: config.statsTable, Key: { partnerId } })),
-        db.send(
-          new QueryCommand({
-            TableName: config.referralsTable,
-            IndexName: INDEX_NAMES.paidByPartner,
-            KeyConditionExpression: 'partnerId = :partnerId',
-            ExpressionAttributeValues: { ':partnerId': partnerId },
-            ScanIndexForward: false,
-            Limit: DASHBOARD_PAGE_SIZE,
-            ExclusiveStartKey: startKey ? { ...startKey } : undefined,
-          }),
-        ),
+      const [statsItem, page] = await Promise.all([
+        getItem({ TableName: config.statsTable, Key: { partnerId } }),
+        queryPage({
+          TableName: config.referralsTable,
+          IndexName: INDEX_NAMES.paidByPartner,
+          KeyConditionExpression: 'partnerId = :partnerId',
+          ExpressionAttributeValues: { ':partnerId': partnerId },
+          ScanIndexForward: false,
+          Limit: DASHBOARD_PAGE_SIZE,
+          ...(startKey ? { ExclusiveStartKey: { ...startKey } } : {}),
+        }),
       ]);
-      if (!statsOut.Item) throw new UnknownPartnerError(partnerId);
-      const stats = parseOrThrow(partnerStatsItemSchema, statsOut.Item, corrupt, 'stats');
-      const referrals = (page.Items ?? []).map((item, i) =>
+      if (!statsItem) throw new UnknownPartnerError(partnerId);
+      const stats = parseOrThrow(partnerStatsItemSchema, statsItem, corrupt, 'stats');
+      const referrals = page.Items.map((item, i) =>
         parseOrThrow(referralItemSchema, item, corrupt, `recentReferrals[${i}]`),
       );
       const last = page.LastEvaluatedKey;

@@ -7,18 +7,16 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_ADMIN_SCOPE as ADMIN_SCOPE } from '../domain/config';
 import type { FunctionName } from '../infra/workflow-manifest';
-import { sfnClient } from '../lambdas/commons/clients';
 import { loadOrCreateIssuer, startHttpApi, type LocalIssuer } from './http-api';
 import { DEFAULT_JWT_DIR } from './token';
 import { startAwsEndpoint } from './aws/endpoint';
 import { LocalEventBus } from './aws/event-bus';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-names';
+import { pointLambdasAt } from './lambda-endpoints';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { localHandlerFor, type LocalHandler } from './functions';
 import { invokeAsync, type OnFailureRecord } from './lambda-async';
 import { putEventsEntry, type Envelope } from './events/event-envelope';
 import { seedDemo, type SeedTarget } from './seed';
-import { bridgeStepFunctions } from './sfn-bridge';
 import { loadLocalStackModel, type LocalStackModel } from './stack/model';
 import type { RunningInventory } from './stack/parity';
 import { synthesizeLocalTemplate } from './stack/synthesize';
@@ -98,7 +96,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
   const closers: (() => Promise<void>)[] = [async () => ddb.stop()];
   try {
     for (const table of model.tables) await createTable(ddb, table);
-    pointLambdaSdkAt(ddb.endpoint);
 
     const handlers = new Map<FunctionName, LocalHandler>(
       model.functions.map((fn) => [fn.name, localHandlerFor(fn.name, fn.environment)]),
@@ -124,7 +121,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
       ...(options.faults ? { faults: options.faults } : {}),
     });
     for (const wf of model.workflows) runtime.registerWorkflow(wf.name, wf.definition, wf.type);
-    bridgeStepFunctions(sfnClient(), runtime);
 
     const deadLetters: DeadLetter[] = [];
     const queues = new Map<string, string[]>(model.queues.map((q) => [q.name, []]));
@@ -162,6 +158,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
       dynamoDbEndpoint: ddb.endpoint,
     });
     closers.push(() => endpoint.close());
+    pointLambdasAt({ dynamoDb: ddb.endpoint, stepFunctions: endpoint.url });
 
     // Dev key material, shared with `npm run token` whatever the data directory.
     const issuer = await loadOrCreateIssuer(DEFAULT_JWT_DIR);
@@ -265,14 +262,6 @@ async function createTable(ddb: DynamoDbLocal, table: LocalStackModel['tables'][
     // A restart over a kept data directory: the table is already there.
     if (!(error instanceof ResourceInUseException)) throw error;
   }
-}
-
-/** The in-process Lambdas' own DynamoDB client finds DynamoDB Local through the SDK's endpoint variable. */
-function pointLambdaSdkAt(dynamoDbEndpoint: string): void {
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoDbEndpoint;
-  process.env.AWS_REGION ??= LOCAL_REGION;
-  process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
 }
 
 function restore(

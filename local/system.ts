@@ -4,23 +4,24 @@ import { loadRuntimeConfig, stateMachineArnEnv, WORKFLOW_NAMES, type RuntimeConf
 import { createAdminApiHandler } from '../lambdas/admin-api';
 import { createAppIngestHandler } from '../lambdas/app-ingest';
 import { createClickApiHandler } from '../lambdas/click-api';
-import { sfnClient } from '../lambdas/commons/clients';
 import { createDashboardApiHandler } from '../lambdas/dashboard-api';
 import { handler as paymentCompute } from '../lambdas/payment-compute';
 import { handler as reconciliationCompute } from '../lambdas/reconciliation-compute';
 import { createStripeIngestHandler } from '../lambdas/stripe-ingest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, localStateMachineArn } from './aws-names';
+import { localStateMachineArn } from './aws-names';
+import { WORKFLOWS } from '../infra/workflow-manifest';
 import { createTables } from './create-tables';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { invokeAsync, type OnFailureRecord } from './lambda-async';
-import { bridgeStepFunctions } from './sfn-bridge';
+import { pointLambdasAt } from './lambda-endpoints';
+import { startAwsEndpoint, type RunningAwsEndpoint } from './aws/endpoint';
 import { LocalWorkflowRuntime, type FaultInjector, type LocalLambdas } from './workflow-runtime';
 
 /**
  * The whole app on one machine: DynamoDB Local with the stack's tables, every workflow from its ASL,
  * the Lambda handlers in-process, and the Lambda-side plumbing AWS provides (async invocation with
- * retries and an on-failure queue). The ingest and API handlers reach Step Functions through their
- * real SDK client, whose requests this module answers in-process.
+ * retries and an on-failure queue). The ingest and API handlers reach Step Functions over HTTP, as in
+ * AWS, through a local AWS endpoint on a free port that answers from the runtime.
  */
 export interface LocalSystemOptions {
   /** DynamoDB Local data directory; in memory when absent. */
@@ -43,6 +44,7 @@ export class LocalSystem {
 
   private constructor(
     readonly dynamoDbLocal: DynamoDbLocal,
+    private readonly endpoint: RunningAwsEndpoint,
     readonly runtime: LocalWorkflowRuntime,
     readonly config: RuntimeConfig,
   ) {
@@ -60,7 +62,6 @@ export class LocalSystem {
     });
     try {
       await createTables(ddb.client);
-      pointSdkAt(ddb.endpoint);
       const runtime = new LocalWorkflowRuntime({
         dynamoDb: ddb.client,
         lambdas: {
@@ -71,8 +72,13 @@ export class LocalSystem {
         ...(options.retryDelayScale !== undefined ? { retryDelayScale: options.retryDelayScale } : {}),
         ...(options.faults ? { faults: options.faults } : {}),
       });
-      bridgeStepFunctions(sfnClient(), runtime);
-      return new LocalSystem(ddb, runtime, localConfig());
+      const endpoint = await startAwsEndpoint({
+        port: 0,
+        stepFunctions: { runtime, stateMachines: WORKFLOWS.map((w) => ({ name: w.name, type: w.type })) },
+        dynamoDbEndpoint: ddb.endpoint,
+      });
+      pointLambdasAt({ dynamoDb: ddb.endpoint, stepFunctions: endpoint.url });
+      return new LocalSystem(ddb, endpoint, runtime, localConfig());
     } catch (error) {
       await ddb.stop();
       throw error;
@@ -114,6 +120,7 @@ export class LocalSystem {
 
   async stop(): Promise<void> {
     await this.runtime.waitForIdle();
+    await this.endpoint.close();
     await this.dynamoDbLocal.stop();
   }
 }
@@ -123,12 +130,4 @@ function localConfig(): RuntimeConfig {
   const env: NodeJS.ProcessEnv = {};
   for (const wf of WORKFLOW_NAMES) env[stateMachineArnEnv(wf)] = localStateMachineArn(wf);
   return loadRuntimeConfig(env);
-}
-
-/** The Lambdas' own SDK clients (the dashboard's DynamoDB reads) find DynamoDB Local through the SDK's endpoint variables. */
-function pointSdkAt(dynamoDbEndpoint: string): void {
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoDbEndpoint;
-  process.env.AWS_REGION ??= LOCAL_REGION;
-  process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
 }

@@ -53,7 +53,8 @@ export interface AppFunctionProps {
 
 /**
  * A project Lambda: `lambdas/<name>.ts` exporting `handler`, bundled locally by esbuild (minified, with
- * source maps, AWS SDK v3 clients bundled so they are tree-shaken and pinned to our version), Node 24 on
+ * source maps, every dependency bundled and pinned to our lockfile, `@aws-sdk/util-dynamodb` included;
+ * the functions call AWS through `lambdas/commons/aws-json.ts`, not SDK clients), Node 24 on
  * ARM, X-Ray active, its own log group with retention and its own role (no AWS managed policies).
  */
 export class AppFunction extends nodejs.NodejsFunction {

@@ -1,8 +1,7 @@
-import { StartExecutionCommand, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import type { RuntimeConfig, WorkflowName } from '../../domain/config';
 import { stateMachineArnEnv } from '../../domain/config';
 import { ConfigurationError } from '../../domain/errors';
-import { sfnClient } from './sfn-client';
+import { AwsServiceError, callAws } from './aws-json';
 
 export type StartResult =
   | { started: true; executionName: string; executionArn: string }
@@ -28,16 +27,14 @@ export async function startWorkflowIdempotently(args: {
   input: unknown;
 }): Promise<StartResult> {
   try {
-    const out = await sfnClient().send(
-      new StartExecutionCommand({
-        stateMachineArn: args.stateMachineArn,
-        name: args.name,
-        input: JSON.stringify(args.input),
-      }),
-    );
+    const out = await callAws<{ executionArn?: string }>('sfn', 'StartExecution', {
+      stateMachineArn: args.stateMachineArn,
+      name: args.name,
+      input: JSON.stringify(args.input),
+    });
     return { started: true, executionName: args.name, executionArn: out.executionArn ?? '' };
   } catch (error) {
-    if (error instanceof Error && error.name === 'ExecutionAlreadyExists') {
+    if (error instanceof AwsServiceError && error.name === 'ExecutionAlreadyExists') {
       return { started: false, duplicate: true, executionName: args.name };
     }
     throw error;
@@ -53,11 +50,12 @@ export async function runWorkflowSync(args: {
   stateMachineArn: string;
   input: unknown;
 }): Promise<SyncResult> {
-  const out = await sfnClient().send(
-    new StartSyncExecutionCommand({
-      stateMachineArn: args.stateMachineArn,
-      input: JSON.stringify(args.input),
-    }),
+  // StartSyncExecution is served by the `sync-states` host on AWS's endpoint.
+  const out = await callAws<{ status?: string; output?: string; error?: string; cause?: string }>(
+    'sfn',
+    'StartSyncExecution',
+    { stateMachineArn: args.stateMachineArn, input: JSON.stringify(args.input) },
+    { hostPrefix: 'sync-' },
   );
   if (out.status === 'SUCCEEDED') {
     return { status: 'SUCCEEDED', output: out.output ? (JSON.parse(out.output) as unknown) : null };

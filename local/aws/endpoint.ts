@@ -28,7 +28,8 @@ export interface AwsEndpointOptions {
     runtime: LocalWorkflowRuntime;
     stateMachines: readonly { name: string; type: WorkflowType; definition?: unknown }[];
   };
-  eventBus: LocalEventBus;
+  /** Absent where nothing publishes events (the in-process LocalSystem): `AWSEvents.*` is then unknown. */
+  eventBus?: LocalEventBus;
   dynamoDbEndpoint: string;
 }
 
@@ -68,7 +69,7 @@ const SFN_ERRORS = new Set([
 export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<RunningAwsEndpoint> {
   const host = options.host ?? '127.0.0.1';
   const sfn = new StepFunctionsApi(options.stepFunctions.runtime, options.stepFunctions.stateMachines);
-  const events = new EventsApi(options.eventBus);
+  const events = options.eventBus ? new EventsApi(options.eventBus) : undefined;
   const dynamoDb = new URL(options.dynamoDbEndpoint);
 
   const server = http.createServer((req, res) => {
@@ -91,7 +92,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Run
           const body = parseBody(raw);
           let out: unknown;
           if (service === 'AWSStepFunctions') out = await sfn.call(op, body);
-          else if (service === 'AWSEvents') out = events.call(op, body);
+          else if (service === 'AWSEvents' && events) out = events.call(op, body);
           else throw unknownOperation(target);
           send(res, 200, contentType, toWire(out));
         } catch (err) {

@@ -1,16 +1,16 @@
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { createDashboardApiHandler } from '../../lambdas/dashboard-api';
 import { loadOrCreateIssuer, type LocalIssuer } from '../../local/http-api/jwt';
 import { startHttpApi, type RunningHttpApi } from '../../local/http-api/server';
+import { useFakeAws } from '../support/fake-aws';
 import { partnerStats, testConfig } from '../unit/builders';
 import { ADMIN_SCOPE, AUDIENCE, call } from './support';
 
 /**
  * The real dashboard handler behind the local HTTP API: the event the server builds from a token is the
- * one the handler reads its caller from. DynamoDB is mocked; the workflow tests cover it for real.
+ * one the handler reads its caller from. DynamoDB is faked; the workflow tests cover it for real.
  */
-const ddb = mockClient(DynamoDBDocumentClient);
+const aws = useFakeAws();
 let issuer: LocalIssuer;
 let api: RunningHttpApi;
 
@@ -31,9 +31,10 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 beforeEach(() => {
-  ddb.reset();
-  ddb.on(GetCommand).resolves({ Item: partnerStats({ partnerId: 'acme', totalClicks: 7 }) });
-  ddb.on(QueryCommand).resolves({ Items: [] });
+  aws.on('DynamoDB_20120810.GetItem', {
+    body: { Item: marshall(partnerStats({ partnerId: 'acme', totalClicks: 7 })) },
+  });
+  aws.on('DynamoDB_20120810.Query', { body: { Items: [] } });
 });
 
 describe('dashboard behind the local HTTP API', () => {
@@ -53,7 +54,7 @@ describe('dashboard behind the local HTTP API', () => {
 
     expect(reply.status).toBe(403);
     expect(reply.json()).toMatchObject({ error: 'Forbidden' });
-    expect(ddb.calls()).toHaveLength(0);
+    expect(aws.calls).toHaveLength(0);
   });
 
   it("lets an admin token read any partner's dashboard", async () => {

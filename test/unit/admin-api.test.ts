@@ -1,11 +1,10 @@
-import 'aws-sdk-client-mock-jest';
-import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
 import { createAdminApiHandler } from '../../lambdas/admin-api';
 import { ARNS, testConfig } from './builders';
 import { authorizedEvent, bodyOf } from '../../local/events/http-events';
+import { useFakeAws } from '../support/fake-aws';
 
-const sfn = mockClient(SFNClient);
+const START_SYNC = 'AWSStepFunctions.StartSyncExecution';
+const aws = useFakeAws();
 
 const ADMIN = { scope: 'partner-referrals/admin' };
 const registerRequest = (body: unknown, claims: Record<string, string> = ADMIN) =>
@@ -25,13 +24,9 @@ describe('admin-api handler', () => {
     now: () => new Date('2026-01-01T00:00:00.000Z'),
   });
 
-  beforeEach(() => {
-    sfn.reset();
-  });
-
   it('registers a partner through the registration workflow and answers 201', async () => {
     // Prepare
-    sfn.on(StartSyncExecutionCommand).resolves({ status: 'SUCCEEDED', output: '{}' });
+    aws.on(START_SYNC, { body: { status: 'SUCCEEDED', output: '{}' } });
 
     // Act
     const response = await handler(registerRequest({ partnerId: 'acme', displayName: 'Acme Co' }));
@@ -43,7 +38,7 @@ describe('admin-api handler', () => {
       displayName: 'Acme Co',
       registeredAt: '2026-01-01T00:00:00.000Z',
     });
-    expect(sfn).toHaveReceivedCommandWith(StartSyncExecutionCommand, {
+    expect(aws.callsTo(START_SYNC)[0]?.body).toEqual({
       stateMachineArn: ARNS.registration,
       input: JSON.stringify({
         partnerId: 'acme',
@@ -55,7 +50,7 @@ describe('admin-api handler', () => {
 
   it('uses the partner id as the display name when none is given', async () => {
     // Prepare
-    sfn.on(StartSyncExecutionCommand).resolves({ status: 'SUCCEEDED', output: '{}' });
+    aws.on(START_SYNC, { body: { status: 'SUCCEEDED', output: '{}' } });
 
     // Act
     const response = await handler(registerRequest({ partnerId: 'acme' }));
@@ -66,9 +61,7 @@ describe('admin-api handler', () => {
 
   it('answers 409 when the partner is already registered', async () => {
     // Prepare
-    sfn
-      .on(StartSyncExecutionCommand)
-      .resolves({ status: 'FAILED', error: 'PartnerAlreadyRegistered', cause: 'exists' });
+    aws.on(START_SYNC, { body: { status: 'FAILED', error: 'PartnerAlreadyRegistered', cause: 'exists' } });
 
     // Act
     const response = await handler(registerRequest({ partnerId: 'acme' }));
@@ -86,7 +79,7 @@ describe('admin-api handler', () => {
 
     // Assess
     expect(response.statusCode).toBe(403);
-    expect(sfn).not.toHaveReceivedCommand(StartSyncExecutionCommand);
+    expect(aws.calls).toHaveLength(0);
   });
 
   it.each([

@@ -1,30 +1,25 @@
-import 'aws-sdk-client-mock-jest';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
 import { createAppIngestHandler } from '../../lambdas/app-ingest';
 import { userEmailVerifiedEvent, userSignedUpEvent } from '../../local/events/app-events';
 import { withPath } from '../../local/events/event-envelope';
+import { useFakeAws } from '../support/fake-aws';
 import { ARNS, testConfig } from './builders';
 
-const sfn = mockClient(SFNClient);
+const START = 'AWSStepFunctions.StartExecution';
+const aws = useFakeAws();
 
 describe('app-ingest handler', () => {
   const handler = createAppIngestHandler(testConfig());
 
-  beforeEach(() => {
-    sfn.reset();
-  });
-
   it('starts the signup workflow named after the event id', async () => {
     // Prepare
-    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:signup-e1', startDate: new Date() });
+    aws.on(START, { body: { executionArn: 'arn:signup-e1', startDate: 1_767_225_600 } });
 
     // Act
     const result = await handler(userSignedUpEvent({ eventId: 'e1', userId: 'user_1', partnerId: 'acme' }));
 
     // Assess
     expect(result).toMatchObject({ started: true, executionName: 'signup-e1' });
-    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+    expect(aws.callsTo(START)[0]?.body).toMatchObject({
       stateMachineArn: ARNS.signup,
       name: 'signup-e1',
       input: JSON.stringify({
@@ -38,13 +33,13 @@ describe('app-ingest handler', () => {
 
   it('starts the verify workflow for UserEmailVerified', async () => {
     // Prepare
-    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:verify-e2', startDate: new Date() });
+    aws.on(START, { body: { executionArn: 'arn:verify-e2', startDate: 1_767_225_600 } });
 
     // Act
     await handler(userEmailVerifiedEvent({ eventId: 'e2' }));
 
     // Assess
-    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+    expect(aws.callsTo(START)[0]?.body).toMatchObject({
       stateMachineArn: ARNS.verify,
       name: 'verify-e2',
     });
@@ -52,7 +47,7 @@ describe('app-ingest handler', () => {
 
   it('counts a redelivered signup as success without a second execution', async () => {
     // Prepare
-    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    aws.on(START, { error: 'ExecutionAlreadyExists', message: 'Execution Already Exists' });
 
     // Act
     const result = await handler(userSignedUpEvent({ eventId: 'e1' }));
@@ -67,6 +62,6 @@ describe('app-ingest handler', () => {
 
     // Act + Assess
     await expect(handler(event)).rejects.toMatchObject({ name: 'MalformedEvent', field: 'detail.partnerId' });
-    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(aws.calls).toHaveLength(0);
   });
 });

@@ -1,12 +1,11 @@
-import 'aws-sdk-client-mock-jest';
-import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
 import { hashIp } from '../../domain/click';
 import { createClickApiHandler } from '../../lambdas/click-api';
 import { ARNS, testConfig } from './builders';
 import { bodyOf, httpEvent } from '../../local/events/http-events';
+import { useFakeAws } from '../support/fake-aws';
 
-const sfn = mockClient(SFNClient);
+const START_SYNC = 'AWSStepFunctions.StartSyncExecution';
+const aws = useFakeAws();
 
 const clickRequest = (partnerId: string) =>
   httpEvent({ path: `/r/${partnerId}`, routeKey: 'GET /r/{partnerId}', pathParameters: { partnerId } });
@@ -18,13 +17,9 @@ describe('click-api handler', () => {
     newClickId: () => 'click-123',
   });
 
-  beforeEach(() => {
-    sfn.reset();
-  });
-
   it('records the click and redirects to the landing page with ref and click', async () => {
     // Prepare
-    sfn.on(StartSyncExecutionCommand).resolves({ status: 'SUCCEEDED', output: '{"duplicate":false}' });
+    aws.on(START_SYNC, { body: { status: 'SUCCEEDED', output: '{"duplicate":false}' } });
 
     // Act
     const response = await handler(clickRequest('acme'));
@@ -34,9 +29,13 @@ describe('click-api handler', () => {
     expect(response.headers?.location).toBe(
       'https://app.example.com/welcome?lang=en&ref=acme&click=click-123',
     );
-    const call = sfn.commandCalls(StartSyncExecutionCommand)[0]?.args[0].input;
+    const sent = aws.callsTo(START_SYNC)[0];
+    // StartSyncExecution's own host, signed for the states service in the function's region.
+    expect(sent?.url).toBe('https://sync-states.eu-west-1.amazonaws.com/');
+    expect(sent?.headers.get('authorization')).toMatch(/Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/states\//);
+    const call = sent?.body;
     expect(call?.stateMachineArn).toBe(ARNS.click);
-    expect(JSON.parse(call?.input ?? '{}')).toEqual({
+    expect(JSON.parse(String(call?.input))).toEqual({
       clickId: 'click-123',
       partnerId: 'acme',
       clickedAt: '2026-01-15T10:00:00.000Z',
@@ -44,14 +43,12 @@ describe('click-api handler', () => {
       userAgent: 'Mozilla/5.0 (test)',
       expiresAt: Date.parse('2026-01-15T10:00:00.000Z') / 1000 + 90 * 86_400,
     });
-    expect(call?.input).not.toContain('203.0.113.7');
+    expect(String(call?.input)).not.toContain('203.0.113.7');
   });
 
   it('answers 404 UnknownPartner when the workflow finds no such partner', async () => {
     // Prepare
-    sfn
-      .on(StartSyncExecutionCommand)
-      .resolves({ status: 'FAILED', error: 'UnknownPartner', cause: 'No partner' });
+    aws.on(START_SYNC, { body: { status: 'FAILED', error: 'UnknownPartner', cause: 'No partner' } });
 
     // Act
     const response = await handler(clickRequest('ghost'));
@@ -71,14 +68,12 @@ describe('click-api handler', () => {
     // Assess
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response)).toMatchObject({ error: 'InvalidRequest', field: 'partnerId' });
-    expect(sfn).not.toHaveReceivedCommand(StartSyncExecutionCommand);
+    expect(aws.calls).toHaveLength(0);
   });
 
   it('answers 502 when the workflow fails for another reason', async () => {
     // Prepare
-    sfn
-      .on(StartSyncExecutionCommand)
-      .resolves({ status: 'FAILED', error: 'ClickNotRecorded', cause: 'cancelled' });
+    aws.on(START_SYNC, { body: { status: 'FAILED', error: 'ClickNotRecorded', cause: 'cancelled' } });
 
     // Act
     const response = await handler(clickRequest('acme'));
@@ -90,7 +85,7 @@ describe('click-api handler', () => {
 
   it('defaults the landing page to https://example.com/', async () => {
     // Prepare
-    sfn.on(StartSyncExecutionCommand).resolves({ status: 'SUCCEEDED', output: '{}' });
+    aws.on(START_SYNC, { body: { status: 'SUCCEEDED', output: '{}' } });
     const defaults = createClickApiHandler({ config: testConfig(), newClickId: () => 'c1' });
 
     // Act

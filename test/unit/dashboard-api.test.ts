@@ -1,12 +1,15 @@
-import 'aws-sdk-client-mock-jest';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { encodeCursor } from '../../domain/dashboard';
 import { createDashboardApiHandler } from '../../lambdas/dashboard-api';
 import { paidReferral, partnerStats, testConfig } from './builders';
 import { authorizedEvent, bodyOf } from '../../local/events/http-events';
+import { useFakeAws } from '../support/fake-aws';
 
-const ddb = mockClient(DynamoDBDocumentClient);
+const GET = 'DynamoDB_20120810.GetItem';
+const QUERY = 'DynamoDB_20120810.Query';
+const aws = useFakeAws();
+const item = (plain: object) => marshall(plain, { removeUndefinedValues: true });
+const EMPTY_PAGE = { body: { Items: [], Count: 0 } };
 
 const dashboardRequest = (
   partnerId: string,
@@ -26,24 +29,30 @@ const dashboardRequest = (
 describe('dashboard-api handler', () => {
   const handler = createDashboardApiHandler({ config: testConfig() });
 
-  beforeEach(() => {
-    ddb.reset();
-  });
-
   it("returns the partner's stats, rates and newest payments in one GetItem and one Query", async () => {
     // Prepare
-    ddb.on(GetCommand).resolves({
-      Item: partnerStats({
-        partnerId: 'acme',
-        totalClicks: 40,
-        totalSignups: 4,
-        totalPaid: 1,
-        totalEarningsCents: 750,
-      }),
+    aws.on(GET, {
+      body: {
+        Item: item(
+          partnerStats({
+            partnerId: 'acme',
+            totalClicks: 40,
+            totalSignups: 4,
+            totalPaid: 1,
+            totalEarningsCents: 750,
+          }),
+        ),
+      },
     });
-    ddb.on(QueryCommand).resolves({
-      Items: [paidReferral({ partnerId: 'acme' })],
-      LastEvaluatedKey: { partnerId: 'acme', referralId: 'ref_user_1', paidAt: '2026-01-15T10:00:00.000Z' },
+    aws.on(QUERY, {
+      body: {
+        Items: [item(paidReferral({ partnerId: 'acme' }))],
+        LastEvaluatedKey: item({
+          partnerId: 'acme',
+          referralId: 'ref_user_1',
+          paidAt: '2026-01-15T10:00:00.000Z',
+        }),
+      },
     });
 
     // Act
@@ -66,25 +75,26 @@ describe('dashboard-api handler', () => {
         paidAt: '2026-01-15T10:00:00.000Z',
       }),
     });
-    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1);
-    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1);
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+    expect(aws.calls).toHaveLength(2);
+    expect(aws.callsTo(GET)[0]?.body).toEqual({
       TableName: 'PartnerStats',
-      Key: { partnerId: 'acme' },
+      Key: { partnerId: { S: 'acme' } },
     });
-    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+    expect(aws.callsTo(QUERY)[0]?.body).toEqual({
       TableName: 'PartnerReferrals',
       IndexName: 'partnerId-paidAt-index',
+      KeyConditionExpression: 'partnerId = :partnerId',
       ScanIndexForward: false,
       Limit: 50,
-      ExpressionAttributeValues: { ':partnerId': 'acme' },
+      ExpressionAttributeValues: { ':partnerId': { S: 'acme' } },
     });
+    expect(aws.callsTo(GET)[0]?.url).toBe('https://dynamodb.eu-west-1.amazonaws.com/');
   });
 
   it('continues from the cursor', async () => {
     // Prepare
-    ddb.on(GetCommand).resolves({ Item: partnerStats({ partnerId: 'acme' }) });
-    ddb.on(QueryCommand).resolves({ Items: [] });
+    aws.on(GET, { body: { Item: item(partnerStats({ partnerId: 'acme' })) } });
+    aws.on(QUERY, EMPTY_PAGE);
     const key = { partnerId: 'acme', referralId: 'ref_user_9', paidAt: '2026-01-01T00:00:00.000Z' };
 
     // Act
@@ -95,7 +105,7 @@ describe('dashboard-api handler', () => {
     // Assess
     expect(response.statusCode).toBe(200);
     expect(bodyOf(response).nextCursor).toBeNull();
-    expect(ddb).toHaveReceivedCommandWith(QueryCommand, { ExclusiveStartKey: key });
+    expect(aws.callsTo(QUERY)[0]?.body).toMatchObject({ ExclusiveStartKey: item(key) });
   });
 
   it("answers 403 when the token's partner is not the one in the path, reading nothing", async () => {
@@ -105,8 +115,7 @@ describe('dashboard-api handler', () => {
     // Assess
     expect(response.statusCode).toBe(403);
     expect(bodyOf(response)).toMatchObject({ error: 'Forbidden' });
-    expect(ddb).not.toHaveReceivedCommand(GetCommand);
-    expect(ddb).not.toHaveReceivedCommand(QueryCommand);
+    expect(aws.calls).toHaveLength(0);
   });
 
   it('answers 403 to a token without a partnerId claim', async () => {
@@ -115,8 +124,8 @@ describe('dashboard-api handler', () => {
 
   it("lets an admin read any partner's dashboard", async () => {
     // Prepare
-    ddb.on(GetCommand).resolves({ Item: partnerStats({ partnerId: 'acme' }) });
-    ddb.on(QueryCommand).resolves({ Items: [] });
+    aws.on(GET, { body: { Item: item(partnerStats({ partnerId: 'acme' })) } });
+    aws.on(QUERY, EMPTY_PAGE);
 
     // Act
     const response = await handler(dashboardRequest('acme', { scope: 'openid partner-referrals/admin' }));
@@ -127,8 +136,8 @@ describe('dashboard-api handler', () => {
 
   it('answers 404 UnknownPartner when there is no stats row', async () => {
     // Prepare
-    ddb.on(GetCommand).resolves({});
-    ddb.on(QueryCommand).resolves({ Items: [] });
+    aws.on(GET, { body: {} });
+    aws.on(QUERY, EMPTY_PAGE);
 
     // Act
     const response = await handler(dashboardRequest('acme', { partnerId: 'acme' }));
@@ -152,13 +161,13 @@ describe('dashboard-api handler', () => {
     // Assess
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response)).toMatchObject({ error: 'InvalidCursor' });
-    expect(ddb).not.toHaveReceivedCommand(QueryCommand);
+    expect(aws.callsTo(QUERY)).toHaveLength(0);
   });
 
   it('answers 500 without details when DynamoDB fails', async () => {
     // Prepare
-    ddb.on(GetCommand).rejects(new Error('boom'));
-    ddb.on(QueryCommand).resolves({ Items: [] });
+    aws.on(GET, { error: 'InternalServerError', message: 'boom', status: 500 });
+    aws.on(QUERY, EMPTY_PAGE);
 
     // Act
     const response = await handler(dashboardRequest('acme', { partnerId: 'acme' }));

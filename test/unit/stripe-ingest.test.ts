@@ -1,7 +1,5 @@
-import 'aws-sdk-client-mock-jest';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
 import { MalformedEventError } from '../../domain/errors';
+import { MAX_ATTEMPTS } from '../../lambdas/commons/aws-json';
 import { createStripeIngestHandler } from '../../lambdas/stripe-ingest';
 import { withPath } from '../../local/events/event-envelope';
 import {
@@ -9,22 +7,19 @@ import {
   invoicePaidEvent,
   subscriptionDeletedEvent,
 } from '../../local/events/stripe-events';
+import { useFakeAws } from '../support/fake-aws';
 import { ARNS, testConfig } from './builders';
 
-const sfn = mockClient(SFNClient);
+const START = 'AWSStepFunctions.StartExecution';
+const STARTED = { body: { executionArn: 'arn:x', startDate: 1_767_225_600 } };
+const aws = useFakeAws();
 
 describe('stripe-ingest handler', () => {
   const handler = createStripeIngestHandler(testConfig());
 
-  beforeEach(() => {
-    sfn.reset();
-  });
-
   it('starts the payment workflow named after the invoice, with the mapped input', async () => {
     // Prepare
-    sfn
-      .on(StartExecutionCommand)
-      .resolves({ executionArn: `${ARNS.payment}:payment-in_1`, startDate: new Date() });
+    aws.on(START, { body: { executionArn: `${ARNS.payment}:payment-in_1`, startDate: 1_767_225_600 } });
 
     // Act
     const result = await handler(invoicePaidEvent({ invoiceId: 'in_1', userId: 'user_1', eventId: 'evt_1' }));
@@ -35,11 +30,11 @@ describe('stripe-ingest handler', () => {
       executionName: 'payment-in_1',
       executionArn: `${ARNS.payment}:payment-in_1`,
     });
-    expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
-    const call = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(aws.callsTo(START)).toHaveLength(1);
+    const call = aws.callsTo(START)[0]?.body;
     expect(call?.stateMachineArn).toBe(ARNS.payment);
     expect(call?.name).toBe('payment-in_1');
-    expect(JSON.parse(call?.input ?? '')).toMatchObject({
+    expect(JSON.parse(String(call?.input))).toMatchObject({
       kind: 'invoice',
       eventId: 'evt_1',
       invoiceId: 'in_1',
@@ -52,7 +47,7 @@ describe('stripe-ingest handler', () => {
 
   it('treats ExecutionAlreadyExists as success: the event was delivered before', async () => {
     // Prepare
-    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    aws.on(START, { error: 'ExecutionAlreadyExists', message: 'Execution Already Exists' });
 
     // Act
     const result = await handler(invoicePaidEvent({ invoiceId: 'in_1' }));
@@ -63,13 +58,13 @@ describe('stripe-ingest handler', () => {
 
   it('starts the cancellation workflow for customer.subscription.deleted', async () => {
     // Prepare
-    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: new Date() });
+    aws.on(START, STARTED);
 
     // Act
     await handler(subscriptionDeletedEvent({ subscriptionId: 'sub_9' }));
 
     // Assess
-    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+    expect(aws.callsTo(START)[0]?.body).toMatchObject({
       stateMachineArn: ARNS.cancellation,
       name: 'cancellation-sub_9',
     });
@@ -77,13 +72,13 @@ describe('stripe-ingest handler', () => {
 
   it('starts the payment workflow for a subscription checkout, named after the event', async () => {
     // Prepare
-    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: new Date() });
+    aws.on(START, STARTED);
 
     // Act
     await handler(checkoutCompletedEvent({ eventId: 'evt_c' }));
 
     // Assess
-    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+    expect(aws.callsTo(START)[0]?.body).toMatchObject({
       stateMachineArn: ARNS.payment,
       name: 'checkout-evt_c',
     });
@@ -95,7 +90,7 @@ describe('stripe-ingest handler', () => {
 
     // Assess
     expect(result).toEqual({ ignored: expect.stringMatching(/^renewal/) });
-    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(aws.calls).toHaveLength(0);
   });
 
   it('throws MalformedEvent (so the async invocation fails to the DLQ) and starts nothing', async () => {
@@ -111,7 +106,7 @@ describe('stripe-ingest handler', () => {
       name: 'MalformedEvent',
       message: 'detail.data.object.amount_paid: expected a non-negative integer',
     });
-    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(aws.calls).toHaveLength(0);
   });
 
   it('throws UnknownPrice for a price the configuration does not map', async () => {
@@ -122,7 +117,7 @@ describe('stripe-ingest handler', () => {
 
   it('uses a deployment price map from STRIPE_PRICE_MAP', async () => {
     // Prepare
-    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: new Date() });
+    aws.on(START, STARTED);
     const custom = createStripeIngestHandler(
       testConfig({
         STRIPE_PRICE_MAP: JSON.stringify({ price_live_1: { planType: 'AF', billingCycle: 'Annual' } }),
@@ -133,20 +128,17 @@ describe('stripe-ingest handler', () => {
     await custom(invoicePaidEvent({ priceId: 'price_live_1' }));
 
     // Assess
-    const input = JSON.parse(
-      sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}',
-    ) as object;
+    const input = JSON.parse(String(aws.callsTo(START)[0]?.body.input)) as object;
     expect(input).toMatchObject({ planType: 'AF', billingCycle: 'Annual', priceId: 'price_live_1' });
   });
 
-  it('propagates other Step Functions errors so the invocation is retried', async () => {
+  it('propagates Step Functions errors that outlast the retries, so the invocation is retried', async () => {
     // Prepare
-    sfn
-      .on(StartExecutionCommand)
-      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    aws.on(START, { error: 'ThrottlingException', message: 'Rate exceeded' });
 
     // Act + Assess
     await expect(handler(invoicePaidEvent())).rejects.toMatchObject({ name: 'ThrottlingException' });
+    expect(aws.callsTo(START)).toHaveLength(MAX_ATTEMPTS);
   });
 
   it('fails with Configuration when the state machine ARN is missing', async () => {
