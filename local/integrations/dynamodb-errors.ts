@@ -64,23 +64,18 @@ export function validateRequest(
   };
 }
 
-interface SdkServiceError {
-  name?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number; requestId?: string };
-}
-
-/** Normalises an error thrown by the SDK client into AWS's code and message. */
-export function failureFromSdkError(err: unknown): DynamoDbFailure {
-  const e = (err ?? {}) as SdkServiceError;
-  const code = e.name ?? 'UnknownError';
-  let message = e.message ?? String(err);
-  if (code === 'ResourceNotFoundException') message = 'Requested resource not found';
+/** A failure as DynamoDB Local answered it, in AWS's words (its request id, or a fresh one when it gave none). */
+export function failureOf(answer: {
+  code: string;
+  message: string;
+  statusCode?: number;
+  requestId?: string;
+}): DynamoDbFailure {
   return {
-    code,
-    message,
-    statusCode: e.$metadata?.httpStatusCode ?? 400,
-    requestId: e.$metadata?.requestId ?? fakeRequestId(),
+    code: answer.code,
+    message: answer.code === 'ResourceNotFoundException' ? 'Requested resource not found' : answer.message,
+    statusCode: answer.statusCode ?? 400,
+    requestId: answer.requestId || fakeRequestId(),
   };
 }
 

@@ -13,10 +13,13 @@ export interface SdkMetadata {
   SdkResponseMetadata: { RequestId: string };
 }
 
+/** One collator for every sort: `localeCompare` with options builds a new one per comparison. */
+const headerOrder = new Intl.Collator('en', { sensitivity: 'base' });
+
 function metadata(headers: [string, string][], requestId: string): SdkMetadata {
   const all: Record<string, string[]> = {};
   for (const [name, value] of headers) all[name] = [value];
-  const sorted = [...headers].sort(([a], [b]) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
+  const sorted = [...headers].sort(([a], [b]) => headerOrder.compare(a, b));
   return {
     SdkHttpMetadata: { AllHttpHeaders: all, HttpHeaders: Object.fromEntries(sorted), HttpStatusCode: 200 },
     SdkResponseMetadata: { RequestId: requestId },
