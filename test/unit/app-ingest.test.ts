@@ -1,25 +1,45 @@
+import {
+  ExecutionAlreadyExists,
+  SFNClient,
+  SFNServiceException,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
 import { createAppIngestHandler } from '../../lambdas/app-ingest';
 import { userEmailVerifiedEvent, userSignedUpEvent } from '../../local/events/app-events';
 import { withPath } from '../../local/events/event-envelope';
-import { useFakeAws } from '../support/fake-aws';
 import { ARNS, testConfig } from './builders';
+import { lambdaContext } from './lambda-context';
 
-const START = 'AWSStepFunctions.StartExecution';
-const aws = useFakeAws();
+const sfnMock = mockClient(SFNClient);
+const STARTED = { executionArn: 'arn:x', startDate: new Date('2026-01-01T00:00:00.000Z') };
+const context = lambdaContext('app-ingest');
 
 describe('app-ingest handler', () => {
-  const handler = createAppIngestHandler(testConfig());
+  const handler = createAppIngestHandler({
+    config: testConfig(),
+    sfn: new SFNClient({ region: 'eu-west-1' }),
+  });
+
+  beforeEach(() => {
+    sfnMock.reset();
+  });
 
   it('starts the signup workflow named after the event id', async () => {
     // Prepare
-    aws.on(START, { body: { executionArn: 'arn:signup-e1', startDate: 1_767_225_600 } });
+    sfnMock.on(StartExecutionCommand).resolves({ ...STARTED, executionArn: 'arn:signup-e1' });
 
     // Act
-    const result = await handler(userSignedUpEvent({ eventId: 'e1', userId: 'user_1', partnerId: 'acme' }));
+    const result = await handler(
+      userSignedUpEvent({ eventId: 'e1', userId: 'user_1', partnerId: 'acme' }),
+      context,
+    );
 
     // Assess
-    expect(result).toMatchObject({ started: true, executionName: 'signup-e1' });
-    expect(aws.callsTo(START)[0]?.body).toMatchObject({
+    expect(result).toEqual({ started: true, executionName: 'signup-e1', executionArn: 'arn:signup-e1' });
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: ARNS.signup,
       name: 'signup-e1',
       input: JSON.stringify({
@@ -33,13 +53,14 @@ describe('app-ingest handler', () => {
 
   it('starts the verify workflow for UserEmailVerified', async () => {
     // Prepare
-    aws.on(START, { body: { executionArn: 'arn:verify-e2', startDate: 1_767_225_600 } });
+    sfnMock.on(StartExecutionCommand).resolves({ ...STARTED, executionArn: 'arn:verify-e2' });
 
     // Act
-    await handler(userEmailVerifiedEvent({ eventId: 'e2' }));
+    await handler(userEmailVerifiedEvent({ eventId: 'e2' }), context);
 
     // Assess
-    expect(aws.callsTo(START)[0]?.body).toMatchObject({
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: ARNS.verify,
       name: 'verify-e2',
     });
@@ -47,21 +68,46 @@ describe('app-ingest handler', () => {
 
   it('counts a redelivered signup as success without a second execution', async () => {
     // Prepare
-    aws.on(START, { error: 'ExecutionAlreadyExists', message: 'Execution Already Exists' });
+    sfnMock
+      .on(StartExecutionCommand)
+      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
 
     // Act
-    const result = await handler(userSignedUpEvent({ eventId: 'e1' }));
+    const result = await handler(userSignedUpEvent({ eventId: 'e1' }), context);
 
     // Assess
     expect(result).toEqual({ started: false, duplicate: true, executionName: 'signup-e1' });
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+  });
+
+  it('rethrows a Step Functions throttling error, so the async invocation is retried', async () => {
+    // Prepare
+    sfnMock.on(StartExecutionCommand).rejects(
+      new SFNServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Rate exceeded',
+      }),
+    );
+
+    // Act
+    const act = handler(userSignedUpEvent({ eventId: 'e1' }), context);
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'ThrottlingException', message: 'Rate exceeded' });
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
   });
 
   it('throws MalformedEvent naming detail.partnerId for a bad partner id', async () => {
     // Prepare
     const event = withPath(userSignedUpEvent(), 'detail.partnerId', 'no spaces allowed');
 
-    // Act + Assess
-    await expect(handler(event)).rejects.toMatchObject({ name: 'MalformedEvent', field: 'detail.partnerId' });
-    expect(aws.calls).toHaveLength(0);
+    // Act
+    const act = handler(event, context);
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'MalformedEvent', field: 'detail.partnerId' });
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
   });
 });

@@ -1,41 +1,55 @@
+import { SFNClient, SFNServiceException, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
 import { hashIp } from '../../domain/click';
 import { createClickApiHandler } from '../../lambdas/click-api';
-import { ARNS, testConfig } from './builders';
 import { bodyOf, httpEvent } from '../../local/events/http-events';
-import { useFakeAws } from '../support/fake-aws';
+import { ARNS, testConfig } from './builders';
+import { lambdaContext } from './lambda-context';
 
-const START_SYNC = 'AWSStepFunctions.StartSyncExecution';
-const aws = useFakeAws();
+const sfnMock = mockClient(SFNClient);
+const context = lambdaContext('click-api');
+const START_DATE = new Date('2026-01-15T10:00:00.000Z');
 
 const clickRequest = (partnerId: string) =>
   httpEvent({ path: `/r/${partnerId}`, routeKey: 'GET /r/{partnerId}', pathParameters: { partnerId } });
 
 describe('click-api handler', () => {
+  const sfn = new SFNClient({ region: 'eu-west-1' });
   const handler = createClickApiHandler({
     config: testConfig({ LANDING_URL: 'https://app.example.com/welcome?lang=en' }),
+    sfn,
     now: () => new Date('2026-01-15T10:00:00.000Z'),
     newClickId: () => 'click-123',
   });
 
+  beforeEach(() => {
+    sfnMock.reset();
+  });
+
   it('records the click and redirects to the landing page with ref and click', async () => {
     // Prepare
-    aws.on(START_SYNC, { body: { status: 'SUCCEEDED', output: '{"duplicate":false}' } });
+    sfnMock.on(StartSyncExecutionCommand).resolves({
+      status: 'SUCCEEDED',
+      output: '{"duplicate":false}',
+      executionArn: 'arn:click-1',
+      startDate: START_DATE,
+      stopDate: START_DATE,
+    });
 
     // Act
-    const response = await handler(clickRequest('acme'));
+    const response = await handler(clickRequest('acme'), context);
 
     // Assess
     expect(response.statusCode).toBe(302);
     expect(response.headers?.location).toBe(
       'https://app.example.com/welcome?lang=en&ref=acme&click=click-123',
     );
-    const sent = aws.callsTo(START_SYNC)[0];
-    // StartSyncExecution's own host, signed for the states service in the function's region.
-    expect(sent?.url).toBe('https://sync-states.eu-west-1.amazonaws.com/');
-    expect(sent?.headers.get('authorization')).toMatch(/Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/states\//);
-    const call = sent?.body;
-    expect(call?.stateMachineArn).toBe(ARNS.click);
-    expect(JSON.parse(String(call?.input))).toEqual({
+    expect(sfnMock).toHaveReceivedCommandTimes(StartSyncExecutionCommand, 1);
+    const sent = sfnMock.commandCalls(StartSyncExecutionCommand)[0]?.args[0].input;
+    // The Express workflow runs synchronously, unnamed: only the state machine and the input go out.
+    expect(sent).toEqual({ stateMachineArn: ARNS.click, input: expect.any(String) });
+    expect(JSON.parse(sent?.input ?? 'null')).toEqual({
       clickId: 'click-123',
       partnerId: 'acme',
       clickedAt: '2026-01-15T10:00:00.000Z',
@@ -43,15 +57,17 @@ describe('click-api handler', () => {
       userAgent: 'Mozilla/5.0 (test)',
       expiresAt: Date.parse('2026-01-15T10:00:00.000Z') / 1000 + 90 * 86_400,
     });
-    expect(String(call?.input)).not.toContain('203.0.113.7');
+    expect(sent?.input).not.toContain('203.0.113.7');
   });
 
   it('answers 404 UnknownPartner when the workflow finds no such partner', async () => {
     // Prepare
-    aws.on(START_SYNC, { body: { status: 'FAILED', error: 'UnknownPartner', cause: 'No partner' } });
+    sfnMock
+      .on(StartSyncExecutionCommand)
+      .resolves({ status: 'FAILED', error: 'UnknownPartner', cause: 'No partner', startDate: START_DATE });
 
     // Act
-    const response = await handler(clickRequest('ghost'));
+    const response = await handler(clickRequest('ghost'), context);
 
     // Assess
     expect(response.statusCode).toBe(404);
@@ -59,39 +75,69 @@ describe('click-api handler', () => {
       error: 'UnknownPartner',
       message: 'No registered partner has the id ghost',
     });
+    expect(sfnMock).toHaveReceivedCommandWith(StartSyncExecutionCommand, { stateMachineArn: ARNS.click });
   });
 
   it('answers 400 naming partnerId for a malformed id, without starting the workflow', async () => {
     // Act
-    const response = await handler(clickRequest('bad#id'));
+    const response = await handler(clickRequest('bad#id'), context);
 
     // Assess
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response)).toMatchObject({ error: 'InvalidRequest', field: 'partnerId' });
-    expect(aws.calls).toHaveLength(0);
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
   });
 
-  it('answers 502 when the workflow fails for another reason', async () => {
+  it.each([
+    ['fails', { status: 'FAILED' as const, error: 'ClickNotRecorded', cause: 'cancelled' }],
+    ['times out', { status: 'TIMED_OUT' as const }],
+  ])('answers 502 when the workflow %s for another reason', async (_, outcome) => {
     // Prepare
-    aws.on(START_SYNC, { body: { status: 'FAILED', error: 'ClickNotRecorded', cause: 'cancelled' } });
+    sfnMock.on(StartSyncExecutionCommand).resolves({ ...outcome, startDate: START_DATE });
 
     // Act
-    const response = await handler(clickRequest('acme'));
+    const response = await handler(clickRequest('acme'), context);
 
     // Assess
     expect(response.statusCode).toBe(502);
     expect(bodyOf(response)).toMatchObject({ error: 'WorkflowFailed' });
   });
 
-  it('defaults the landing page to https://example.com/', async () => {
+  it('answers 500 InternalError, without details, when Step Functions throttles the call', async () => {
     // Prepare
-    aws.on(START_SYNC, { body: { status: 'SUCCEEDED', output: '{}' } });
-    const defaults = createClickApiHandler({ config: testConfig(), newClickId: () => 'c1' });
+    sfnMock.on(StartSyncExecutionCommand).rejects(
+      new SFNServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Rate exceeded',
+      }),
+    );
 
     // Act
-    const response = await defaults(clickRequest('acme'));
+    const response = await handler(clickRequest('acme'), context);
 
     // Assess
+    expect(response.statusCode).toBe(500);
+    expect(bodyOf(response)).toEqual({
+      error: 'InternalError',
+      message: 'The request could not be completed',
+    });
+    expect(sfnMock).toHaveReceivedCommandTimes(StartSyncExecutionCommand, 1);
+  });
+
+  it('defaults the landing page to https://example.com/', async () => {
+    // Prepare
+    sfnMock
+      .on(StartSyncExecutionCommand)
+      .resolves({ status: 'SUCCEEDED', output: '{}', startDate: START_DATE, stopDate: START_DATE });
+    const defaults = createClickApiHandler({ config: testConfig(), sfn, newClickId: () => 'c1' });
+
+    // Act
+    const response = await defaults(clickRequest('acme'), context);
+
+    // Assess
+    expect(response.statusCode).toBe(302);
     expect(response.headers?.location).toBe('https://example.com/?ref=acme&click=c1');
   });
 });

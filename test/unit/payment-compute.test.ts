@@ -3,8 +3,11 @@ import { DEFAULT_COMMISSION_SCHEDULE } from '../../domain/config';
 import { MalformedEventError } from '../../domain/errors';
 import { createPaymentComputeHandler } from '../../lambdas/payment-compute';
 import { signedUpReferral } from './builders';
+import { lambdaContext } from './lambda-context';
 
-const handler = createPaymentComputeHandler({ commissionSchedule: DEFAULT_COMMISSION_SCHEDULE });
+const compute = createPaymentComputeHandler({ config: { commissionSchedule: DEFAULT_COMMISSION_SCHEDULE } });
+const context = lambdaContext('payment-compute');
+const handler = (input: unknown) => compute(input, context);
 
 /** The referral as the payment workflow's `aws-sdk:dynamodb:query` returns it. */
 const referralItem = (overrides = {}) =>

@@ -1,9 +1,12 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { contributionOf } from '../../domain/contribution';
 import type { Accumulation, CorrectionPlan, ReconciliationSummary } from '../../domain/reconciliation';
-import { handler } from '../../lambdas/reconciliation-compute';
+import { handler as compute } from '../../lambdas/reconciliation-compute';
 import { paidReferral, partnerStats, signedUpReferral } from './builders';
+import { lambdaContext } from './lambda-context';
 
+const context = lambdaContext('reconciliation-compute');
+const handler = (input: unknown) => compute(input, context);
 const item = (value: object) => marshall(value, { removeUndefinedValues: true });
 
 describe('reconciliation-compute handler', () => {

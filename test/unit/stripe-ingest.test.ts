@@ -1,5 +1,12 @@
+import {
+  ExecutionAlreadyExists,
+  SFNClient,
+  SFNServiceException,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
 import { MalformedEventError } from '../../domain/errors';
-import { MAX_ATTEMPTS } from '../../lambdas/commons/aws-json';
 import { createStripeIngestHandler } from '../../lambdas/stripe-ingest';
 import { withPath } from '../../local/events/event-envelope';
 import {
@@ -7,22 +14,34 @@ import {
   invoicePaidEvent,
   subscriptionDeletedEvent,
 } from '../../local/events/stripe-events';
-import { useFakeAws } from '../support/fake-aws';
 import { ARNS, testConfig } from './builders';
+import { lambdaContext } from './lambda-context';
 
-const START = 'AWSStepFunctions.StartExecution';
-const STARTED = { body: { executionArn: 'arn:x', startDate: 1_767_225_600 } };
-const aws = useFakeAws();
+const sfnMock = mockClient(SFNClient);
+const STARTED = { executionArn: 'arn:x', startDate: new Date('2026-01-01T00:00:00.000Z') };
+const context = lambdaContext('stripe-ingest');
+
+/** The workflow input of the n-th StartExecution, parsed. */
+const startedInput = (n = 0): unknown =>
+  JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[n]?.args[0].input.input ?? 'null');
 
 describe('stripe-ingest handler', () => {
-  const handler = createStripeIngestHandler(testConfig());
+  const sfn = new SFNClient({ region: 'eu-west-1' });
+  const handler = createStripeIngestHandler({ config: testConfig(), sfn });
+
+  beforeEach(() => {
+    sfnMock.reset();
+  });
 
   it('starts the payment workflow named after the invoice, with the mapped input', async () => {
     // Prepare
-    aws.on(START, { body: { executionArn: `${ARNS.payment}:payment-in_1`, startDate: 1_767_225_600 } });
+    sfnMock.on(StartExecutionCommand).resolves({ ...STARTED, executionArn: `${ARNS.payment}:payment-in_1` });
 
     // Act
-    const result = await handler(invoicePaidEvent({ invoiceId: 'in_1', userId: 'user_1', eventId: 'evt_1' }));
+    const result = await handler(
+      invoicePaidEvent({ invoiceId: 'in_1', userId: 'user_1', eventId: 'evt_1' }),
+      context,
+    );
 
     // Assess
     expect(result).toEqual({
@@ -30,11 +49,13 @@ describe('stripe-ingest handler', () => {
       executionName: 'payment-in_1',
       executionArn: `${ARNS.payment}:payment-in_1`,
     });
-    expect(aws.callsTo(START)).toHaveLength(1);
-    const call = aws.callsTo(START)[0]?.body;
-    expect(call?.stateMachineArn).toBe(ARNS.payment);
-    expect(call?.name).toBe('payment-in_1');
-    expect(JSON.parse(String(call?.input))).toMatchObject({
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: ARNS.payment,
+      name: 'payment-in_1',
+      input: expect.any(String),
+    });
+    expect(startedInput()).toMatchObject({
       kind: 'invoice',
       eventId: 'evt_1',
       invoiceId: 'in_1',
@@ -47,24 +68,32 @@ describe('stripe-ingest handler', () => {
 
   it('treats ExecutionAlreadyExists as success: the event was delivered before', async () => {
     // Prepare
-    aws.on(START, { error: 'ExecutionAlreadyExists', message: 'Execution Already Exists' });
+    sfnMock
+      .on(StartExecutionCommand)
+      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
 
     // Act
-    const result = await handler(invoicePaidEvent({ invoiceId: 'in_1' }));
+    const result = await handler(invoicePaidEvent({ invoiceId: 'in_1' }), context);
 
     // Assess
     expect(result).toEqual({ started: false, duplicate: true, executionName: 'payment-in_1' });
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: ARNS.payment,
+      name: 'payment-in_1',
+    });
   });
 
   it('starts the cancellation workflow for customer.subscription.deleted', async () => {
     // Prepare
-    aws.on(START, STARTED);
+    sfnMock.on(StartExecutionCommand).resolves(STARTED);
 
     // Act
-    await handler(subscriptionDeletedEvent({ subscriptionId: 'sub_9' }));
+    await handler(subscriptionDeletedEvent({ subscriptionId: 'sub_9' }), context);
 
     // Assess
-    expect(aws.callsTo(START)[0]?.body).toMatchObject({
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: ARNS.cancellation,
       name: 'cancellation-sub_9',
     });
@@ -72,13 +101,13 @@ describe('stripe-ingest handler', () => {
 
   it('starts the payment workflow for a subscription checkout, named after the event', async () => {
     // Prepare
-    aws.on(START, STARTED);
+    sfnMock.on(StartExecutionCommand).resolves(STARTED);
 
     // Act
-    await handler(checkoutCompletedEvent({ eventId: 'evt_c' }));
+    await handler(checkoutCompletedEvent({ eventId: 'evt_c' }), context);
 
     // Assess
-    expect(aws.callsTo(START)[0]?.body).toMatchObject({
+    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: ARNS.payment,
       name: 'checkout-evt_c',
     });
@@ -86,11 +115,11 @@ describe('stripe-ingest handler', () => {
 
   it('ignores a renewal without starting anything', async () => {
     // Act
-    const result = await handler(invoicePaidEvent({ billingReason: 'subscription_cycle' }));
+    const result = await handler(invoicePaidEvent({ billingReason: 'subscription_cycle' }), context);
 
     // Assess
     expect(result).toEqual({ ignored: expect.stringMatching(/^renewal/) });
-    expect(aws.calls).toHaveLength(0);
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
   });
 
   it('throws MalformedEvent (so the async invocation fails to the DLQ) and starts nothing', async () => {
@@ -98,57 +127,77 @@ describe('stripe-ingest handler', () => {
     const event = withPath(invoicePaidEvent(), 'detail.data.object.amount_paid', -5);
 
     // Act
-    const act = handler(event);
+    const act = handler(event, context);
 
     // Assess
     await expect(act).rejects.toBeInstanceOf(MalformedEventError);
-    await expect(handler(event)).rejects.toMatchObject({
+    await expect(handler(event, context)).rejects.toMatchObject({
       name: 'MalformedEvent',
       message: 'detail.data.object.amount_paid: expected a non-negative integer',
     });
-    expect(aws.calls).toHaveLength(0);
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
   });
 
-  it('throws UnknownPrice for a price the configuration does not map', async () => {
-    await expect(handler(invoicePaidEvent({ priceId: 'price_unknown' }))).rejects.toMatchObject({
-      name: 'UnknownPrice',
-    });
+  it('throws UnknownPrice for a price the configuration does not map, starting nothing', async () => {
+    // Act
+    const act = handler(invoicePaidEvent({ priceId: 'price_unknown' }), context);
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'UnknownPrice' });
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
   });
 
   it('uses a deployment price map from STRIPE_PRICE_MAP', async () => {
     // Prepare
-    aws.on(START, STARTED);
-    const custom = createStripeIngestHandler(
-      testConfig({
+    sfnMock.on(StartExecutionCommand).resolves(STARTED);
+    const custom = createStripeIngestHandler({
+      config: testConfig({
         STRIPE_PRICE_MAP: JSON.stringify({ price_live_1: { planType: 'AF', billingCycle: 'Annual' } }),
       }),
-    );
+      sfn,
+    });
 
     // Act
-    await custom(invoicePaidEvent({ priceId: 'price_live_1' }));
+    await custom(invoicePaidEvent({ priceId: 'price_live_1' }), context);
 
     // Assess
-    const input = JSON.parse(String(aws.callsTo(START)[0]?.body.input)) as object;
-    expect(input).toMatchObject({ planType: 'AF', billingCycle: 'Annual', priceId: 'price_live_1' });
+    expect(startedInput()).toMatchObject({ planType: 'AF', billingCycle: 'Annual', priceId: 'price_live_1' });
   });
 
-  it('propagates Step Functions errors that outlast the retries, so the invocation is retried', async () => {
+  it('rethrows a Step Functions throttling error, so the async invocation is retried', async () => {
     // Prepare
-    aws.on(START, { error: 'ThrottlingException', message: 'Rate exceeded' });
+    const throttled = new SFNServiceException({
+      name: 'ThrottlingException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message: 'Rate exceeded',
+    });
+    sfnMock.on(StartExecutionCommand).rejects(throttled);
 
-    // Act + Assess
-    await expect(handler(invoicePaidEvent())).rejects.toMatchObject({ name: 'ThrottlingException' });
-    expect(aws.callsTo(START)).toHaveLength(MAX_ATTEMPTS);
+    // Act
+    const act = handler(invoicePaidEvent(), context);
+
+    // Assess
+    await expect(act).rejects.toBe(throttled);
+    // The SDK's own retries run in the client's middleware, below the `send` the mock replaces: one call here.
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
   });
 
-  it('fails with Configuration when the state machine ARN is missing', async () => {
+  it('fails with Configuration when the state machine ARN is missing, starting nothing', async () => {
     // Prepare
-    const unconfigured = createStripeIngestHandler(testConfig({ PAYMENT_STATE_MACHINE_ARN: '' }));
+    const unconfigured = createStripeIngestHandler({
+      config: testConfig({ PAYMENT_STATE_MACHINE_ARN: '' }),
+      sfn,
+    });
 
-    // Act + Assess
-    await expect(unconfigured(invoicePaidEvent())).rejects.toMatchObject({
+    // Act
+    const act = unconfigured(invoicePaidEvent(), context);
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
       name: 'Configuration',
       message: 'PAYMENT_STATE_MACHINE_ARN is not set',
     });
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
   });
 });
