@@ -4,13 +4,13 @@
  * alternative the seed warns against (aggregate by querying every referral). DynamoDB Local, bulk-loaded.
  * Target: p50 at 100k within 1.1× of p50 at 1k.
  */
+import { localHandlerFor } from '../local/functions';
 import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { addContributions } from '../domain/contribution';
-import { loadRuntimeConfig, TABLE_NAMES } from '../domain/config';
+import { TABLE_NAMES } from '../domain/config';
 import { zeroCounters } from '../domain/stats';
 import type { Referral } from '../domain/referral';
-import { createDashboardApiHandler } from '../lambdas/dashboard-api';
 import { createTables } from '../local/create-tables';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
 import { authorizedEvent } from '../local/events/http-events';
@@ -46,7 +46,7 @@ export async function benchDashboard(sizes: readonly number[] = SIZES): Promise<
       sizes.map((size) => emptyStatsItem(partnerOf(size))),
     );
     for (const size of sizes) await load(ddb, partnerOf(size), size);
-    const dashboard = createDashboardApiHandler({ config: loadRuntimeConfig({}) });
+    const dashboard = localHandlerFor('dashboard-api', {});
     const eventFor = (partnerId: string) =>
       authorizedEvent(
         {

@@ -108,6 +108,16 @@ export type WorkflowName = (typeof WORKFLOW_NAMES)[number];
 /** Environment variable carrying each workflow's state machine ARN to the Lambdas that start it. */
 export const stateMachineArnEnv = (name: WorkflowName): string => `${name.toUpperCase()}_STATE_MACHINE_ARN`;
 
+/**
+ * Settings of the Step Functions client beyond what SDK v3 reads itself (`AWS_REGION`, the
+ * `AWS_ENDPOINT_URL_*` variables, the retry mode). On AWS's own endpoint StartSyncExecution is served by
+ * the `sync-states` host, which the SDK reaches by prefixing the host; a configured endpoint (the local
+ * stack) serves every operation on one host, where a `sync-` prefix would name a host that does not exist.
+ */
+export function sfnClientSettings(env: NodeJS.ProcessEnv = process.env): { disableHostPrefix: boolean } {
+  return { disableHostPrefix: Boolean(env.AWS_ENDPOINT_URL_SFN || env.AWS_ENDPOINT_URL) };
+}
+
 /** Reads the runtime configuration from the environment, falling back to the local defaults. */
 export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const stateMachineArns: Partial<Record<WorkflowName, string>> = {};

@@ -45,17 +45,6 @@ export class UnknownPartnerError extends DomainError {
   }
 }
 
-/** The referred user is already attributed to another partner. */
-export class ReferralAlreadyClaimedError extends DomainError {
-  override readonly name = 'ReferralAlreadyClaimed';
-  constructor(
-    readonly userId: string,
-    readonly claimedBy: string,
-  ) {
-    super(`User ${userId} was already referred by partner ${claimedBy}`);
-  }
-}
-
 /** A partner id that is already registered. */
 export class PartnerAlreadyRegisteredError extends DomainError {
   override readonly name = 'PartnerAlreadyRegistered';
@@ -67,11 +56,6 @@ export class PartnerAlreadyRegisteredError extends DomainError {
 /** The caller is authenticated but may not do this (403). */
 export class ForbiddenError extends DomainError {
   override readonly name = 'Forbidden';
-}
-
-/** The thing asked for does not exist (404). */
-export class NotFoundError extends DomainError {
-  override readonly name = 'NotFound';
 }
 
 /** A pagination cursor that does not decode, or that belongs to another partner. */

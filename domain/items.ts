@@ -2,15 +2,13 @@ import * as z from 'zod';
 import { BILLING_CYCLES, PLAN_TYPES } from './config';
 import { REFERRAL_STATUSES, STATS_TRANSITIONS, type Referral } from './referral';
 import { STATS_COUNTERS, type PartnerStats, type StatsCounter } from './stats';
+import { nonNegativeIntegerSchema } from './validation';
 
 /**
  * Schemas for stored items after unmarshalling (numbers as numbers, string sets as `Set<string>`).
  * They check what the pure functions rely on and keep every other attribute out of the result.
  */
-const cents = z
-  .number({ error: 'expected a non-negative integer' })
-  .int({ error: 'expected a non-negative integer' })
-  .min(0, { error: 'expected a non-negative integer' });
+const cents = nonNegativeIntegerSchema;
 const integer = z.number({ error: 'expected an integer' }).int({ error: 'expected an integer' });
 const transitions = z.array(z.enum(STATS_TRANSITIONS));
 const pendingStats = z.union([

@@ -1,6 +1,6 @@
 import { N, S, type AttributeMap, type TransactWriteItem } from './attribute-value';
 import { addContributions } from './contribution';
-import type { Referral, StatsTransition } from './referral';
+import { isReferralId, type Referral, type StatsTransition } from './referral';
 import { STATS_COUNTERS, zeroCounters, type PartnerStats, type ReferralCounters } from './stats';
 
 /**
@@ -23,8 +23,6 @@ export interface Accumulation {
   pending: PendingReferral[];
 }
 
-const REFERRAL_PREFIX = 'ref_';
-
 const pendingKeysOf = (referral: Referral): StatsTransition[] =>
   referral.pendingStats ? [...referral.pendingStats].sort() : [];
 
@@ -33,7 +31,7 @@ export function accumulate(
   prior: Accumulation | undefined,
   referralItems: readonly Referral[],
 ): Accumulation {
-  const referrals = referralItems.filter((item) => item.referralId.startsWith(REFERRAL_PREFIX));
+  const referrals = referralItems.filter((item) => isReferralId(item.referralId));
   const counters = addContributions({ ...(prior?.counters ?? zeroCounters()) }, referrals);
   const pending = [...(prior?.pending ?? [])];
   for (const referral of referrals) {

@@ -35,6 +35,9 @@ export interface Referral {
 }
 
 /** The referral's sort key: one referral per referred user, so a redelivered signup collides. */
-export const referralIdFor = (userId: string): string => `ref_${userId}`;
+export const REFERRAL_ID_PREFIX = 'ref_';
+export const referralIdFor = (userId: string): string => `${REFERRAL_ID_PREFIX}${userId}`;
+/** Whether a `PartnerReferrals` sort key is a referral's (the table also holds guard items). */
+export const isReferralId = (referralId: string): boolean => referralId.startsWith(REFERRAL_ID_PREFIX);
 /** Partition holding the per-user guard items (who claimed the user, parked events). */
 export const userGuardPartition = (userId: string): string => `user#${userId}`;

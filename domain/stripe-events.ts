@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { PARKED_EVENT_TTL_DAYS, STRIPE_SOURCE_PREFIX, USER_ID_PATTERN, type PlanChoice } from './config';
 import { MalformedEventError, UnknownPriceError } from './errors';
 import { executionNameFor } from './execution-name';
-import { parseOrThrow } from './validation';
+import { nonNegativeIntegerSchema, parseOrThrow } from './validation';
 import {
   expiresAfterDays,
   isoFromEpochSeconds,
@@ -29,11 +29,7 @@ export interface StripeMappingOptions {
 const malformed = (field: string, problem: string): MalformedEventError =>
   new MalformedEventError(field, problem);
 
-const NON_NEGATIVE_INTEGER = 'expected a non-negative integer';
-const nonNegativeInt = z
-  .number({ error: NON_NEGATIVE_INTEGER })
-  .int({ error: NON_NEGATIVE_INTEGER })
-  .min(0, { error: NON_NEGATIVE_INTEGER });
+const nonNegativeInt = nonNegativeIntegerSchema;
 const nonEmpty = (what: string) =>
   z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
 const USER_ID_RULE = 'expected a user id: 1-128 characters of [A-Za-z0-9_.@:-]';

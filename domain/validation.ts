@@ -1,4 +1,11 @@
-import type { z } from 'zod';
+import * as z from 'zod';
+
+const NON_NEGATIVE_INTEGER = 'expected a non-negative integer';
+/** Counts, cents and epoch seconds: integers ≥ 0. */
+export const nonNegativeIntegerSchema = z
+  .number({ error: NON_NEGATIVE_INTEGER })
+  .int({ error: NON_NEGATIVE_INTEGER })
+  .min(0, { error: NON_NEGATIVE_INTEGER });
 
 /** `['detail', 'data', 'object', 'lines', 'data', 0, 'price']` → `detail.data.object.lines.data[0].price`. */
 export function formatPath(path: readonly PropertyKey[], root = ''): string {

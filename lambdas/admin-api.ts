@@ -1,12 +1,14 @@
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import * as z from 'zod';
 import { partnerIdSchema } from '../domain/app-events';
 import { loadRuntimeConfig, type RuntimeConfig } from '../domain/config';
 import { InvalidRequestError, PartnerAlreadyRegisteredError, WorkflowFailedError } from '../domain/errors';
 import { parseOrThrow } from '../domain/validation';
-import { assertAdmin, callerOf } from './commons/auth';
+import { annotate, lambdaHandler } from './commons/handler';
 import { errorResponse, json, type HttpResponse } from './commons/http';
 import { logger } from './commons/logger';
+import { createSfnClient } from './commons/sfn';
 import { runWorkflowSync, stateMachineArnOf } from './commons/start-workflow';
 
 const invalid = (field: string, problem: string): InvalidRequestError =>
@@ -34,28 +36,30 @@ export interface RegistrationInput {
 }
 
 /**
- * `POST /admin/partners` `{ partnerId, displayName? }` (admin scope): registers a partner through the Express
- * registration workflow, which creates its zeroed stats row. 201 with the registration, 400 naming the field,
- * 403 without the admin scope, 409 `PartnerAlreadyRegistered`, 502 on other workflow failures.
+ * `POST /admin/partners` `{ partnerId, displayName? }`: registers a partner through the Express registration
+ * workflow, which creates its zeroed stats row. The route's admin scope is enforced by API Gateway's JWT
+ * authorizer, before this runs. 201 with the registration, 400 naming the field, 409
+ * `PartnerAlreadyRegistered`, 502 on other workflow failures.
  */
 export function createAdminApiHandler({
   config,
+  sfn,
   now = () => new Date(),
 }: {
   config: RuntimeConfig;
+  sfn: SFNClient;
   now?: () => Date;
 }) {
-  return async (event: APIGatewayProxyEventV2WithJWTAuthorizer, context?: Context): Promise<HttpResponse> => {
-    if (context) logger.addContext(context);
+  return lambdaHandler(async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<HttpResponse> => {
     try {
-      assertAdmin(callerOf(event, config.adminScope));
       const body = parseOrThrow(registrationBodySchema, parseBody(event), invalid, 'body');
+      annotate({ partnerId: body.partnerId, workflow: 'registration' });
       const input: RegistrationInput = {
         partnerId: body.partnerId,
         displayName: body.displayName ?? body.partnerId,
         registeredAt: now().toISOString(),
       };
-      const result = await runWorkflowSync({
+      const result = await runWorkflowSync(sfn, {
         stateMachineArn: stateMachineArnOf(config, 'registration'),
         input,
       });
@@ -69,7 +73,7 @@ export function createAdminApiHandler({
     } catch (error) {
       return errorResponse(error);
     }
-  };
+  });
 }
 
 function parseBody(event: APIGatewayProxyEventV2WithJWTAuthorizer): unknown {
@@ -82,4 +86,4 @@ function parseBody(event: APIGatewayProxyEventV2WithJWTAuthorizer): unknown {
   }
 }
 
-export const handler = createAdminApiHandler({ config: loadRuntimeConfig() });
+export const handler = createAdminApiHandler({ config: loadRuntimeConfig(), sfn: createSfnClient() });

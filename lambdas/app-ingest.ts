@@ -1,15 +1,15 @@
-import type { Context } from 'aws-lambda';
 import { mapAppEvent } from '../domain/app-events';
-import { loadRuntimeConfig, type RuntimeConfig } from '../domain/config';
-import { ingest, type IngestResult } from './commons/ingest';
+import { loadRuntimeConfig } from '../domain/config';
+import { lambdaHandler } from './commons/handler';
+import { ingest, type IngestDeps } from './commons/ingest';
+import { createSfnClient } from './commons/sfn';
 
 /**
  * EventBridge target for the app bus (`UserSignedUp`, `UserEmailVerified`). Same output contract as
  * stripe-ingest; throws `MalformedEvent`.
  */
-export function createAppIngestHandler(config: RuntimeConfig) {
-  return (event: unknown, context?: Context): Promise<IngestResult> =>
-    ingest({ source: 'app', event, context, config, map: mapAppEvent });
+export function createAppIngestHandler(deps: IngestDeps) {
+  return lambdaHandler((event: unknown) => ingest(deps, { source: 'app', event, map: mapAppEvent }));
 }
 
-export const handler = createAppIngestHandler(loadRuntimeConfig());
+export const handler = createAppIngestHandler({ config: loadRuntimeConfig(), sfn: createSfnClient() });

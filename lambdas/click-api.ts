@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { partnerIdSchema } from '../domain/app-events';
 import { loadRuntimeConfig, type RuntimeConfig } from '../domain/config';
 import { clickWorkflowInput } from '../domain/click';
 import { InvalidRequestError, UnknownPartnerError, WorkflowFailedError } from '../domain/errors';
 import { parseOrThrow } from '../domain/validation';
+import { annotate, lambdaHandler } from './commons/handler';
 import { errorResponse, type HttpResponse } from './commons/http';
-import { logger } from './commons/logger';
 import { metrics, MetricUnit, publishMetrics } from './commons/metrics';
+import { createSfnClient } from './commons/sfn';
 import { runWorkflowSync, stateMachineArnOf } from './commons/start-workflow';
 
 export interface ClickApiDeps {
   config: RuntimeConfig;
+  sfn: SFNClient;
   now?: () => Date;
   newClickId?: () => string;
 }
@@ -26,13 +29,14 @@ const invalid = (field: string, problem: string): InvalidRequestError =>
  */
 export function createClickApiHandler({
   config,
+  sfn,
   now = () => new Date(),
   newClickId = randomUUID,
 }: ClickApiDeps) {
-  return async (event: APIGatewayProxyEventV2, context?: Context): Promise<HttpResponse> => {
-    if (context) logger.addContext(context);
+  return lambdaHandler(async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
     try {
       const partnerId = parseOrThrow(partnerIdSchema, event.pathParameters?.partnerId, invalid, 'partnerId');
+      annotate({ partnerId, workflow: 'click' });
       const input = clickWorkflowInput({
         partnerId,
         ip: event.requestContext.http.sourceIp,
@@ -41,7 +45,10 @@ export function createClickApiHandler({
         clickId: newClickId(),
         salt: config.clickIpSalt,
       });
-      const result = await runWorkflowSync({ stateMachineArn: stateMachineArnOf(config, 'click'), input });
+      const result = await runWorkflowSync(sfn, {
+        stateMachineArn: stateMachineArnOf(config, 'click'),
+        input,
+      });
       if (result.status !== 'SUCCEEDED') {
         if (result.error === 'UnknownPartner') throw new UnknownPartnerError(partnerId);
         throw new WorkflowFailedError('click', result.error, result.cause);
@@ -60,7 +67,7 @@ export function createClickApiHandler({
     } finally {
       publishMetrics();
     }
-  };
+  });
 }
 
-export const handler = createClickApiHandler({ config: loadRuntimeConfig() });
+export const handler = createClickApiHandler({ config: loadRuntimeConfig(), sfn: createSfnClient() });

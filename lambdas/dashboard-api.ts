@@ -1,14 +1,15 @@
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { partnerIdSchema } from '../domain/app-events';
 import { DASHBOARD_PAGE_SIZE, INDEX_NAMES, loadRuntimeConfig, type RuntimeConfig } from '../domain/config';
 import { dashboardView, decodeCursor, encodeCursor } from '../domain/dashboard';
 import { InvalidRequestError, MalformedEventError, UnknownPartnerError } from '../domain/errors';
 import { partnerStatsItemSchema, referralItemSchema } from '../domain/items';
 import { parseOrThrow } from '../domain/validation';
-import { assertMayRead, callerOf } from './commons/auth';
-import { getItem, queryPage } from './commons/dynamodb';
+import { partnerAllowedFor } from './commons/auth';
+import { createDocumentClient } from './commons/dynamodb';
+import { annotate, lambdaHandler } from './commons/handler';
 import { errorResponse, json, type HttpResponse } from './commons/http';
-import { logger } from './commons/logger';
 
 const invalid = (field: string, problem: string): InvalidRequestError =>
   new InvalidRequestError(field, problem);
@@ -16,34 +17,48 @@ const corrupt = (field: string, problem: string): MalformedEventError =>
   new MalformedEventError(field, problem);
 
 /**
- * `GET /partners/{partnerId}/dashboard?cursor=…` behind the JWT authorizer. O(1): one `GetItem` on the stats
- * row and one `Query` of at most 50 paid referrals, newest payment first. 403 when the token's `partnerId`
- * claim is another partner's (admins excepted), 404 `UnknownPartner`, 400 `InvalidCursor`.
+ * `GET /partners/{partnerId}/dashboard?cursor=…` (the partner's own, by the token's `partnerId` claim) and
+ * `GET /admin/partners/{partnerId}/dashboard` (admin scope, enforced by API Gateway), both behind the JWT
+ * authorizer. O(1): one `GetItem` on the stats row and one `Query` of at most 50 paid referrals, newest
+ * payment first. 403 when a partner token names another partner, 404 `UnknownPartner`, 400 `InvalidCursor`.
  */
-export function createDashboardApiHandler({ config }: { config: RuntimeConfig }) {
-  return async (event: APIGatewayProxyEventV2WithJWTAuthorizer, context?: Context): Promise<HttpResponse> => {
-    if (context) logger.addContext(context);
+export function createDashboardApiHandler({
+  config,
+  db,
+}: {
+  config: RuntimeConfig;
+  db: DynamoDBDocumentClient;
+}) {
+  return lambdaHandler(async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<HttpResponse> => {
     try {
-      const partnerId = parseOrThrow(partnerIdSchema, event.pathParameters?.partnerId, invalid, 'partnerId');
-      assertMayRead(callerOf(event, config.adminScope), partnerId);
+      const pathPartnerId = parseOrThrow(
+        partnerIdSchema,
+        event.pathParameters?.partnerId,
+        invalid,
+        'partnerId',
+      );
+      const partnerId = partnerAllowedFor(event, pathPartnerId);
+      annotate({ partnerId });
       const cursor = event.queryStringParameters?.cursor;
       const startKey = cursor ? decodeCursor(cursor, partnerId) : undefined;
 
-      const [statsItem, page] = await Promise.all([
-        getItem({ TableName: config.statsTable, Key: { partnerId } }),
-        queryPage({
-          TableName: config.referralsTable,
-          IndexName: INDEX_NAMES.paidByPartner,
-          KeyConditionExpression: 'partnerId = :partnerId',
-          ExpressionAttributeValues: { ':partnerId': partnerId },
-          ScanIndexForward: false,
-          Limit: DASHBOARD_PAGE_SIZE,
-          ...(startKey ? { ExclusiveStartKey: { ...startKey } } : {}),
-        }),
+      const [statsOut, page] = await Promise.all([
+        db.send(new GetCommand({ TableName: config.statsTable, Key: { partnerId } })),
+        db.send(
+          new QueryCommand({
+            TableName: config.referralsTable,
+            IndexName: INDEX_NAMES.paidByPartner,
+            KeyConditionExpression: 'partnerId = :partnerId',
+            ExpressionAttributeValues: { ':partnerId': partnerId },
+            ScanIndexForward: false,
+            Limit: DASHBOARD_PAGE_SIZE,
+            ...(startKey ? { ExclusiveStartKey: { ...startKey } } : {}),
+          }),
+        ),
       ]);
-      if (!statsItem) throw new UnknownPartnerError(partnerId);
-      const stats = parseOrThrow(partnerStatsItemSchema, statsItem, corrupt, 'stats');
-      const referrals = page.Items.map((item, i) =>
+      if (!statsOut.Item) throw new UnknownPartnerError(partnerId);
+      const stats = parseOrThrow(partnerStatsItemSchema, statsOut.Item, corrupt, 'stats');
+      const referrals = (page.Items ?? []).map((item, i) =>
         parseOrThrow(referralItemSchema, item, corrupt, `recentReferrals[${i}]`),
       );
       const last = page.LastEvaluatedKey;
@@ -55,7 +70,7 @@ export function createDashboardApiHandler({ config }: { config: RuntimeConfig })
     } catch (error) {
       return errorResponse(error);
     }
-  };
+  });
 }
 
-export const handler = createDashboardApiHandler({ config: loadRuntimeConfig() });
+export const handler = createDashboardApiHandler({ config: loadRuntimeConfig(), db: createDocumentClient() });

@@ -1,4 +1,3 @@
-import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { BILLING_CYCLES, loadRuntimeConfig, PLAN_TYPES, type RuntimeConfig } from '../domain/config';
 import { contributionDelta } from '../domain/contribution';
@@ -6,10 +5,10 @@ import { commissionFor } from '../domain/earnings';
 import { referralItemSchema } from '../domain/items';
 import type { Referral } from '../domain/referral';
 import { statsUpdateFor, type StatsUpdate } from '../domain/stats-update';
+import { nonNegativeIntegerSchema } from '../domain/validation';
+import { annotate, lambdaHandler } from './commons/handler';
 import { attributeMapSchema, itemFrom, parseInput } from './commons/items';
 import { logger } from './commons/logger';
-
-const NON_NEGATIVE_INTEGER = 'expected a non-negative integer';
 
 export const paymentComputeInputSchema = z.object({
   /** The referral as `aws-sdk:dynamodb:query` / `dynamodb:getItem` return it (AttributeValue form). */
@@ -17,10 +16,7 @@ export const paymentComputeInputSchema = z.object({
   payment: z.object({
     planType: z.enum(PLAN_TYPES),
     billingCycle: z.enum(BILLING_CYCLES),
-    amountPaidCents: z
-      .number({ error: NON_NEGATIVE_INTEGER })
-      .int({ error: NON_NEGATIVE_INTEGER })
-      .min(0, { error: NON_NEGATIVE_INTEGER }),
+    amountPaidCents: nonNegativeIntegerSchema,
     paidAt: z.iso.datetime({ offset: true, error: 'expected an ISO-8601 timestamp' }),
     currency: z.string().optional(),
     invoiceId: z.string().optional(),
@@ -39,11 +35,15 @@ export interface PaymentComputeOutput {
  * The payment workflow's pure step: the partner's commission and the stats delta of the referral becoming
  * paid (contribution after minus before). Throws `MalformedEvent` (naming the field) or `InvalidAmount`.
  */
-export function createPaymentComputeHandler(config: Pick<RuntimeConfig, 'commissionSchedule'>) {
-  return async (event: unknown, context?: Context): Promise<PaymentComputeOutput> => {
-    if (context) logger.addContext(context);
+export function createPaymentComputeHandler({
+  config,
+}: {
+  config: Pick<RuntimeConfig, 'commissionSchedule'>;
+}) {
+  return lambdaHandler(async (event: unknown): Promise<PaymentComputeOutput> => {
     const { referral: item, payment } = parseInput(paymentComputeInputSchema, event);
     const before: Referral = itemFrom(referralItemSchema, item, 'referral');
+    annotate({ partnerId: before.partnerId, workflow: 'payment' });
     const partnerEarningsCents = commissionFor(payment, payment.amountPaidCents, config.commissionSchedule);
     const after: Referral = {
       ...before,
@@ -65,7 +65,7 @@ export function createPaymentComputeHandler(config: Pick<RuntimeConfig, 'commiss
       partnerEarningsCents,
     });
     return { partnerEarningsCents, stats };
-  };
+  });
 }
 
-export const handler = createPaymentComputeHandler(loadRuntimeConfig());
+export const handler = createPaymentComputeHandler({ config: loadRuntimeConfig() });

@@ -1,7 +1,6 @@
-import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { partnerStatsItemSchema, referralItemSchema } from '../domain/items';
-import { STATS_TRANSITIONS } from '../domain/referral';
+import { isReferralId, STATS_TRANSITIONS } from '../domain/referral';
 import {
   accumulate,
   planCorrection,
@@ -11,6 +10,7 @@ import {
   type ReconciliationSummary,
 } from '../domain/reconciliation';
 import { STATS_COUNTERS, type ReferralCounters, type StatsCounter } from '../domain/stats';
+import { annotate, lambdaHandler } from './commons/handler';
 import { attributeMapSchema, itemFrom, parseInput } from './commons/items';
 import { logger } from './commons/logger';
 
@@ -71,17 +71,15 @@ export const reconciliationComputeInputSchema = z.discriminatedUnion(
 export type ReconciliationComputeInput = z.input<typeof reconciliationComputeInputSchema>;
 export type ReconciliationComputeOutput = Accumulation | CorrectionPlan | ReconciliationSummary;
 
-const REFERRAL_PREFIX = 'ref_';
-
 /** The reconciliation workflow's pure steps behind one function, chosen by `action`. Throws `MalformedEvent`. */
-export async function handler(event: unknown, context?: Context): Promise<ReconciliationComputeOutput> {
-  if (context) logger.addContext(context);
+export const handler = lambdaHandler(async (event: unknown): Promise<ReconciliationComputeOutput> => {
   const input = parseInput(reconciliationComputeInputSchema, event);
+  annotate({ workflow: 'reconciliation', ...('partnerId' in input ? { partnerId: input.partnerId } : {}) });
   switch (input.action) {
     case 'accumulate': {
       const referrals = input.items.flatMap((item, i) => {
         const sk = item.referralId;
-        const isReferral = sk !== undefined && 'S' in sk && sk.S?.startsWith(REFERRAL_PREFIX);
+        const isReferral = sk !== undefined && 'S' in sk && sk.S !== undefined && isReferralId(sk.S);
         return isReferral ? [itemFrom(referralItemSchema, item, `items[${i}]`)] : [];
       });
       return accumulate(input.acc ?? undefined, referrals);
@@ -105,4 +103,4 @@ export async function handler(event: unknown, context?: Context): Promise<Reconc
       return summary;
     }
   }
-}
+});

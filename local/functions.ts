@@ -1,31 +1,46 @@
-import type { Context } from 'aws-lambda';
 import { loadRuntimeConfig } from '../domain/config';
 import type { FunctionName } from '../infra/workflow-manifest';
 import { createAdminApiHandler } from '../lambdas/admin-api';
 import { createAppIngestHandler } from '../lambdas/app-ingest';
 import { createClickApiHandler } from '../lambdas/click-api';
+import { createDocumentClient } from '../lambdas/commons/dynamodb';
+import { createSfnClient } from '../lambdas/commons/sfn';
 import { createDashboardApiHandler } from '../lambdas/dashboard-api';
 import { createPaymentComputeHandler } from '../lambdas/payment-compute';
 import { handler as reconciliationCompute } from '../lambdas/reconciliation-compute';
 import { createStripeIngestHandler } from '../lambdas/stripe-ingest';
+import { hostedFunction, type FunctionHandler, type HostedHandler } from './lambda-host';
 
-/** A Lambda handler as the local cloud calls it: the event in, the result (or a thrown error) out. */
-export type LocalHandler = (event: never, context?: Context) => Promise<unknown>;
+type Env = Record<string, string>;
 
 /**
- * How each function's handler is built from its environment, as Lambda would start it: the local cloud
- * passes the environment the template gives the function (resolved to local names).
+ * How each function's handler is built, as Lambda would start it: from the environment the template gives
+ * the function (resolved to local names), with its own SDK clients, which find the local endpoints
+ * through the SDK's endpoint variables (`pointLambdasAt`).
  */
-const FACTORIES: Record<FunctionName, (env: Record<string, string>) => LocalHandler> = {
-  'payment-compute': (env) => createPaymentComputeHandler(loadRuntimeConfig(env)),
+const FACTORIES = {
+  'payment-compute': (env: Env) => createPaymentComputeHandler({ config: loadRuntimeConfig(env) }),
   'reconciliation-compute': () => reconciliationCompute,
-  'stripe-ingest': (env) => createStripeIngestHandler(loadRuntimeConfig(env)),
-  'app-ingest': (env) => createAppIngestHandler(loadRuntimeConfig(env)),
-  'dashboard-api': (env) => createDashboardApiHandler({ config: loadRuntimeConfig(env) }),
-  'click-api': (env) => createClickApiHandler({ config: loadRuntimeConfig(env) }),
-  'admin-api': (env) => createAdminApiHandler({ config: loadRuntimeConfig(env) }),
-};
+  'stripe-ingest': (env: Env) =>
+    createStripeIngestHandler({ config: loadRuntimeConfig(env), sfn: createSfnClient() }),
+  'app-ingest': (env: Env) =>
+    createAppIngestHandler({ config: loadRuntimeConfig(env), sfn: createSfnClient() }),
+  'dashboard-api': (env: Env) =>
+    createDashboardApiHandler({ config: loadRuntimeConfig(env), db: createDocumentClient() }),
+  'click-api': (env: Env) =>
+    createClickApiHandler({ config: loadRuntimeConfig(env), sfn: createSfnClient() }),
+  'admin-api': (env: Env) =>
+    createAdminApiHandler({ config: loadRuntimeConfig(env), sfn: createSfnClient() }),
+} satisfies Record<FunctionName, (env: Env) => unknown>;
 
-export function localHandlerFor(name: FunctionName, environment: Record<string, string>): LocalHandler {
-  return FACTORIES[name](environment);
+type HandlerOf<N extends FunctionName> = ReturnType<(typeof FACTORIES)[N]>;
+type Hosted<H> = H extends (event: infer E, context: never) => Promise<infer R> ? HostedHandler<E, R> : never;
+
+/** A handler the local cloud calls by function name, whatever its event type. */
+export type LocalHandler = HostedHandler<never, unknown>;
+
+/** The function `name`, hosted locally: initialised on first use, each invocation in its own context. */
+export function localHandlerFor<N extends FunctionName>(name: N, environment: Env): Hosted<HandlerOf<N>> {
+  const init = () => FACTORIES[name](environment) as FunctionHandler<never, unknown>;
+  return hostedFunction(name, init) as Hosted<HandlerOf<N>>;
 }

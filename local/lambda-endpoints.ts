@@ -2,7 +2,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-names';
 
 /**
  * The in-process Lambdas find the local services as deployed code finds AWS: through the SDK's endpoint
- * variables (`lambdas/commons/aws-json.ts` reads them on every call), with the local region and credentials.
+ * variables (SDK v3 clients read them), with the local region and credentials.
  */
 export function pointLambdasAt(endpoints: { dynamoDb: string; stepFunctions: string }): void {
   process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamoDb;

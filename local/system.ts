@@ -1,14 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { loadRuntimeConfig, stateMachineArnEnv, WORKFLOW_NAMES, type RuntimeConfig } from '../domain/config';
-import { createAdminApiHandler } from '../lambdas/admin-api';
-import { createAppIngestHandler } from '../lambdas/app-ingest';
-import { createClickApiHandler } from '../lambdas/click-api';
-import { createDashboardApiHandler } from '../lambdas/dashboard-api';
-import { handler as paymentCompute } from '../lambdas/payment-compute';
-import { handler as reconciliationCompute } from '../lambdas/reconciliation-compute';
-import { createStripeIngestHandler } from '../lambdas/stripe-ingest';
 import { localStateMachineArn } from './aws-names';
+import { localHandlerFor } from './functions';
 import { WORKFLOWS } from '../infra/workflow-manifest';
 import { createTables } from './create-tables';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
@@ -48,11 +42,11 @@ export class LocalSystem {
     readonly runtime: LocalWorkflowRuntime,
     readonly config: RuntimeConfig,
   ) {
-    this.stripeIngest = createStripeIngestHandler(config);
-    this.appIngest = createAppIngestHandler(config);
-    this.clickApi = createClickApiHandler({ config });
-    this.dashboardApi = createDashboardApiHandler({ config });
-    this.adminApi = createAdminApiHandler({ config });
+    this.stripeIngest = localHandlerFor('stripe-ingest', FUNCTION_ENV);
+    this.appIngest = localHandlerFor('app-ingest', FUNCTION_ENV);
+    this.clickApi = localHandlerFor('click-api', FUNCTION_ENV);
+    this.dashboardApi = localHandlerFor('dashboard-api', FUNCTION_ENV);
+    this.adminApi = localHandlerFor('admin-api', FUNCTION_ENV);
   }
 
   static async start(options: LocalSystemOptions = {}): Promise<LocalSystem> {
@@ -65,8 +59,8 @@ export class LocalSystem {
       const runtime = new LocalWorkflowRuntime({
         dynamoDb: ddb.client,
         lambdas: {
-          'payment-compute': paymentCompute,
-          'reconciliation-compute': reconciliationCompute,
+          'payment-compute': localHandlerFor('payment-compute', FUNCTION_ENV),
+          'reconciliation-compute': localHandlerFor('reconciliation-compute', FUNCTION_ENV),
           ...options.lambdas,
         },
         ...(options.retryDelayScale !== undefined ? { retryDelayScale: options.retryDelayScale } : {}),
@@ -125,9 +119,11 @@ export class LocalSystem {
   }
 }
 
-/** The configuration the deployed Lambdas would get, with local state machine ARNs. */
+/** The environment the deployed Lambdas would get, with local state machine ARNs. */
+const FUNCTION_ENV: Record<string, string> = Object.fromEntries(
+  WORKFLOW_NAMES.map((wf) => [stateMachineArnEnv(wf), localStateMachineArn(wf)]),
+);
+
 function localConfig(): RuntimeConfig {
-  const env: NodeJS.ProcessEnv = {};
-  for (const wf of WORKFLOW_NAMES) env[stateMachineArnEnv(wf)] = localStateMachineArn(wf);
-  return loadRuntimeConfig(env);
+  return loadRuntimeConfig(FUNCTION_ENV);
 }

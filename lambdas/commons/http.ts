@@ -1,4 +1,4 @@
-import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError } from '../../domain/errors';
 import { logger } from './logger';
 
@@ -19,10 +19,8 @@ const STATUS_BY_ERROR: Readonly<Record<string, number>> = {
   InvalidRequest: 400,
   InvalidCursor: 400,
   Forbidden: 403,
-  NotFound: 404,
   UnknownPartner: 404,
   PartnerAlreadyRegistered: 409,
-  ReferralAlreadyClaimed: 409,
   WorkflowFailed: 502,
 };
 
@@ -40,19 +38,3 @@ export function errorResponse(error: unknown): HttpResponse {
   logger.error('Unexpected error', { error: error instanceof Error ? error : String(error) });
   return json(500, errorBody('InternalError', 'The request could not be completed'));
 }
-
-/** Claims of the HTTP API JWT authorizer. API Gateway passes every claim as a string (arrays as `[a b]`). */
-export type JwtClaims = Record<string, string | number | boolean | string[]>;
-
-/** The token's scopes, from a space-separated `scope` claim (or `scp`), tolerant of the `[a b]` rendering. */
-export function scopesOf(claims: JwtClaims): string[] {
-  const raw = claims.scope ?? claims.scp;
-  if (Array.isArray(raw)) return raw;
-  if (typeof raw !== 'string') return [];
-  return raw
-    .replace(/^\[|\]$/g, '')
-    .split(/[\s,]+/)
-    .filter((s) => s.length > 0);
-}
-
-export type ApiResult = APIGatewayProxyResultV2;

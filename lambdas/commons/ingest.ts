@@ -1,27 +1,29 @@
-import type { Context } from 'aws-lambda';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { RuntimeConfig } from '../../domain/config';
 import { DomainError } from '../../domain/errors';
 import { isIgnored, type EventOutcome } from '../../domain/workflow-inputs';
+import { annotate } from './handler';
 import { logger } from './logger';
 import { metrics, MetricUnit, publishMetrics } from './metrics';
 import { startWorkflowIdempotently, stateMachineArnOf, type StartResult } from './start-workflow';
 
 export type IngestResult = { ignored: string } | StartResult;
 
+export interface IngestDeps {
+  config: RuntimeConfig;
+  sfn: SFNClient;
+}
+
 /**
  * The shared body of the ingest Lambdas (EventBridge targets, invoked asynchronously): map the event, then
  * ignore it or start its workflow idempotently. A rejected event is logged with its reason and the error is
  * re-thrown under its name, so the invocation fails and lands in the on-failure destination.
  */
-export async function ingest(args: {
-  source: 'stripe' | 'app';
-  event: unknown;
-  context: Context | undefined;
-  config: RuntimeConfig;
-  map: (event: unknown) => EventOutcome;
-}): Promise<IngestResult> {
-  const { source, event, context, config } = args;
-  if (context) logger.addContext(context);
+export async function ingest(
+  { config, sfn }: IngestDeps,
+  args: { source: 'stripe' | 'app'; event: unknown; map: (event: unknown) => EventOutcome },
+): Promise<IngestResult> {
+  const { source, event } = args;
   const eventId = typeof event === 'object' && event !== null && 'id' in event ? String(event.id) : undefined;
   logger.appendKeys({ eventSource: source, eventId });
   try {
@@ -41,7 +43,12 @@ export async function ingest(args: {
       metrics.addMetric('EventsIgnored', MetricUnit.Count, 1);
       return { ignored: outcome.ignore };
     }
-    const result = await startWorkflowIdempotently({
+    const partnerId = (outcome.input as { partnerId?: unknown }).partnerId;
+    annotate({
+      workflow: outcome.workflow,
+      partnerId: typeof partnerId === 'string' ? partnerId : undefined,
+    });
+    const result = await startWorkflowIdempotently(sfn, {
       stateMachineArn: stateMachineArnOf(config, outcome.workflow),
       name: outcome.executionName,
       input: outcome.input,

@@ -1,7 +1,12 @@
+import {
+  ExecutionAlreadyExists,
+  StartExecutionCommand,
+  StartSyncExecutionCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import type { RuntimeConfig, WorkflowName } from '../../domain/config';
 import { stateMachineArnEnv } from '../../domain/config';
 import { ConfigurationError } from '../../domain/errors';
-import { AwsServiceError, callAws } from './aws-json';
 
 export type StartResult =
   | { started: true; executionName: string; executionArn: string }
@@ -21,20 +26,21 @@ export function stateMachineArnOf(
  * Starts a Standard workflow under a name derived from the event. A name already used means the event was
  * delivered before: `ExecutionAlreadyExists` is success (`duplicate`), never a second run.
  */
-export async function startWorkflowIdempotently(args: {
-  stateMachineArn: string;
-  name: string;
-  input: unknown;
-}): Promise<StartResult> {
+export async function startWorkflowIdempotently(
+  sfn: SFNClient,
+  args: { stateMachineArn: string; name: string; input: unknown },
+): Promise<StartResult> {
   try {
-    const out = await callAws<{ executionArn?: string }>('sfn', 'StartExecution', {
-      stateMachineArn: args.stateMachineArn,
-      name: args.name,
-      input: JSON.stringify(args.input),
-    });
+    const out = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: args.stateMachineArn,
+        name: args.name,
+        input: JSON.stringify(args.input),
+      }),
+    );
     return { started: true, executionName: args.name, executionArn: out.executionArn ?? '' };
   } catch (error) {
-    if (error instanceof AwsServiceError && error.name === 'ExecutionAlreadyExists') {
+    if (error instanceof ExecutionAlreadyExists) {
       return { started: false, duplicate: true, executionName: args.name };
     }
     throw error;
@@ -46,16 +52,15 @@ export type SyncResult =
   | { status: 'FAILED' | 'TIMED_OUT'; error: string | undefined; cause: string | undefined };
 
 /** Runs an Express workflow synchronously and returns its parsed output or its error name and cause. */
-export async function runWorkflowSync(args: {
-  stateMachineArn: string;
-  input: unknown;
-}): Promise<SyncResult> {
-  // StartSyncExecution is served by the `sync-states` host on AWS's endpoint.
-  const out = await callAws<{ status?: string; output?: string; error?: string; cause?: string }>(
-    'sfn',
-    'StartSyncExecution',
-    { stateMachineArn: args.stateMachineArn, input: JSON.stringify(args.input) },
-    { hostPrefix: 'sync-' },
+export async function runWorkflowSync(
+  sfn: SFNClient,
+  args: { stateMachineArn: string; input: unknown },
+): Promise<SyncResult> {
+  const out = await sfn.send(
+    new StartSyncExecutionCommand({
+      stateMachineArn: args.stateMachineArn,
+      input: JSON.stringify(args.input),
+    }),
   );
   if (out.status === 'SUCCEEDED') {
     return { status: 'SUCCEEDED', output: out.output ? (JSON.parse(out.output) as unknown) : null };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, functionNameOf, localFunctionArn } from '../aws-names';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, functionNameOf } from '../aws-names';
+import { lambdaContext } from '../lambda-host';
 import { lambdaMetadata } from './sdk-metadata';
 import { TaskError } from './task-error';
 
@@ -20,24 +21,6 @@ export type LocalLambdas = Readonly<Record<string, LambdaHandler | LocalLambdaFu
 
 const asFunction = (f: LambdaHandler | LocalLambdaFunction): LocalLambdaFunction =>
   typeof f === 'function' ? { handler: f } : f;
-
-function lambdaContext(functionName: string, requestId: string): Context {
-  const deadline = Date.now() + 900_000;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: localFunctionArn(functionName),
-    memoryLimitInMB: '128',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `local/[$LATEST]${requestId.replace(/-/g, '')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 function errorDocument(
   fn: LocalLambdaFunction,
