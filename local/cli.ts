@@ -102,7 +102,7 @@ function printBanner(cloud: RunningLocalCloud, dataDir: string | undefined): voi
     'partner-referrals is running locally (Ctrl-C to stop).',
     `  AWS endpoint    ${e}   Step Functions, EventBridge and DynamoDB for the AWS CLI and SDKs`,
     `  DynamoDB Local  ${cloud.dynamoDbEndpoint}`,
-    `  HTTP API        ${cloud.apiUrl}   GET /r/{partnerId}, GET /partners/{partnerId}/dashboard, POST /admin/partners`,
+    `  HTTP API        ${cloud.apiUrl}   ${cloud.model.routes.map((r) => r.routeKey).join(', ')}`,
     `  Event buses     ${cloud.buses.map((b) => b.name).join(', ')}`,
     `  State machines  ${cloud.stateMachines.join(', ')}`,
     `  Schedules       ${cloud.schedules.join('; ')}`,

@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_SCOPE, PARTNER_ID_PATTERN } from '../domain/config';
-import { ROUTES } from '../infra/constructs/http-api';
+import { ROUTES } from '../domain/routes';
 import { DEFAULT_SETTINGS } from '../infra/settings';
 import { durationSeconds, loadOrCreateIssuer, type LocalIssuer } from './http-api/jwt';
 
@@ -35,7 +35,7 @@ export interface TokenCommand {
 
 export const USAGE = [
   'Usage: npm run token -- <partnerId>     a partner token (claims sub, partnerId)',
-  `       npm run token -- --admin         an admin token (scope ${DEFAULT_ADMIN_SCOPE})`,
+  `       npm run token -- --admin         an admin token (scope ${DEFAULT_ADMIN_SCOPE}, /admin/ routes)`,
   'Options: --audience <aud>  --expires-in <12h|30m|3600>  --jwt-dir <dir>  --api-url <url>',
 ].join('\n');
 
@@ -101,15 +101,19 @@ export function tokenFor(
   });
 }
 
-/** A request the token opens: the partner's dashboard, or registering a partner. */
+/**
+ * Requests the token opens: a partner token its own dashboard (`/partners/{partnerId}/dashboard`); an admin
+ * token the `/admin/` routes, registering a partner and reading any partner's dashboard (one per line).
+ */
 export function curlExample(request: TokenRequest, token: string, apiUrl: string): string {
   const auth = `-H "authorization: Bearer ${token}"`;
   if (request.kind === 'partner')
     return `curl ${auth} ${apiUrl}${ROUTES.dashboard.replace('{partnerId}', request.partnerId)}`;
-  return (
+  return [
     `curl -X POST ${auth} -H "content-type: application/json" ` +
-    `-d '{"partnerId":"acme-blog","displayName":"ACME"}' ${apiUrl}${ROUTES.adminPartners}`
-  );
+      `-d '{"partnerId":"acme-blog","displayName":"ACME"}' ${apiUrl}${ROUTES.adminPartners}`,
+    `curl ${auth} ${apiUrl}${ROUTES.adminDashboard.replace('{partnerId}', 'acme-blog')}`,
+  ].join('\n  ');
 }
 
 async function main(argv: readonly string[]): Promise<number> {

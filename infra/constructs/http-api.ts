@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -7,15 +7,17 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_ADMIN_SCOPE } from '../../domain/config';
+import { ADMIN_PATH_PREFIX, isAdminRouteKey, ROUTES } from '../../domain/routes';
 
-/** The scope the admin route requires; the handlers read the same value as `ADMIN_SCOPE`. */
+/** The scope every route under `/admin/` requires; API Gateway's JWT authorizer enforces it. */
 export const ADMIN_SCOPE = DEFAULT_ADMIN_SCOPE;
 
-export const ROUTES = {
-  dashboard: '/partners/{partnerId}/dashboard',
-  adminPartners: '/admin/partners',
-  click: '/r/{partnerId}',
-} as const;
+/**
+ * Who may call a route: anyone (`public`), any valid token (`partner`: the handler then reads the partner
+ * from the verified `partnerId` claim), or a valid token with the admin scope (`admin`). A path is under
+ * `/admin/` if and only if its access is `admin`.
+ */
+export type RouteAccess = 'public' | 'partner' | 'admin';
 
 /**
  * JSON access log lines built from HTTP API context variables. The caller's IP is left out on purpose:
@@ -50,14 +52,18 @@ export interface ReferralsHttpApiProps {
 }
 
 /**
- * The HTTP API: the partner dashboard and the admin registration behind a JWT authorizer (admin also
- * requires the admin scope), the public click endpoint, a throttled `$default` stage with JSON access logs.
+ * The HTTP API: the partner dashboard behind a JWT authorizer; the admin routes (`/admin/…`: any partner's
+ * dashboard, partner registration) behind the same authorizer with the admin scope; the public click
+ * endpoint; a throttled `$default` stage with JSON access logs. Routes are added only through
+ * `addRoutesFor`, which ties the `/admin/` prefix to the admin scope, and a validation refuses to synthesize
+ * any route of this API under `/admin/` without it.
  */
 export class ReferralsHttpApi extends Construct {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
   readonly accessLogs: logs.LogGroup;
   readonly routes: Record<keyof typeof ROUTES, apigw.HttpRoute[]>;
+  private readonly authorizer: HttpJwtAuthorizer;
 
   constructor(scope: Construct, id: string, props: ReferralsHttpApiProps) {
     super(scope, id);
@@ -77,33 +83,76 @@ export class ReferralsHttpApi extends Construct {
       },
     });
 
-    const authorizer = new HttpJwtAuthorizer('PartnerJwt', props.jwtIssuer, {
+    this.authorizer = new HttpJwtAuthorizer('PartnerJwt', props.jwtIssuer, {
       jwtAudience: [props.jwtAudience],
       identitySource: ['$request.header.Authorization'],
     });
-    const integrationTimeout = Duration.seconds(10);
+    const timeout = Duration.seconds(10);
+    // One integration for both dashboard routes: the same function serves the partner and the admin view.
+    const dashboard = new HttpLambdaIntegration('Dashboard', props.dashboard, { timeout });
+    const { GET, POST } = apigw.HttpMethod;
 
     this.routes = {
-      dashboard: this.api.addRoutes({
+      dashboard: this.addRoutesFor('partner', {
         path: ROUTES.dashboard,
-        methods: [apigw.HttpMethod.GET],
-        integration: new HttpLambdaIntegration('Dashboard', props.dashboard, { timeout: integrationTimeout }),
-        authorizer,
+        methods: [GET],
+        integration: dashboard,
       }),
-      adminPartners: this.api.addRoutes({
+      adminDashboard: this.addRoutesFor('admin', {
+        path: ROUTES.adminDashboard,
+        methods: [GET],
+        integration: dashboard,
+      }),
+      adminPartners: this.addRoutesFor('admin', {
         path: ROUTES.adminPartners,
-        methods: [apigw.HttpMethod.POST],
-        integration: new HttpLambdaIntegration('Admin', props.admin, { timeout: integrationTimeout }),
-        authorizer,
-        authorizationScopes: [ADMIN_SCOPE],
+        methods: [POST],
+        integration: new HttpLambdaIntegration('Admin', props.admin, { timeout }),
       }),
-      click: this.api.addRoutes({
+      click: this.addRoutesFor('public', {
         path: ROUTES.click,
-        methods: [apigw.HttpMethod.GET],
-        integration: new HttpLambdaIntegration('Click', props.click, { timeout: integrationTimeout }),
+        methods: [GET],
+        integration: new HttpLambdaIntegration('Click', props.click, { timeout }),
       }),
     };
+    this.node.addValidation({ validate: () => this.adminRoutesWithoutScope() });
     ReferralsHttpApi.acknowledgePublicClickRoute(this.routes.click);
+  }
+
+  /**
+   * The one way routes are added: the authorization follows from `access`, and the path must agree with it
+   * (under `/admin/` exactly when `admin`), so an admin route cannot be added without the admin scope.
+   */
+  addRoutesFor(
+    access: RouteAccess,
+    options: { path: string; methods: apigw.HttpMethod[]; integration: apigw.HttpRouteIntegration },
+  ): apigw.HttpRoute[] {
+    const underAdmin = options.path.startsWith(ADMIN_PATH_PREFIX);
+    if (underAdmin !== (access === 'admin'))
+      throw new Error(
+        underAdmin
+          ? `${options.path} is under ${ADMIN_PATH_PREFIX}: add it as an admin route (admin scope required)`
+          : `${options.path} is not under ${ADMIN_PATH_PREFIX}: admin routes live there, and only there`,
+      );
+    return this.api.addRoutes({
+      ...options,
+      ...(access === 'public'
+        ? {}
+        : access === 'partner'
+          ? { authorizer: this.authorizer }
+          : { authorizer: this.authorizer, authorizationScopes: [ADMIN_SCOPE] }),
+    });
+  }
+
+  /** This API's routes under `/admin/` that would be served without the admin scope (errors at synth). */
+  private adminRoutesWithoutScope(): string[] {
+    return this.node
+      .findAll()
+      .filter((c): c is apigw.CfnRoute => c instanceof apigw.CfnRoute)
+      .filter((r) => !Token.isUnresolved(r.routeKey) && isAdminRouteKey(r.routeKey))
+      .filter((r) => r.authorizationType !== 'JWT' || !(r.authorizationScopes ?? []).includes(ADMIN_SCOPE))
+      .map(
+        (r) => `${r.routeKey} is under ${ADMIN_PATH_PREFIX} but does not require the ${ADMIN_SCOPE} scope`,
+      );
   }
 
   /** The click route is public by design (acknowledged on its routes only). */

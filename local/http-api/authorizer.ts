@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose';
 import type { LocalIssuer } from './jwt';
+import { meetsRouteScopes, scopesOf } from './scopes';
 
 export interface JwtAuthorizerConfig {
   issuer: LocalIssuer;
@@ -53,7 +54,7 @@ export async function authorize(
     };
   }
   const tokenScopes = scopesOf(verified.claims);
-  if (routeScopes.length > 0 && !routeScopes.some((s) => tokenScopes.includes(s))) {
+  if (!meetsRouteScopes(tokenScopes, routeScopes)) {
     return {
       ok: false,
       statusCode: 403,
@@ -74,13 +75,6 @@ function identityValue(source: string, request: IdentityRequest): string | undef
   const query = /^\$request\.querystring\.(.+)$/.exec(source)?.[1];
   if (query) return request.queryStringParameters[query];
   throw new Error(`JWT identity source ${source} is not supported locally`);
-}
-
-/** `scope` (space-separated) or `scp` (a list or space-separated), the claims API Gateway reads scopes from. */
-function scopesOf(claims: JWTPayload): string[] {
-  const raw = claims.scope ?? claims.scp;
-  if (Array.isArray(raw)) return raw.filter((s): s is string => typeof s === 'string');
-  return typeof raw === 'string' ? raw.split(' ').filter((s) => s.length > 0) : [];
 }
 
 /** Numbers and booleans as their text, lists as `[a b]`, objects as JSON: the authorizer hands over strings only. */

@@ -44,6 +44,7 @@ export type TokenFailureReason =
   | 'badIssuer'
   | 'badAudience'
   | 'expired'
+  | 'noExpiry'
   | 'notYetValid'
   | 'issuedInFuture';
 
@@ -54,7 +55,7 @@ export interface LocalIssuer {
   readonly issuerUrl: string;
   readonly keyId: string;
   sign(claims: LocalTokenClaims, options: SignOptions): Promise<string>;
-  /** The checks API Gateway's JWT authorizer makes: kid, algorithm, signature, iss, aud/client_id, exp, nbf, iat. */
+  /** API Gateway's JWT authorizer checks: kid, algorithm, signature, iss, aud/client_id, exp (required), nbf, iat. */
   verify(token: string, options: { audience: string | string[]; now?: Date }): Promise<VerifyResult>;
   jwks(): JSONWebKeySet;
 }
@@ -145,6 +146,11 @@ async function verify(
   } catch (error) {
     return failureOf(error);
   }
+  // AWS: "exp – Must be after the current time in UTC." and "If any of these steps fail, API Gateway
+  // denies the API request." It makes no exception for a token without exp (as it does for client_id, read
+  // only without aud), so such a token is refused. The description is ours; AWS documents none for it.
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
+  if (claims.exp === undefined) return fail('noExpiry', 'the token has no expiration time (exp)');
   if (!audienceMatches(claims, options.audience))
     return fail('badAudience', 'the token does not have a valid audience');
   if (typeof claims.iat === 'number' && claims.iat * 1000 > now.getTime())

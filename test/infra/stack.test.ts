@@ -1,5 +1,9 @@
-import { Validations, type CfnElement } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import {
@@ -13,7 +17,8 @@ import {
   type WorkflowName,
 } from '../../domain/config';
 import { READ_ACTIONS, WRITE_ACTIONS } from '../../infra/constructs/tables';
-import { ADMIN_SCOPE, ROUTES } from '../../infra/constructs/http-api';
+import { ADMIN_PATH_PREFIX, ROUTES } from '../../domain/routes';
+import { ADMIN_SCOPE, ReferralsHttpApi } from '../../infra/constructs/http-api';
 import {
   APP_DETAIL_TYPES,
   STATS_PENDING_DETAIL_TYPE,
@@ -379,25 +384,137 @@ describe('event routing', () => {
 });
 
 describe('HTTP API', () => {
+  const templateRoutes = () =>
+    Object.values(resourcesOf(s.template, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties ?? {});
+
   test('routes and authorizers', () => {
-    const routes = Object.values(resourcesOf(s.template, 'AWS::ApiGatewayV2::Route')).map(
-      (r) => r.Properties ?? {},
-    );
-    const byKey = new Map(routes.map((r) => [r.RouteKey as string, r]));
+    const byKey = new Map(templateRoutes().map((r) => [r.RouteKey as string, r]));
     expect([...byKey.keys()].sort()).toEqual(
-      [`GET ${ROUTES.dashboard}`, `POST ${ROUTES.adminPartners}`, `GET ${ROUTES.click}`].sort(),
+      [
+        `GET ${ROUTES.dashboard}`,
+        `GET ${ROUTES.adminDashboard}`,
+        `POST ${ROUTES.adminPartners}`,
+        `GET ${ROUTES.click}`,
+      ].sort(),
     );
     expect(byKey.get(`GET ${ROUTES.dashboard}`)).toMatchObject({ AuthorizationType: 'JWT' });
     expect(byKey.get(`GET ${ROUTES.dashboard}`)?.AuthorizationScopes).toBeUndefined();
-    expect(byKey.get(`POST ${ROUTES.adminPartners}`)).toMatchObject({
-      AuthorizationType: 'JWT',
-      AuthorizationScopes: [ADMIN_SCOPE],
-    });
+    for (const adminKey of [`GET ${ROUTES.adminDashboard}`, `POST ${ROUTES.adminPartners}`]) {
+      expect(byKey.get(adminKey)).toMatchObject({
+        AuthorizationType: 'JWT',
+        AuthorizationScopes: [ADMIN_SCOPE],
+      });
+    }
     expect(byKey.get(`GET ${ROUTES.click}`)).toMatchObject({ AuthorizationType: 'NONE' });
+    // One authorizer serves every JWT route.
+    const authorizerIds = new Set(
+      templateRoutes()
+        .filter((r) => r.AuthorizationType === 'JWT')
+        .map((r) => JSON.stringify(r.AuthorizerId)),
+    );
+    expect(authorizerIds.size).toBe(1);
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: { Issuer: 'https://auth.example.com/', Audience: ['partner-referrals'] },
+    });
+  });
+
+  test('every route under /admin/ requires a JWT with the admin scope', () => {
+    const admin = templateRoutes().filter((r) =>
+      String(r.RouteKey).split(' ')[1]?.startsWith(ADMIN_PATH_PREFIX),
+    );
+
+    expect(admin.length).toBeGreaterThanOrEqual(2);
+    for (const route of admin) {
+      expect({ route: route.RouteKey, type: route.AuthorizationType }).toEqual({
+        route: route.RouteKey,
+        type: 'JWT',
+      });
+      expect({ route: route.RouteKey, scopes: route.AuthorizationScopes }).toEqual({
+        route: route.RouteKey,
+        scopes: expect.arrayContaining([ADMIN_SCOPE]),
+      });
+    }
+    // Nothing outside /admin/ asks for the admin scope: it is the prefix that marks admin routes.
+    const others = templateRoutes().filter((r) => !admin.includes(r));
+    expect(others.flatMap((r) => (r.AuthorizationScopes as string[] | undefined) ?? [])).not.toContain(
+      ADMIN_SCOPE,
+    );
+  });
+
+  test("the admin dashboard is the partner dashboard's integration, invocable from both routes", () => {
+    const byKey = new Map(templateRoutes().map((r) => [r.RouteKey as string, r]));
+
+    expect(byKey.get(`GET ${ROUTES.adminDashboard}`)?.Target).toEqual(
+      byKey.get(`GET ${ROUTES.dashboard}`)?.Target,
+    );
+    const sourceArns = Object.values(resourcesOf(s.template, 'AWS::Lambda::Permission'))
+      .filter((p) => JSON.stringify(p.Properties?.FunctionName).includes(fnId('dashboard-api')))
+      .map((p) => JSON.stringify(p.Properties?.SourceArn));
+    expect(sourceArns).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`/*/*${ROUTES.dashboard}`),
+        expect.stringContaining(`/*/*${ROUTES.adminDashboard}`),
+      ]),
+    );
+  });
+
+  describe('the construct ties /admin/ to the admin scope', () => {
+    const standalone = () => {
+      const stack = new Stack(new App(), 'RoutesOnly');
+      const fn = (name: string) =>
+        new lambda.Function(stack, name, {
+          runtime: lambda.Runtime.NODEJS_22_X,
+          handler: 'index.handler',
+          code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+        });
+      const api = new ReferralsHttpApi(stack, 'Api', {
+        jwtIssuer: 'https://auth.example.com/',
+        jwtAudience: 'partner-referrals',
+        dashboard: fn('Dashboard'),
+        admin: fn('Admin'),
+        click: fn('Click'),
+        logRetention: logs.RetentionDays.ONE_WEEK,
+      });
+      return { stack, api, integration: new HttpLambdaIntegration('Extra', fn('Extra')) };
+    };
+
+    test('an admin path added as a partner or public route, or a partner path as admin, is refused', () => {
+      const { api, integration } = standalone();
+      const options = (path: string) => ({ path, methods: [apigw.HttpMethod.GET], integration });
+
+      expect(() => api.addRoutesFor('partner', options('/admin/reports'))).toThrow(
+        '/admin/reports is under /admin/: add it as an admin route',
+      );
+      expect(() => api.addRoutesFor('public', options('/admin/reports'))).toThrow('add it as an admin route');
+      expect(() => api.addRoutesFor('admin', options('/reports'))).toThrow('/reports is not under /admin/');
+    });
+
+    test('an admin route added with the admin helper carries the scope', () => {
+      const { stack, api, integration } = standalone();
+
+      api.addRoutesFor('admin', { path: '/admin/reports', methods: [apigw.HttpMethod.GET], integration });
+
+      const route = Object.values(
+        Template.fromStack(stack).findResources('AWS::ApiGatewayV2::Route', {
+          Properties: { RouteKey: 'GET /admin/reports' },
+        }),
+      )[0] as { Properties: Record<string, unknown> };
+      expect(route.Properties).toMatchObject({
+        AuthorizationType: 'JWT',
+        AuthorizationScopes: [ADMIN_SCOPE],
+      });
+    });
+
+    test('a route under /admin/ added around the helper fails synthesis', () => {
+      const { stack, api, integration } = standalone();
+
+      api.api.addRoutes({ path: '/admin/export', methods: [apigw.HttpMethod.GET], integration });
+
+      expect(() => Template.fromStack(stack)).toThrow(
+        `GET /admin/export is under /admin/ but does not require the ${ADMIN_SCOPE} scope`,
+      );
     });
   });
 

@@ -77,6 +77,8 @@ describe('npm start', () => {
       const banner = started.output();
       expect(banner).toContain(`AWS endpoint    http://127.0.0.1:${ports.endpoint}`);
       expect(banner).toContain(`HTTP API        http://127.0.0.1:${ports.api}`);
+      // The routes the template declares, the admin ones included.
+      expect(banner).toContain('GET /admin/partners/{partnerId}/dashboard');
       expect(banner).toContain(`DynamoDB Local  http://127.0.0.1:${ports.dynamoDb}`);
       expect(banner).toMatch(/Event buses {5}partner-referrals, aws\.partner\/stripe\.com\//);
       expect(banner).toContain(`aws --endpoint-url http://127.0.0.1:${ports.endpoint} events put-events`);

@@ -126,6 +126,31 @@ describe('local JWT issuer', () => {
       });
     });
 
+    it('a token without exp, however valid otherwise (API Gateway: "exp – Must be after the current time in UTC")', async () => {
+      const dir = tempDir('jwt-');
+      const issuer = await loadOrCreateIssuer(dir);
+      const { privateJwk } = JSON.parse(readFileSync(path.join(dir, KEY_FILE), 'utf8')) as StoredSigningKey;
+      const key = await importJWK(privateJwk, 'RS256');
+      const token = (withExp: boolean) => {
+        const jwt = new SignJWT({ sub: 'u1', partnerId: 'acme' })
+          .setProtectedHeader({ alg: 'RS256', kid: issuer.keyId })
+          .setIssuer(LOCAL_ISSUER_URL)
+          .setAudience(AUDIENCE)
+          .setIssuedAt();
+        return (withExp ? jwt.setExpirationTime('5m') : jwt).sign(key);
+      };
+
+      const unbounded = await token(false);
+
+      expect(decodeJwt(unbounded)).not.toHaveProperty('exp');
+      expect(await issuer.verify(unbounded, { audience: AUDIENCE })).toEqual({
+        ok: false,
+        reason: 'noExpiry',
+        description: 'the token has no expiration time (exp)',
+      });
+      expect(await issuer.verify(await token(true), { audience: AUDIENCE })).toMatchObject({ ok: true });
+    });
+
     it("a token from another issuer signed with this issuer's key; client_id stands in for a missing aud", async () => {
       const dir = tempDir('jwt-');
       mkdirSync(dir, { recursive: true });

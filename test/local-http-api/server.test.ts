@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { loadOrCreateIssuer, type LocalIssuer } from '../../local/http-api/jwt';
+import { importJWK, SignJWT, type JWTPayload } from 'jose';
+import { loadOrCreateIssuer, LOCAL_ISSUER_URL, type LocalIssuer } from '../../local/http-api/jwt';
+import { KEY_FILE, type StoredSigningKey } from '../../local/http-api/key-store';
 import { startHttpApi, type HttpApiRoute, type RunningHttpApi } from '../../local/http-api/server';
-import { ADMIN_SCOPE, AUDIENCE, call, echoed, echoRoute } from './support';
+import { ADMIN_SCOPE, AUDIENCE, call, echoed, echoRoute, tempDir } from './support';
 
 /**
  * The local HTTP API through real HTTP: what API Gateway's HTTP API does in front of Lambda proxy
@@ -12,6 +16,10 @@ let issuer: LocalIssuer;
 let api: RunningHttpApi;
 const dashboard = echoRoute('GET /partners/{partnerId}/dashboard', { type: 'JWT' });
 const admin = echoRoute('POST /admin/partners', { type: 'JWT', scopes: [ADMIN_SCOPE] });
+const adminDashboard = echoRoute('GET /admin/partners/{partnerId}/dashboard', {
+  type: 'JWT',
+  scopes: [ADMIN_SCOPE],
+});
 const click = echoRoute('GET /r/{partnerId}');
 const handlerErrors: unknown[] = [];
 const results = new Map<string, unknown>();
@@ -29,12 +37,21 @@ const resultRoute: HttpApiRoute = {
 const partnerToken = (partnerId: string) =>
   issuer.sign({ sub: partnerId, partnerId }, { audience: AUDIENCE });
 const adminToken = () => issuer.sign({ sub: 'ops', scope: `openid ${ADMIN_SCOPE}` }, { audience: AUDIENCE });
+/** Any claims (arrays, numbers, no `exp`), signed with the issuer's key: tokens `issuer.sign` would not mint. */
+let signRaw: (claims: JWTPayload) => Promise<string>;
 
 beforeAll(async () => {
-  issuer = await loadOrCreateIssuer(undefined);
+  const jwtDir = tempDir('http-api-');
+  issuer = await loadOrCreateIssuer(jwtDir);
+  const { privateJwk } = JSON.parse(readFileSync(path.join(jwtDir, KEY_FILE), 'utf8')) as StoredSigningKey;
+  const key = await importJWK(privateJwk, 'RS256');
+  signRaw = (claims) =>
+    new SignJWT({ iss: LOCAL_ISSUER_URL, aud: AUDIENCE, iat: Math.floor(Date.now() / 1000), ...claims })
+      .setProtectedHeader({ alg: 'RS256', kid: issuer.keyId })
+      .sign(key);
   api = await startHttpApi({
     port: 0,
-    routes: [dashboard, admin, click, resultRoute],
+    routes: [dashboard, admin, adminDashboard, click, resultRoute],
     jwt: { issuer, audience: [AUDIENCE] },
     onHandlerError: (_routeKey, error) => handlerErrors.push(error),
   });
@@ -67,6 +84,7 @@ describe('routes', () => {
     expect(api.routeKeys()).toEqual([
       'GET /partners/{partnerId}/dashboard',
       'POST /admin/partners',
+      'GET /admin/partners/{partnerId}/dashboard',
       'GET /r/{partnerId}',
       'GET /result/{kind}',
     ]);
@@ -205,6 +223,53 @@ describe('the payload format 2.0 event', () => {
   });
 });
 
+describe('claims as the integration sees them', () => {
+  it('renders list claims as "[a b]", numbers and booleans as text, objects as JSON, as AWS does', async () => {
+    const token = await signRaw({
+      sub: 'acme',
+      partnerId: 'acme',
+      exp: Math.floor(Date.now() / 1000) + 300,
+      aud: ['other-app', AUDIENCE],
+      groups: ['partners', 'beta'],
+      tier: 3,
+      verified: true,
+      address: { country: 'FR' },
+    });
+
+    const event = echoed(
+      await call(api.url, '/partners/acme/dashboard', { token }),
+    ) as APIGatewayProxyEventV2WithJWTAuthorizer;
+
+    expect(event.requestContext.authorizer.jwt.claims).toMatchObject({
+      aud: `[other-app ${AUDIENCE}]`,
+      groups: '[partners beta]',
+      tier: '3',
+      verified: 'true',
+      address: '{"country":"FR"}',
+      exp: expect.stringMatching(/^\d+$/),
+    });
+    expect(
+      Object.values(event.requestContext.authorizer.jwt.claims).every((v) => typeof v === 'string'),
+    ).toBe(true);
+  });
+
+  it('hands an scp list claim over as "[a b]" text and the parsed scopes in jwt.scopes', async () => {
+    const token = await signRaw({
+      sub: 'ops',
+      exp: Math.floor(Date.now() / 1000) + 300,
+      scp: ['openid', ADMIN_SCOPE],
+    });
+
+    const reply = await call(api.url, '/admin/partners/acme/dashboard', { token });
+
+    expect(reply.status).toBe(200);
+    expect((echoed(reply) as APIGatewayProxyEventV2WithJWTAuthorizer).requestContext.authorizer.jwt).toEqual({
+      claims: expect.objectContaining({ scp: `[openid ${ADMIN_SCOPE}]` }),
+      scopes: ['openid', ADMIN_SCOPE],
+    });
+  });
+});
+
 describe('the JWT authorizer', () => {
   const challenge = (description: string, scope = '') =>
     `Bearer scope="${scope}" error="invalid_token" error_description="${description}"`;
@@ -220,7 +285,7 @@ describe('the JWT authorizer', () => {
     expect(dashboard.events).toHaveLength(before);
   });
 
-  it('answers 401 with the reason in www-authenticate for a bad, expired or wrong-audience token', async () => {
+  it('answers 401 with the reason in www-authenticate for a bad, expired, unexpiring or wrong-audience token', async () => {
     const otherIssuer = await loadOrCreateIssuer(undefined);
     const cases = [
       ['not-a-jwt', challenge('the token is not a valid JWT')],
@@ -238,6 +303,10 @@ describe('the JWT authorizer', () => {
       [
         await otherIssuer.sign({ sub: 'acme', partnerId: 'acme' }, { audience: AUDIENCE }),
         challenge('the token was not signed by a key of the issuer'),
+      ],
+      [
+        await signRaw({ sub: 'acme', partnerId: 'acme' }),
+        challenge('the token has no expiration time (exp)'),
       ],
     ] as const;
 
@@ -269,6 +338,35 @@ describe('the JWT authorizer', () => {
     expect(reply.headers.get('www-authenticate')).toBe(
       `Bearer scope="${ADMIN_SCOPE}" error="insufficient_scope" error_description="expected scopes: [${ADMIN_SCOPE}]"`,
     );
+  });
+
+  it.each([
+    ['a comma-joined list', { scope: `read,${ADMIN_SCOPE}` }],
+    ['the scope in brackets', { scope: `[${ADMIN_SCOPE}]` }],
+    ['a tab-separated list', { scope: `read\t${ADMIN_SCOPE}` }],
+    ['a list in scope (OAuth scope is a string)', { scope: [ADMIN_SCOPE] }],
+    ['another scope in scp', { scp: ['openid'] }],
+  ])('answers 403 on an admin route for %s', async (_, scopeClaims) => {
+    const before = adminDashboard.events.length;
+    const token = await signRaw({ sub: 'ops', exp: Math.floor(Date.now() / 1000) + 300, ...scopeClaims });
+
+    const reply = await call(api.url, '/admin/partners/acme/dashboard', { token });
+
+    expect(reply.status).toBe(403);
+    expect(reply.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(adminDashboard.events).toHaveLength(before);
+  });
+
+  it.each([
+    ['scope, space-separated', { scope: `openid ${ADMIN_SCOPE}` }],
+    ['scp, space-separated', { scp: `openid ${ADMIN_SCOPE}` }],
+    ['scp, a list', { scp: ['openid', ADMIN_SCOPE] }],
+  ])('lets the admin scope in through %s', async (_, scopeClaims) => {
+    const token = await signRaw({ sub: 'ops', exp: Math.floor(Date.now() / 1000) + 300, ...scopeClaims });
+
+    const reply = await call(api.url, '/admin/partners/acme/dashboard', { token });
+
+    expect(reply.status).toBe(200);
   });
 
   it('serves the public key at /.well-known/jwks.json', async () => {

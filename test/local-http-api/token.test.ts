@@ -61,12 +61,16 @@ describe('npm run token', () => {
     expect(admin).not.toHaveProperty('partnerId');
   });
 
-  it('gives a curl example for the request the token opens', () => {
+  it('gives curl examples for the requests the token opens: an admin token the /admin/ routes', () => {
     expect(curlExample({ kind: 'partner', partnerId: 'acme' }, 'T', 'http://127.0.0.1:3000')).toBe(
       'curl -H "authorization: Bearer T" http://127.0.0.1:3000/partners/acme/dashboard',
     );
-    expect(curlExample({ kind: 'admin' }, 'T', 'http://127.0.0.1:3000')).toContain(
-      '-X POST -H "authorization: Bearer T"',
+    const admin = curlExample({ kind: 'admin' }, 'T', 'http://127.0.0.1:3000').split('\n');
+    expect(admin).toHaveLength(2);
+    expect(admin[0]).toContain('-X POST -H "authorization: Bearer T"');
+    expect(admin[0]).toMatch(/ http:\/\/127\.0\.0\.1:3000\/admin\/partners$/);
+    expect(admin[1]?.trim()).toBe(
+      'curl -H "authorization: Bearer T" http://127.0.0.1:3000/admin/partners/acme-blog/dashboard',
     );
   });
 

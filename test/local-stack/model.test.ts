@@ -267,13 +267,20 @@ describe('event routing', () => {
 });
 
 describe('HTTP API', () => {
-  test('three routes with their functions and authorization', () => {
+  test('four routes with their functions and authorization, the admin ones with the admin scope', () => {
     expect(model.routes).toEqual([
       {
         routeKey: 'GET /partners/{partnerId}/dashboard',
         functionName: 'dashboard-api',
         authorizationType: 'JWT',
         authorizationScopes: [],
+        payloadFormatVersion: '2.0',
+      },
+      {
+        routeKey: 'GET /admin/partners/{partnerId}/dashboard',
+        functionName: 'dashboard-api',
+        authorizationType: 'JWT',
+        authorizationScopes: ['partner-referrals/admin'],
         payloadFormatVersion: '2.0',
       },
       {

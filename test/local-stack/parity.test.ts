@@ -57,7 +57,12 @@ describe('the real app', () => {
         'UnknownAppSourceRule',
       ],
       schedules: ['NightlyReconciliation'],
-      routes: ['GET /partners/{partnerId}/dashboard', 'GET /r/{partnerId}', 'POST /admin/partners'],
+      routes: [
+        'GET /admin/partners/{partnerId}/dashboard',
+        'GET /partners/{partnerId}/dashboard',
+        'GET /r/{partnerId}',
+        'POST /admin/partners',
+      ],
     });
   });
 
