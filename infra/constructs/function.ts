@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../bundling';
 import type { FunctionName, TableAccess } from '../workflow-manifest';
 import { tableStatements, type SpecTable } from './tables';
 
@@ -52,10 +53,9 @@ export interface AppFunctionProps {
 }
 
 /**
- * A project Lambda: `lambdas/<name>.ts` exporting `handler`, bundled locally by esbuild (minified, with
- * source maps, every dependency bundled and pinned to our lockfile, `@aws-sdk/util-dynamodb` included;
- * the functions call AWS through `lambdas/commons/aws-json.ts`, not SDK clients), Node 24 on
- * ARM, X-Ray active, its own log group with retention and its own role (no AWS managed policies).
+ * A project Lambda: `lambdas/<name>.ts` exporting `handler`, bundled locally by esbuild as `LAMBDA_BUNDLING`
+ * says (the AWS SDK included, tree-shaken from its ESM builds, pinned to our lockfile; source maps applied),
+ * Node 24 on ARM, X-Ray active, its own log group with retention and its own role (no AWS managed policies).
  */
 export class AppFunction extends nodejs.NodejsFunction {
   readonly functionLogGroup: logs.LogGroup;
@@ -86,19 +86,14 @@ export class AppFunction extends nodejs.NodejsFunction {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      environment: { POWERTOOLS_SERVICE_NAME: 'partner-referrals', ...props.environment },
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'partner-referrals',
+        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+        ...props.environment,
+      },
       ...(props.onFailure ? { onFailure: props.onFailure } : {}),
       ...(props.retryAttempts !== undefined ? { retryAttempts: props.retryAttempts } : {}),
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node24',
-        format: nodejs.OutputFormat.CJS,
-        bundleAwsSDK: true,
-        externalModules: [],
-        forceDockerBundling: false,
-      },
+      bundling: { ...LAMBDA_BUNDLING, mainFields: [...LAMBDA_BUNDLING.mainFields] },
     });
     this.functionLogGroup = logGroup;
     this.functionRole = role;
