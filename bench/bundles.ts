@@ -2,7 +2,7 @@
  * `npm run bench:bundles`: every Lambda bundled as CDK bundles it (`infra/bundling.ts`), its size, and its
  * cold init: the time to `require` the bundle in a fresh Node process, which is the work Lambda does before
  * the first invocation. Beside each function stands its floor: a handler that imports and constructs the
- * same SDK clients and the Tracer (with its middy middleware) and nothing else, bundled and measured the
+ * same SDK clients and the Tracer (capturing the handler) and nothing else, bundled and measured the
  * same way in the same run. Target: init ≤ 1.25 × floor, i.e. our own code adds little to what the
  * packages the design names cost at minimum.
  */
@@ -32,6 +32,8 @@ const ESBUILD_OPTIONS: BuildOptions = {
   mainFields: [...LAMBDA_BUNDLING.mainFields],
   metafile: true,
   logLevel: 'error',
+  // The project's (legacy decorators), also for the floors written outside the source folders.
+  tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
 };
 
 /** The SDK clients a function can construct, how the floor constructs each, and how to spot it in a bundle. */
@@ -50,16 +52,19 @@ const CLIENTS = {
 } as const;
 type ClientName = keyof typeof CLIENTS;
 
-/** A floor handler: the Tracer, its middy middleware and the clients, constructed at module scope. */
+/** A floor handler: the Tracer capturing the handler and the clients, constructed at module scope. */
 function floorSource(clients: readonly ClientName[]): string {
   return [
     "import { Tracer } from '@aws-lambda-powertools/tracer';",
-    "import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';",
-    "import middy from '@middy/core';",
     ...clients.map((c) => CLIENTS[c].imports),
     "const tracer = new Tracer({ serviceName: 'floor' });",
     `const clients = [${clients.map((c) => CLIENTS[c].construct).join(', ')}];`,
-    'export const handler = middy(async () => clients.length).use(captureLambdaHandler(tracer));',
+    'class Floor {',
+    '  @tracer.captureLambdaHandler()',
+    '  async handler(): Promise<number> { return clients.length; }',
+    '}',
+    'const floor = new Floor();',
+    'export const handler = (): Promise<number> => floor.handler();',
   ].join('\n');
 }
 

@@ -68,7 +68,7 @@ export const USER_ID_PATTERN = /^[A-Za-z0-9_.@:-]{1,128}$/;
 export const SERVICE_NAME = 'partner-referrals';
 export const METRICS_NAMESPACE = 'PartnerReferrals';
 
-/** OAuth scope that makes a token an administrator's (reads any partner, registers partners). */
+/** The OAuth scope every `/admin/` route requires; API Gateway's JWT authorizer enforces it, no handler reads it. */
 export const DEFAULT_ADMIN_SCOPE = 'partner-referrals/admin';
 /** Where the click endpoint redirects when the deployment names no landing page. */
 export const DEFAULT_LANDING_URL = 'https://example.com/';
@@ -88,8 +88,6 @@ export interface RuntimeConfig {
   jwtAudience?: string;
   /** Click redirect target (`LANDING_URL`); the API appends `ref` and `click` query parameters. */
   landingUrl: string;
-  /** Scope claim that grants admin access (`ADMIN_SCOPE`). */
-  adminScope: string;
   /** When set (`STRIPE_EVENT_SOURCE`), Stripe events must come from exactly this partner source. */
   stripeEventSource?: string;
 }
@@ -139,7 +137,6 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     jwtIssuer: env.JWT_ISSUER,
     jwtAudience: env.JWT_AUDIENCE,
     landingUrl: parseLandingUrl(env.LANDING_URL ?? DEFAULT_LANDING_URL),
-    adminScope: env.ADMIN_SCOPE ?? DEFAULT_ADMIN_SCOPE,
     stripeEventSource: env.STRIPE_EVENT_SOURCE || undefined,
   };
 }

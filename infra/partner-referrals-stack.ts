@@ -15,7 +15,7 @@ import {
   type WorkflowName,
 } from '../domain/config';
 import { AppFunction, type AppFunctionProps, type Invocation } from './constructs/function';
-import { ADMIN_SCOPE, ReferralsHttpApi } from './constructs/http-api';
+import { ReferralsHttpApi } from './constructs/http-api';
 import { ParkingQueue } from './constructs/queues';
 import { SpecTable } from './constructs/tables';
 import { buildOrder, Workflow } from './constructs/workflow';
@@ -113,7 +113,7 @@ export class PartnerReferralsStack extends Stack {
       APP_BUS_NAME: this.appBus.eventBusName,
       STRIPE_PRICE_MAP: JSON.stringify(settings.stripePriceMap),
     };
-    const auth = { JWT_ISSUER: settings.jwtIssuer, JWT_AUDIENCE: settings.jwtAudience, ADMIN_SCOPE };
+    const auth = { JWT_ISSUER: settings.jwtIssuer, JWT_AUDIENCE: settings.jwtAudience };
     const commission: Record<string, string> = settings.commissionSchedule
       ? { COMMISSION_SCHEDULE: JSON.stringify(settings.commissionSchedule) }
       : {};

@@ -65,8 +65,9 @@ describe('context settings', () => {
       expect(env(fn)).toMatchObject({
         JWT_ISSUER: context.jwtIssuer,
         JWT_AUDIENCE: context.jwtAudience,
-        ADMIN_SCOPE: 'partner-referrals/admin',
       });
+      // Admin rights are the route's scopes, enforced by API Gateway: no function is told the scope.
+      expect(env(fn).ADMIN_SCOPE).toBeUndefined();
     }
     for (const fn of ['PaymentCompute', 'ReconciliationCompute']) {
       expect(JSON.parse(env(fn).COMMISSION_SCHEDULE as string)).toEqual(

@@ -170,7 +170,6 @@ describe('functions: environment resolved to local names', () => {
     expect(env('admin-api')).toMatchObject({
       REGISTRATION_STATE_MACHINE_ARN: localStateMachineArn('registration'),
       JWT_ISSUER: 'https://auth.example.com/',
-      ADMIN_SCOPE: 'partner-referrals/admin',
     });
   });
 

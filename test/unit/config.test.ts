@@ -12,7 +12,6 @@ describe('loadRuntimeConfig', () => {
       priceMap: DEFAULT_PRICE_MAP,
       commissionSchedule: DEFAULT_COMMISSION_SCHEDULE,
       landingUrl: 'https://example.com/',
-      adminScope: 'partner-referrals/admin',
       stateMachineArns: {},
     });
     expect(config.stripeEventSource).toBeUndefined();
