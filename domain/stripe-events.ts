@@ -1,3 +1,4 @@
+import type Stripe from 'stripe';
 import * as z from 'zod';
 import { PARKED_EVENT_TTL_DAYS, STRIPE_SOURCE_PREFIX, USER_ID_PATTERN, type PlanChoice } from './config';
 import { MalformedEventError, UnknownPriceError } from './errors';
@@ -18,6 +19,10 @@ import {
  * Both invoice shapes are accepted: the current API (`invoice.parent.subscription_details`,
  * `lines.data[].pricing.price_details.price`) and older ones (`invoice.subscription_details`,
  * `invoice.subscription`, `lines.data[].price.id`).
+ *
+ * Every schema is checked at compile time against the `stripe` package's types for the object it reads
+ * (`StripeSchemaChecks` below; type-only, so nothing of `stripe` reaches a bundle): a field renamed or
+ * re-typed in Stripe's API types fails `tsc`, not production.
  */
 
 export interface StripeMappingOptions {
@@ -113,8 +118,128 @@ const subscriptionSchema = z.object({
   ended_at: nonNegativeInt.nullish(),
 });
 
-const FIRST_PAYMENT_REASON = 'subscription_create';
-const RENEWAL_REASONS = new Set(['subscription_cycle', 'subscription_update', 'subscription_threshold']);
+// ---- Compile-time checks of the schemas against the `stripe` package's types (no runtime code) ----
+
+/**
+ * A type `T` from the `stripe` package as its JSON arrives (in EventBridge's `detail`): stripe-node types
+ * `decimal_string` fields (`unit_amount_decimal`, `quantity_decimal`, …) as its `Stripe.Decimal` class,
+ * which it builds when it deserializes a response; the JSON carries the string.
+ */
+export type StripeJson<T> = T extends Stripe.Decimal
+  ? string
+  : T extends readonly (infer E)[]
+    ? StripeJson<E>[]
+    : T extends object
+      ? { [K in keyof T]: StripeJson<T[K]> }
+      : T;
+
+/**
+ * Invoice fields of API versions before 2025-03-31.basil, which the ingest still accepts (see the module
+ * comment) and stripe-node's types no longer declare (removed in stripe-node 18): declared here as those
+ * versions send them, so that the schema's reads of them are checked like the rest.
+ */
+export interface OlderApiInvoice {
+  /** Current API: `parent.subscription_details.subscription`. */
+  subscription: string | Stripe.Subscription | null;
+  /** Current API: `parent.subscription_details`. */
+  subscription_details: { metadata: Stripe.Metadata | null } | null;
+}
+
+/** An invoice line's `price` before 2025-03-31.basil (current API: `pricing.price_details.price`). */
+export interface OlderApiInvoiceLineItem {
+  price: Stripe.Price | null;
+}
+
+/** An invoice in the current API or an older one: Stripe's `Invoice` with the older-API fields. */
+type InvoiceAnyApi = Omit<Stripe.Invoice, 'lines'> &
+  OlderApiInvoice & { lines: Stripe.ApiList<Stripe.InvoiceLineItem & OlderApiInvoiceLineItem> };
+
+/**
+ * A Stripe event as the ingest accepts it. `type` is read as any string, wider than stripe-node's
+ * `Stripe.Event.Type` union: Stripe adds event types over time, and one the SDK does not know is ignored
+ * (mapStripeEvent's default case), not rejected. The types handled are checked against that union at their
+ * `case`s.
+ */
+type StripeEventAnyType = Omit<Stripe.Event, 'type'> & { type: string };
+
+/** The enum values of a Stripe enum type, without the `OtherString` Stripe joins to each. */
+type KnownValues<T> = T extends string ? (string extends T ? never : T) : never;
+
+type Absent = null | undefined;
+/** The object types among a Stripe field's types (`Customer` of `string | Customer | null`). */
+type StripeObjects<S> = Exclude<Extract<NonNullable<S>, object>, readonly unknown[]>;
+
+/**
+ * `V`, the value a schema reads (its input or its output), with each field given the type it must have to
+ * agree with Stripe's `S` (see `ReadsStripe`).
+ */
+type StripeFields<S, V> = {
+  [K in keyof V]: K extends keyof S
+    ? StripeValue<S[K], V[K]>
+    : [string, unknown] extends [K, V[K]]
+      ? V[K] // an index signature of `unknown` values reads nothing: `data.object` before its type's schema
+      : 'not a field of the Stripe type';
+};
+
+/** One value read, against Stripe's `S`: absent, array items, objects field by field, else a subtype of `S`. */
+type StripeValue<S, V> = V extends Absent
+  ? V
+  : V extends readonly (infer E)[]
+    ? NonNullable<S> extends readonly (infer SE)[]
+      ? StripeValue<SE, E>[]
+      : S
+    : V extends object
+      ? [StripeObjects<S>] extends [never]
+        ? S
+        : StripeFields<StripeObjects<S>, V>
+      : V extends StripeJson<S>
+        ? V
+        : StripeJson<S>;
+
+/**
+ * A compile-time check (no runtime code): `Schema` itself when every field it reads, in its input and in
+ * its output, is a field of Stripe's `S` (nested objects and array items field by field) holding a value
+ * `S` allows; otherwise a type error naming the first field that is not. Output is compared after the
+ * schema's transforms, so a reference read as an id (from the id or an expanded object) must be a field
+ * Stripe types as `string | SomeObject`, and the expanded object must carry an `id`. A schema may accept
+ * a field as absent (`nullish`) where Stripe always sends it: accepting more cannot reject what Stripe
+ * sends. The converse is not asked: the schemas are stricter than Stripe's types on purpose where the
+ * ingest needs a value (an invoice's `customer`, a subscription checkout's `client_reference_id` and
+ * `subscription`, which Stripe types as nullable; `metadata.userId`, which Stripe's `Metadata` need not
+ * have).
+ */
+export type ReadsStripe<
+  S,
+  // `_zod.output`/`_zod.input` are what `z.output`/`z.input` read; constraining them rather than the whole
+  // `z.ZodType` keeps the check cheap for the compiler.
+  Schema extends {
+    _zod: { output: StripeFields<S, z.output<Schema>>; input: StripeFields<S, z.input<Schema>> };
+  },
+> = Schema;
+
+/**
+ * Each schema against the Stripe type of the object it reads (see `ReadsStripe`): `tsc` fails when Stripe's
+ * types rename or re-type a field one of them reads. Every schema of a Stripe object belongs here.
+ */
+export type StripeSchemaChecks = [
+  ReadsStripe<StripeEventAnyType, typeof stripeEventSchema>,
+  ReadsStripe<Stripe.Invoice, typeof billingReasonSchema>,
+  ReadsStripe<InvoiceAnyApi, typeof invoiceSchema>,
+  ReadsStripe<Stripe.Checkout.Session, typeof checkoutModeSchema>,
+  ReadsStripe<Stripe.Checkout.Session, typeof checkoutSchema>,
+  ReadsStripe<Stripe.Subscription, typeof subscriptionSchema>,
+];
+
+// ---- Mapping ----
+
+type BillingReason = KnownValues<Stripe.Invoice.BillingReason>;
+const FIRST_PAYMENT_REASON = 'subscription_create' satisfies BillingReason;
+const RENEWAL_REASONS = new Set<string>([
+  'subscription_cycle',
+  'subscription_update',
+  'subscription_threshold',
+] satisfies BillingReason[]);
+const SUBSCRIPTION_MODE = 'subscription' satisfies KnownValues<Stripe.Checkout.Session.Mode>;
 
 /** Maps one EventBridge-delivered Stripe event to the workflow start it asks for, or a reason to ignore it. */
 export function mapStripeEvent(event: unknown, options: StripeMappingOptions): EventOutcome {
@@ -131,7 +256,7 @@ export function mapStripeEvent(event: unknown, options: StripeMappingOptions): E
   const parkExpiresAt = expiresAfterDays(stripeEvent.created, PARKED_EVENT_TTL_DAYS);
 
   switch (stripeEvent.type) {
-    case 'invoice.paid': {
+    case 'invoice.paid' satisfies Stripe.Event.Type: {
       const { id, billing_reason: reason } = parseOrThrow(
         billingReasonSchema,
         object,
@@ -152,9 +277,9 @@ export function mapStripeEvent(event: unknown, options: StripeMappingOptions): E
         input: { ...input, parkExpiresAt },
       };
     }
-    case 'checkout.session.completed': {
+    case 'checkout.session.completed' satisfies Stripe.Event.Type: {
       const { mode } = parseOrThrow(checkoutModeSchema, object, malformed, OBJECT_PATH);
-      if (mode !== 'subscription')
+      if (mode !== SUBSCRIPTION_MODE)
         return { ignore: `checkout session in ${mode} mode: only subscriptions refer` };
       const session = parseOrThrow(checkoutSchema, object, malformed, OBJECT_PATH);
       return {
@@ -171,7 +296,7 @@ export function mapStripeEvent(event: unknown, options: StripeMappingOptions): E
         },
       };
     }
-    case 'customer.subscription.deleted': {
+    case 'customer.subscription.deleted' satisfies Stripe.Event.Type: {
       const subscription = parseOrThrow(subscriptionSchema, object, malformed, OBJECT_PATH);
       const canceledAt = subscription.canceled_at ?? subscription.ended_at ?? stripeEvent.created;
       return {

@@ -1,14 +1,21 @@
+import type Stripe from 'stripe';
+import type { OlderApiInvoice, StripeJson } from '../../domain/stripe-events';
 import { envelope, type Envelope } from './event-envelope';
 import fixtures from './stripe/fixtures.json';
 
 /**
  * Stripe events built from Stripe's own example objects (`stripe/fixtures.json`): the fixture supplies every
  * field name and the nesting, the builder overrides what a test cares about, and the result is wrapped in
- * the EventBridge envelope a partner event source delivers.
+ * the EventBridge envelope a partner event source delivers. The overrides are checked against the `stripe`
+ * package's types (type-only), in their JSON form (`StripeJson`: decimals as strings).
  */
 export const STRIPE_TEST_SOURCE = 'aws.partner/stripe.com/ed_test_123';
 
 type Json = Record<string, unknown>;
+/** Some fields of Stripe's `T`, as JSON: what a builder sets on a fixture object. */
+type Fields<T> = Partial<StripeJson<T>>;
+/** A copy of the fixture object `base` with `fields` of Stripe's `T` set. */
+const withFields = <T>(base: Json, fields: Fields<T>): Json => ({ ...base, ...fields });
 export type StripeEvent = Json & { id: string; type: string; created: number; data: { object: Json } };
 
 /** 2026-01-15T10:00:00Z */
@@ -18,19 +25,18 @@ const clone = <T>(value: T): T => structuredClone(value);
 
 /** The fixture Stripe event with `type` and `data.object` replaced. */
 export function stripeEvent(
-  type: string,
+  type: Stripe.Event.Type,
   object: Json,
   opts: { id?: string; created?: number } = {},
 ): StripeEvent {
   const base = clone(fixtures.event) as unknown as Json;
-  return {
-    ...base,
+  const fields = {
     id: opts.id ?? 'evt_test_1',
     type,
     created: opts.created ?? DEFAULT_CREATED,
     api_version: '2026-01-28.clover',
-    data: { object },
-  };
+  } satisfies Fields<Stripe.EventBase>;
+  return { ...base, ...fields, data: { object } };
 }
 
 /** Wraps a Stripe event as EventBridge delivers it. */
@@ -51,7 +57,7 @@ export interface InvoiceOptions {
   amountPaidCents?: number;
   currency?: string;
   priceId?: string;
-  billingReason?: string;
+  billingReason?: Stripe.Invoice.BillingReason;
   customerId?: string;
   subscriptionId?: string;
   /** Epoch seconds; `null` leaves `status_transitions.paid_at` empty. */
@@ -79,28 +85,39 @@ export function invoiceObject(opts: InvoiceOptions = {}): Json {
     amount_remaining: 0,
     currency: opts.currency ?? 'usd',
     customer: opts.customerId ?? 'cus_test_1',
-    status_transitions: { ...(invoice.status_transitions as Json), paid_at: paidAt },
-  });
+    status_transitions: { ...fixtures.invoice.status_transitions, paid_at: paidAt },
+  } satisfies Fields<Stripe.Invoice>);
   const fixtureLine = invoice.lines.data[0] ?? {};
-  const line: Json = { ...fixtureLine, invoice: invoiceId, amount, subscription: subscriptionId };
+  const line = withFields<Stripe.InvoiceLineItem>(fixtureLine, {
+    invoice: invoiceId,
+    amount,
+    subscription: subscriptionId,
+  });
   if ((opts.apiShape ?? 'current') === 'current') {
     invoice.parent = {
       type: 'subscription_details',
       quote_details: null,
       subscription_details: { metadata: { userId }, subscription: subscriptionId },
-    };
-    line.pricing = {
-      ...(fixtureLine.pricing as Json),
+    } satisfies Stripe.Invoice.Parent;
+    line.pricing = withFields<Stripe.InvoiceLineItem.Pricing>(fixtureLine.pricing as Json, {
       price_details: { price: priceId, product: 'prod_test_1' },
       unit_amount_decimal: String(amount),
-    };
+    });
     delete line.price;
   } else {
+    // The older API's fields, which Stripe's current types no longer declare (see OlderApiInvoice).
     delete invoice.parent;
-    invoice.subscription = subscriptionId;
-    invoice.subscription_details = { metadata: { userId } };
+    Object.assign(invoice, {
+      subscription: subscriptionId,
+      subscription_details: { metadata: { userId } },
+    } satisfies OlderApiInvoice);
     const fixturePrice = clone(fixtures.subscription.items.data[0]?.price) as unknown as Json;
-    line.price = { ...fixturePrice, id: priceId, unit_amount: amount, unit_amount_decimal: String(amount) };
+    // `price`: the older API's line field (OlderApiInvoiceLineItem), an expanded Stripe price.
+    line.price = withFields<Stripe.Price>(fixturePrice, {
+      id: priceId,
+      unit_amount: amount,
+      unit_amount_decimal: String(amount),
+    });
     delete line.pricing;
   }
   invoice.lines = { ...invoice.lines, data: [line] };
@@ -140,7 +157,7 @@ export function checkoutCompletedEvent(opts: CheckoutOptions = {}): Envelope<Str
     amount_total: 2999,
     currency: 'usd',
     payment_intent: null,
-  });
+  } satisfies Fields<Stripe.Checkout.Session>);
   return stripeEnvelope(
     stripeEvent('checkout.session.completed', session, {
       id: opts.eventId ?? 'evt_checkout_1',
@@ -169,7 +186,7 @@ export function subscriptionDeletedEvent(opts: SubscriptionDeletedOptions = {}):
     metadata: { userId: opts.userId ?? 'user_1' },
     canceled_at: opts.canceledAt === undefined ? created : opts.canceledAt,
     ended_at: opts.endedAt === undefined ? created : opts.endedAt,
-  });
+  } satisfies Fields<Stripe.Subscription>);
   return stripeEnvelope(
     stripeEvent('customer.subscription.deleted', subscription, {
       id: opts.eventId ?? 'evt_sub_deleted_1',

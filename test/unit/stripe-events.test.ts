@@ -1,6 +1,8 @@
+import type Stripe from 'stripe';
+import * as z from 'zod';
 import { DEFAULT_PRICE_MAP, PARKED_EVENT_TTL_DAYS } from '../../domain/config';
 import { MalformedEventError, UnknownPriceError } from '../../domain/errors';
-import { mapStripeEvent } from '../../domain/stripe-events';
+import { mapStripeEvent, type ReadsStripe } from '../../domain/stripe-events';
 import { withoutPath, withPath } from '../../local/events/event-envelope';
 import {
   checkoutCompletedEvent,
@@ -310,5 +312,55 @@ describe('mapStripeEvent: customer.subscription.deleted', () => {
       withoutPath(subscriptionDeletedEvent(), 'detail.data.object.metadata.userId'),
       'detail.data.object.metadata.userId',
     );
+  });
+});
+
+describe("ReadsStripe: the compile-time check of the schemas against Stripe's types", () => {
+  // `tsc` checks these (jest strips types): were the check to stop rejecting, each `@ts-expect-error`
+  // below would itself fail the typecheck.
+  const ref = z.union([z.string(), z.object({ id: z.string() }).transform((o) => o.id)]);
+
+  it('accepts fields Stripe declares: refs read as ids, absent fields, metadata keys', () => {
+    // Prepare
+    const schema = z.object({
+      id: z.string(),
+      amount_paid: z.number(),
+      customer: ref,
+      status_transitions: z.object({ paid_at: z.number().nullish() }).nullish(),
+      parent: z.object({ subscription_details: z.object({ metadata: z.object({ userId: z.string() }) }) }),
+    });
+    const checked: ReadsStripe<Stripe.Invoice, typeof schema> = schema;
+
+    // Act
+    const read = checked.parse({
+      id: 'in_1',
+      amount_paid: 5,
+      customer: { id: 'cus_1', object: 'customer' },
+      parent: { subscription_details: { metadata: { userId: 'user_1' } } },
+    });
+
+    // Assess
+    expect(read).toMatchObject({ customer: 'cus_1' });
+  });
+
+  it('rejects a field Stripe lacks, a re-typed field, a nested one, and an object for a plain string', () => {
+    // Prepare
+    const renamed = z.object({ amount_payd: z.number() });
+    const retyped = z.object({ amount_paid: z.string() });
+    const nested = z.object({ status_transitions: z.object({ paid: z.number() }) });
+    const expanded = z.object({ client_reference_id: ref });
+
+    // Act
+    // @ts-expect-error Stripe's invoice has no `amount_payd`
+    const a: ReadsStripe<Stripe.Invoice, typeof renamed> = renamed;
+    // @ts-expect-error Stripe types `amount_paid` as a number
+    const b: ReadsStripe<Stripe.Invoice, typeof retyped> = retyped;
+    // @ts-expect-error Stripe's `status_transitions` has no `paid`
+    const c: ReadsStripe<Stripe.Invoice, typeof nested> = nested;
+    // @ts-expect-error `client_reference_id` is a string, never an expanded object
+    const d: ReadsStripe<Stripe.Checkout.Session, typeof expanded> = expanded;
+
+    // Assess
+    expect([a, b, c, d]).toHaveLength(4);
   });
 });
