@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { APP_EVENT_SOURCE, PARKED_EVENT_TTL_DAYS, PARTNER_ID_PATTERN } from './config';
 import { MalformedEventError } from './errors';
 import { executionNameFor } from './execution-name';
@@ -18,12 +18,13 @@ const malformed = (field: string, problem: string): MalformedEventError =>
 const PARTNER_ID_RULE = 'expected a partner id: 1-64 characters of [A-Za-z0-9_-]';
 export const partnerIdSchema = z
   .string({ error: PARTNER_ID_RULE })
-  .regex(PARTNER_ID_PATTERN, { error: PARTNER_ID_RULE });
+  .check(z.regex(PARTNER_ID_PATTERN, { error: PARTNER_ID_RULE }));
 const ISO_RULE = 'expected an ISO-8601 timestamp with a time zone';
 /** An ISO-8601 timestamp with offset, normalised to UTC (`…Z`) so stored timestamps sort as strings. */
-export const isoTimestampSchema = z.iso
-  .datetime({ offset: true, error: ISO_RULE })
-  .transform((value) => new Date(value).toISOString());
+export const isoTimestampSchema = z.pipe(
+  z.iso.datetime({ offset: true, error: ISO_RULE }),
+  z.transform((value: string) => new Date(value).toISOString()),
+);
 
 const signedUpSchema = z.object({
   userId: userIdSchema,

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { BILLING_CYCLES, PLAN_TYPES } from './config';
 import { REFERRAL_STATUSES, STATS_TRANSITIONS, type Referral } from './referral';
 import { STATS_COUNTERS, type PartnerStats, type StatsCounter } from './stats';
@@ -9,13 +9,16 @@ import { nonNegativeIntegerSchema } from './validation';
  * They check what the pure functions rely on and keep every other attribute out of the result.
  */
 const cents = nonNegativeIntegerSchema;
-const integer = z.number({ error: 'expected an integer' }).int({ error: 'expected an integer' });
+const integer = z.int({ error: 'expected an integer' });
 const transitions = z.array(z.enum(STATS_TRANSITIONS));
 const pendingStats = z.union([
-  z
-    .instanceof(Set)
-    .transform((set) => [...set])
-    .pipe(transitions),
+  z.pipe(
+    z.pipe(
+      z.instanceof(Set),
+      z.transform((set: Set<unknown>) => [...set]),
+    ),
+    transitions,
+  ),
   transitions,
 ]);
 
@@ -25,37 +28,37 @@ export const referralItemSchema = z.object({
   referredUserId: z.string({ error: 'expected a string' }),
   status: z.enum(REFERRAL_STATUSES),
   planType: z.enum(PLAN_TYPES),
-  billingCycle: z.enum(BILLING_CYCLES).optional(),
+  billingCycle: z.optional(z.enum(BILLING_CYCLES)),
   signedUpAt: z.string({ error: 'expected a string' }),
-  verifiedAt: z.string().optional(),
-  paidAt: z.string().optional(),
-  canceledAt: z.string().optional(),
-  paymentAmountCents: cents.optional(),
-  partnerEarningsCents: cents.optional(),
-  currency: z.string().optional(),
-  commissionStatus: z.enum(['pending', 'approved', 'paid']).optional(),
-  subscriptionStatus: z.enum(['active', 'canceled']).optional(),
-  stripeCustomerId: z.string().optional(),
-  stripeSubscriptionId: z.string().optional(),
-  stripeInvoiceId: z.string().optional(),
-  pendingStats: pendingStats.optional(),
-  statsPendingSince: z.string().optional(),
-  statsPendingReason: z.string().optional(),
-}) satisfies z.ZodType<Referral, unknown>;
+  verifiedAt: z.optional(z.string()),
+  paidAt: z.optional(z.string()),
+  canceledAt: z.optional(z.string()),
+  paymentAmountCents: z.optional(cents),
+  partnerEarningsCents: z.optional(cents),
+  currency: z.optional(z.string()),
+  commissionStatus: z.optional(z.enum(['pending', 'approved', 'paid'])),
+  subscriptionStatus: z.optional(z.enum(['active', 'canceled'])),
+  stripeCustomerId: z.optional(z.string()),
+  stripeSubscriptionId: z.optional(z.string()),
+  stripeInvoiceId: z.optional(z.string()),
+  pendingStats: z.optional(pendingStats),
+  statsPendingSince: z.optional(z.string()),
+  statsPendingReason: z.optional(z.string()),
+}) satisfies z.ZodMiniType<Referral, unknown>;
 
-const counterShape = Object.fromEntries(STATS_COUNTERS.map((c) => [c, integer.default(0)])) as Record<
+const counterShape = Object.fromEntries(STATS_COUNTERS.map((c) => [c, z._default(integer, 0)])) as Record<
   StatsCounter,
-  z.ZodDefault<typeof integer>
+  z.ZodMiniDefault<typeof integer>
 >;
 
 /** A `PartnerStats` row. Counters missing from an old row read as 0; `version` is required. */
 export const partnerStatsItemSchema = z.object({
   partnerId: z.string({ error: 'expected a string' }),
   ...counterShape,
-  totalClicks: integer.default(0),
+  totalClicks: z._default(integer, 0),
   version: integer,
   registeredAt: z.string({ error: 'expected a string' }),
-  lastActivityAt: z.string().optional(),
-  lastReconciledAt: z.string().optional(),
-  displayName: z.string().optional(),
-}) satisfies z.ZodType<PartnerStats, unknown>;
+  lastActivityAt: z.optional(z.string()),
+  lastReconciledAt: z.optional(z.string()),
+  displayName: z.optional(z.string()),
+}) satisfies z.ZodMiniType<PartnerStats, unknown>;

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { PARKED_EVENT_TTL_DAYS, STRIPE_SOURCE_PREFIX, USER_ID_PATTERN, type PlanChoice } from './config';
 import { MalformedEventError, UnknownPriceError } from './errors';
 import { executionNameFor } from './execution-name';
@@ -36,15 +36,26 @@ const malformed = (field: string, problem: string): MalformedEventError =>
 
 const nonNegativeInt = nonNegativeIntegerSchema;
 const nonEmpty = (what: string) =>
-  z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+  z.string({ error: `expected ${what}` }).check(z.minLength(1, { error: `expected ${what}` }));
 const USER_ID_RULE = 'expected a user id: 1-128 characters of [A-Za-z0-9_.@:-]';
-export const userIdSchema = z.string({ error: USER_ID_RULE }).regex(USER_ID_PATTERN, { error: USER_ID_RULE });
+export const userIdSchema = z
+  .string({ error: USER_ID_RULE })
+  .check(z.regex(USER_ID_PATTERN, { error: USER_ID_RULE }));
 /** A Stripe reference: an id, or the expanded object carrying it. */
 const stripeRef = (what: string) =>
-  z.union([nonEmpty(what), z.object({ id: nonEmpty(what) }).transform((o) => o.id)], {
-    error: `expected ${what} (an id or an expanded object with an id)`,
-  });
-const metadata = z.record(z.string(), z.string().nullish()).nullish();
+  z.union(
+    [
+      nonEmpty(what),
+      z.pipe(
+        z.object({ id: nonEmpty(what) }),
+        z.transform((o: { id: string }) => o.id),
+      ),
+    ],
+    {
+      error: `expected ${what} (an id or an expanded object with an id)`,
+    },
+  );
+const metadata = z.nullish(z.record(z.string(), z.nullish(z.string())));
 
 export const eventBridgeEnvelopeSchema = z.object({
   version: z.string({ error: 'expected a string' }),
@@ -69,7 +80,7 @@ const OBJECT_PATH = 'detail.data.object';
 
 const billingReasonSchema = z.object({
   id: nonEmpty('the invoice id'),
-  billing_reason: z.string({ error: 'expected the billing reason' }).nullable(),
+  billing_reason: z.nullable(z.string({ error: 'expected the billing reason' })),
 });
 
 const invoiceSchema = z.object({
@@ -77,29 +88,29 @@ const invoiceSchema = z.object({
   amount_paid: nonNegativeInt,
   currency: z
     .string({ error: 'expected a currency code' })
-    .regex(/^[A-Za-z]{3}$/, { error: 'expected a currency code' }),
+    .check(z.regex(/^[A-Za-z]{3}$/, { error: 'expected a currency code' })),
   customer: stripeRef('the customer id'),
-  status_transitions: z.object({ paid_at: nonNegativeInt.nullish() }).nullish(),
-  parent: z
-    .object({
-      subscription_details: z
-        .object({ metadata, subscription: stripeRef('the subscription id').nullish() })
-        .nullish(),
-    })
-    .nullish(),
-  subscription_details: z.object({ metadata }).nullish(),
-  subscription: stripeRef('the subscription id').nullish(),
+  status_transitions: z.nullish(z.object({ paid_at: z.nullish(nonNegativeInt) })),
+  parent: z.nullish(
+    z.object({
+      subscription_details: z.nullish(
+        z.object({ metadata, subscription: z.nullish(stripeRef('the subscription id')) }),
+      ),
+    }),
+  ),
+  subscription_details: z.nullish(z.object({ metadata })),
+  subscription: z.nullish(stripeRef('the subscription id')),
   lines: z.object({
     data: z
       .array(
         z.object({
-          pricing: z
-            .object({ price_details: z.object({ price: stripeRef('the price id') }).nullish() })
-            .nullish(),
-          price: z.object({ id: nonEmpty('the price id') }).nullish(),
+          pricing: z.nullish(
+            z.object({ price_details: z.nullish(z.object({ price: stripeRef('the price id') })) }),
+          ),
+          price: z.nullish(z.object({ id: nonEmpty('the price id') })),
         }),
       )
-      .min(1, { error: 'expected at least one line item' }),
+      .check(z.minLength(1, { error: 'expected at least one line item' })),
   }),
 });
 
@@ -114,8 +125,8 @@ const checkoutSchema = z.object({
 const subscriptionSchema = z.object({
   id: nonEmpty('the subscription id'),
   metadata: z.object({ userId: userIdSchema }, { error: 'expected the subscription metadata' }),
-  canceled_at: nonNegativeInt.nullish(),
-  ended_at: nonNegativeInt.nullish(),
+  canceled_at: z.nullish(nonNegativeInt),
+  ended_at: z.nullish(nonNegativeInt),
 });
 
 // ---- Compile-time checks of the schemas against the `stripe` package's types (no runtime code) ----
@@ -211,7 +222,7 @@ type StripeValue<S, V> = V extends Absent
 export type ReadsStripe<
   S,
   // `_zod.output`/`_zod.input` are what `z.output`/`z.input` read; constraining them rather than the whole
-  // `z.ZodType` keeps the check cheap for the compiler.
+  // `z.core.$ZodType` keeps the check cheap for the compiler.
   Schema extends {
     _zod: { output: StripeFields<S, z.output<Schema>>; input: StripeFields<S, z.input<Schema>> };
   },

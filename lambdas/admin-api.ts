@@ -1,6 +1,6 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { partnerIdSchema } from '../domain/app-events';
 import { loadRuntimeConfig, type RuntimeConfig } from '../domain/config';
 import { InvalidRequestError, PartnerAlreadyRegisteredError, WorkflowFailedError } from '../domain/errors';
@@ -18,12 +18,15 @@ const DISPLAY_NAME_RULE = 'expected 1-200 characters';
 const registrationBodySchema = z.object(
   {
     partnerId: partnerIdSchema,
-    displayName: z
-      .string({ error: DISPLAY_NAME_RULE })
-      .trim()
-      .min(1, { error: DISPLAY_NAME_RULE })
-      .max(200, { error: DISPLAY_NAME_RULE })
-      .optional(),
+    displayName: z.optional(
+      z
+        .string({ error: DISPLAY_NAME_RULE })
+        .check(
+          z.trim(),
+          z.minLength(1, { error: DISPLAY_NAME_RULE }),
+          z.maxLength(200, { error: DISPLAY_NAME_RULE }),
+        ),
+    ),
   },
   { error: 'expected a JSON object' },
 );

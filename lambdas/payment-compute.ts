@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { BILLING_CYCLES, loadRuntimeConfig, PLAN_TYPES, type RuntimeConfig } from '../domain/config';
 import { contributionDelta } from '../domain/contribution';
 import { commissionFor } from '../domain/earnings';
@@ -18,8 +18,8 @@ export const paymentComputeInputSchema = z.object({
     billingCycle: z.enum(BILLING_CYCLES),
     amountPaidCents: nonNegativeIntegerSchema,
     paidAt: z.iso.datetime({ offset: true, error: 'expected an ISO-8601 timestamp' }),
-    currency: z.string().optional(),
-    invoiceId: z.string().optional(),
+    currency: z.optional(z.string()),
+    invoiceId: z.optional(z.string()),
   }),
 });
 

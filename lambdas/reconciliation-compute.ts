@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { partnerStatsItemSchema, referralItemSchema } from '../domain/items';
 import { isReferralId, STATS_TRANSITIONS } from '../domain/referral';
 import {
@@ -14,22 +14,22 @@ import { annotate, lambdaHandler } from './commons/handler';
 import { attributeMapSchema, itemFrom, parseInput } from './commons/items';
 import { logger } from './commons/logger';
 
-const integer = z.number({ error: 'expected an integer' }).int({ error: 'expected an integer' });
+const integer = z.int({ error: 'expected an integer' });
 const countersSchema = z.object(
   Object.fromEntries(STATS_COUNTERS.map((c) => [c, integer])) as Record<StatsCounter, typeof integer>,
-) satisfies z.ZodType<ReferralCounters, unknown>;
+) satisfies z.ZodMiniType<ReferralCounters, unknown>;
 const accumulationSchema = z.object({
   counters: countersSchema,
   pending: z.array(z.object({ referralId: z.string(), keys: z.array(z.enum(STATS_TRANSITIONS)) })),
-}) satisfies z.ZodType<Accumulation, unknown>;
+}) satisfies z.ZodMiniType<Accumulation, unknown>;
 const driftSchema = z.record(z.string(), z.object({ stored: z.number(), actual: z.number() }));
 const summarySchema = z.object({
   partnersChecked: integer,
   partnersCorrected: integer,
   partnersSkipped: integer,
   drift: z.array(z.object({ partnerId: z.string(), fields: driftSchema })),
-  driftOmitted: integer.optional(),
-}) satisfies z.ZodType<ReconciliationSummary, unknown>;
+  driftOmitted: z.optional(integer),
+}) satisfies z.ZodMiniType<ReconciliationSummary, unknown>;
 
 export const reconciliationComputeInputSchema = z.discriminatedUnion(
   'action',
@@ -40,7 +40,7 @@ export const reconciliationComputeInputSchema = z.discriminatedUnion(
       /** One page of the partner's `Query` (AttributeValue form). */
       items: z.array(attributeMapSchema),
       /** The accumulation so far; `null` or absent on the first page. */
-      acc: accumulationSchema.nullish(),
+      acc: z.nullish(accumulationSchema),
     }),
     z.object({
       action: z.literal('plan'),
@@ -48,9 +48,9 @@ export const reconciliationComputeInputSchema = z.discriminatedUnion(
       /** The stats row from a consistent `GetItem` (AttributeValue form). */
       stats: attributeMapSchema,
       acc: accumulationSchema,
-      statsTable: z.string().min(1),
-      referralsTable: z.string().min(1),
-      now: z.string().min(1),
+      statsTable: z.string().check(z.minLength(1)),
+      referralsTable: z.string().check(z.minLength(1)),
+      now: z.string().check(z.minLength(1)),
     }),
     z.object({
       action: z.literal('summarize'),
@@ -58,11 +58,11 @@ export const reconciliationComputeInputSchema = z.discriminatedUnion(
         z.object({
           partnerId: z.string(),
           corrected: z.boolean(),
-          skipped: z.boolean().optional(),
-          fields: driftSchema.optional(),
+          skipped: z.optional(z.boolean()),
+          fields: z.optional(driftSchema),
         }),
       ),
-      prior: summarySchema.nullish(),
+      prior: z.nullish(summarySchema),
     }),
   ],
   { error: 'expected action accumulate, plan or summarize' },

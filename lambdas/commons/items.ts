@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { MalformedEventError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
 
@@ -20,7 +20,7 @@ export const attributeMapSchema = z.record(
 );
 
 /** Unmarshalls an AttributeValue item and validates it with `schema`; errors name the field under `root`. */
-export function itemFrom<S extends z.ZodType>(
+export function itemFrom<S extends z.core.$ZodType>(
   schema: S,
   item: Record<string, AttributeValue>,
   root: string,
@@ -34,6 +34,6 @@ export function itemFrom<S extends z.ZodType>(
   return parseOrThrow(schema, plain, malformed, root);
 }
 
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+export function parseInput<S extends z.core.$ZodType>(schema: S, input: unknown): z.output<S> {
   return parseOrThrow(schema, input, malformed);
 }
