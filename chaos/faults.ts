@@ -1,4 +1,4 @@
-import type { FaultDecision, FaultInjector, TaskCall } from '../local/workflow-runtime';
+import type { FaultDecision, TaskCall } from '../local/workflow-runtime';
 import { Chance } from './random';
 
 /**
@@ -27,7 +27,8 @@ export type FaultKind =
   | 'notice outage';
 
 export interface ChaosFaults {
-  injector: FaultInjector;
+  /** A fault injector that only fails calls (it never holds one). */
+  injector: (call: TaskCall) => FaultDecision | undefined;
   /** How many of each kind were injected. */
   counts: Map<FaultKind, number>;
 }
@@ -53,7 +54,7 @@ export function chaosFaults({ seed, rate }: ChaosFaultOptions): ChaosFaults {
     return { kind: kindOf, error, cause };
   };
 
-  const injector: FaultInjector = (call: TaskCall) => {
+  const injector = (call: TaskCall): FaultDecision | undefined => {
     if (rate <= 0 || EXEMPT_WORKFLOWS.has(call.workflow)) return undefined;
     const execution = `${call.workflow}:${call.executionName}`;
     // An outage: this execution's stats write fails on every attempt; in half of them the notice too.

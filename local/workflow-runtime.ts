@@ -46,7 +46,12 @@ export interface TaskCall {
  * then the caller sees the error anyway (a committed write whose answer was lost).
  */
 export type FaultDecision = { kind: 'throw' | 'lost-response'; error: string; cause: string };
-export type FaultInjector = (call: TaskCall) => FaultDecision | undefined;
+/**
+ * `hold`: the call waits until `until` settles, then goes through unharmed. Tests use it to force one
+ * interleaving of concurrent executions (hold a write until another execution has ended) without sleeps.
+ */
+export type HoldDecision = { kind: 'hold'; until: PromiseLike<unknown> };
+export type FaultInjector = (call: TaskCall) => FaultDecision | HoldDecision | undefined;
 
 export interface LocalWorkflowRuntimeOptions {
   /** DynamoDB Local client (see `startDynamoDbLocal`). */
@@ -428,6 +433,9 @@ export class LocalWorkflowRuntime {
       attempt,
       parameters,
     });
+    if (fault?.kind === 'hold') {
+      await Promise.resolve(fault.until).catch(() => undefined);
+    }
     try {
       if (fault?.kind === 'throw') throw new TaskError(fault.error, fault.cause);
       const output = await invokeIntegration(integration, parameters, {

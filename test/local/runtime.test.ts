@@ -385,6 +385,34 @@ describe('LocalWorkflowRuntime', () => {
       );
       expect(Item).toEqual({ id: { S: 'lost-1' } });
     });
+
+    it('hold: the call waits until the promise settles, then reaches the service unharmed', async () => {
+      const release = deferred();
+      const rt = runtime(
+        {},
+        { faults: (c) => (c.stateName === 'Put' ? { kind: 'hold', until: release.promise } : undefined) },
+      );
+      rt.registerWorkflow('held', putThenGet);
+      const { executionArn } = rt.start('held', {
+        item: { id: { S: 'held-1' } },
+        key: { id: { S: 'held-1' } },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const { Item: before } = await db().client.send(
+        new GetItemCommand({ TableName: TABLE, Key: { id: { S: 'held-1' } } }),
+      );
+      expect([before, rt.describe(executionArn).status]).toEqual([undefined, 'RUNNING']);
+
+      release.resolve();
+      expect(await rt.waitFor(executionArn)).toMatchObject({
+        status: 'SUCCEEDED',
+        output: { Item: { id: { S: 'held-1' } } },
+      });
+      expect(rt.taskCalls(executionArn).map((c) => [c.stateName, c.attempt, c.outcome?.ok])).toEqual([
+        ['Put', 1, true],
+        ['Get', 1, true],
+      ]);
+    });
   });
 
   describe('retry waits', () => {

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import type { WorkflowName } from '../../domain/config';
+import { aslPathOf } from '../../infra/workflow-manifest';
 import { invoicePaidEvent, subscriptionDeletedEvent } from '../../local/events/stripe-events';
 import { expectedCounters, ONE_AF_PLUS_MONTHLY_PAYMENT, World } from '../support/world';
 
@@ -93,6 +96,138 @@ describe('events that arrive before the signup', () => {
         pendingEarningsCents: 250,
       }),
     );
+  });
+});
+
+describe('replays under races and faults', () => {
+  afterEach(() => {
+    world.faults = undefined;
+  });
+
+  /** The user's execution of a workflow whose name starts with `prefix` (inputs carry the user id). */
+  const executionOf = (workflow: string, userId: string, prefix: string) => {
+    const found = world
+      .executions(workflow)
+      .find((e) => e.name.startsWith(prefix) && (e.input as { userId?: string }).userId === userId);
+    if (!found) throw new Error(`no ${prefix}… ${workflow} execution for ${userId}`);
+    return found;
+  };
+  const deletesParked = (parameters: unknown, kind: string): boolean =>
+    (parameters as { Key?: { referralId?: { S?: string } } }).Key?.referralId?.S?.startsWith(
+      `parked#${kind}#`,
+    ) ?? false;
+
+  it('a replayed cancellation that parks itself again outlives the signup that replayed it', async () => {
+    await world.registerPartner('p_repark');
+    await pay('u_repark', 'in_repark');
+    await cancel('u_repark', 'sub_repark');
+    await world.settle();
+    expect(await world.parked('u_repark')).toHaveLength(2);
+
+    // The losing interleaving, every time: the replayed cancellation runs to its end before the signup
+    // deletes the parked cancellation it replayed (the referral is not paid yet, so the replay parks the
+    // cancellation again under the same key), and the replayed payment starts only once the signup has ended.
+    world.faults = (call) => {
+      if (call.workflow === 'signup' && call.stateName === 'DeleteReplayedEvent') {
+        if (!deletesParked(call.parameters, 'cancellation')) return undefined;
+        const replay = executionOf('cancellation', 'u_repark', 'cancellation-replay-');
+        return { kind: 'hold', until: world.runtime.waitFor(replay.executionArn) };
+      }
+      if (call.workflow === 'payment' && call.executionName.startsWith('payment-replay-')) {
+        const signup = executionOf('signup', 'u_repark', 'signup-');
+        return { kind: 'hold', until: world.runtime.waitFor(signup.executionArn) };
+      }
+      return undefined;
+    };
+    await world.signup('p_repark', 'u_repark');
+    await world.settle();
+
+    const signup = executionOf('signup', 'u_repark', 'signup-');
+    const replayedCancellations = world
+      .executions('cancellation')
+      .filter((e) => (e.input as { userId?: string }).userId === 'u_repark' && e.name.includes('-replay-'));
+    // The signup's replay parked itself again and the signup left that item alone; the payment replayed it.
+    expect(replayedCancellations.map((e) => (e.output as { outcome?: string }).outcome)).toEqual([
+      'parked',
+      'canceled',
+    ]);
+    expect(world.runtime.statesEntered(signup.executionArn)).toContain('ParkedEventChangedMeanwhile');
+    expect(await world.parked('u_repark')).toEqual([]);
+    expect(await world.referral('p_repark', 'u_repark')).toMatchObject({
+      status: 'canceled',
+      subscriptionStatus: 'canceled',
+      paidAt: expect.any(String),
+    });
+    expect(await world.counters('p_repark')).toEqual(
+      expectedCounters({
+        totalSignups: 1,
+        afSignups: 1,
+        totalPaid: 1,
+        afPaid: 1,
+        afMonthlyPaid: 1,
+        totalRevenueCents: 999,
+        totalEarningsCents: 250,
+        pendingEarningsCents: 250,
+      }),
+    );
+  });
+
+  it('a payment whose write lost its response still replays the cancellation waiting for it', async () => {
+    await world.registerPartner('p_lost_answer');
+    await world.signup('p_lost_answer', 'u_lost_answer');
+    await world.settle();
+    await cancel('u_lost_answer', 'sub_lost_answer');
+    await world.settle();
+    expect(await world.parked('u_lost_answer')).toHaveLength(1);
+
+    // The payment is recorded but its answer is lost: the retry finds the referral already paid.
+    world.faults = (call) =>
+      call.workflow === 'payment' && call.stateName === 'RecordPaymentOnReferral' && call.attempt === 1
+        ? {
+            kind: 'lost-response',
+            error: 'DynamoDB.InternalServerErrorException',
+            cause: 'Internal server error (Service: DynamoDb, Status Code: 500)',
+          }
+        : undefined;
+    await pay('u_lost_answer', 'in_lost_answer');
+    await world.settle();
+    world.faults = undefined;
+
+    const payment = world.executions('payment').find((e) => e.name === 'payment-in_lost_answer');
+    expect(payment?.output).toMatchObject({ outcome: 'duplicate' });
+    expect(await world.parked('u_lost_answer')).toEqual([]);
+    expect(await world.referral('p_lost_answer', 'u_lost_answer')).toMatchObject({
+      status: 'canceled',
+      subscriptionStatus: 'canceled',
+    });
+    // The payment's stats marker stayed (its own write was taken for a redelivery): reconciliation applies it.
+    await world.reconcile();
+    expect(await world.counters('p_lost_answer')).toMatchObject({ totalPaid: 1, activeSubscriptions: 0 });
+  });
+});
+
+describe('the replay Maps', () => {
+  type States = Record<string, { Choices?: unknown[]; [key: string]: unknown }>;
+  const processorOf = (workflow: WorkflowName, map: string): States => {
+    const asl = JSON.parse(readFileSync(aslPathOf(workflow), 'utf8')) as {
+      States: Record<string, { ItemProcessor: { States: States } }>;
+    };
+    return asl.States[map]?.ItemProcessor.States ?? {};
+  };
+
+  it("the payment's replay of parked cancellations is the signup's replay, for cancellations only", () => {
+    const signup = processorOf('signup', 'ReplayParkedEvents');
+    const payment = processorOf('payment', 'ReplayParkedCancellations');
+    expect(Object.keys(payment).length).toBeGreaterThan(0);
+    for (const [name, state] of Object.entries(payment)) {
+      const theirs = signup[name];
+      if (name === 'WhichWorkflow') {
+        expect({ ...state, Choices: [] }).toEqual({ ...theirs, Choices: [] });
+        expect(theirs?.Choices).toEqual(expect.arrayContaining(state.Choices ?? []));
+      } else {
+        expect([name, state]).toEqual([name, theirs]);
+      }
+    }
   });
 });
 
