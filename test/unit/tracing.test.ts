@@ -66,6 +66,10 @@ beforeAll(async () => {
     _X_AMZN_TRACE_ID: `Root=${TRACE_ID};Parent=53995c3f42cd8ad8;Sampled=1`,
     AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${(daemon.address() as AddressInfo).port}`,
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    // Capturing fetch requests subscribes to undici's process-wide diagnostics channels, which would
+    // outlive this file in the jest worker and stamp a trace header on later files' requests. The AWS
+    // calls checked here are captured through the clients (`captureAWSv3Client`), not through fetch.
+    POWERTOOLS_TRACER_CAPTURE_HTTPS_REQUESTS: 'false',
     AWS_ENDPOINT_URL_DYNAMODB: url,
     AWS_ENDPOINT_URL_SFN: url,
     AWS_REGION: 'eu-west-1',
