@@ -6,18 +6,18 @@
  * same way in the same run. Target: init ≤ 1.25 × floor, i.e. our own code adds little to what the
  * packages the design names cost at minimum.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildSync, type BuildOptions } from 'esbuild';
-import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../infra/bundling';
+import { LAMBDA_BUNDLING } from '../infra/bundling';
 import { FUNCTION_NAMES } from '../infra/workflow-manifest';
 import { percentile, report } from './support/report';
 
 const TARGET_RATIO = 1.25;
-const INIT_RUNS = 15;
+const INIT_RUNS = 21;
 const PROJECT_ROOT = path.join(__dirname, '..');
 
 /** The esbuild options CDK derives from `LAMBDA_BUNDLING` (NodejsFunction passes these flags to esbuild). */
@@ -26,7 +26,6 @@ const ESBUILD_OPTIONS: BuildOptions = {
   platform: 'node',
   minify: LAMBDA_BUNDLING.minify,
   sourcemap: LAMBDA_BUNDLING.sourceMap,
-  sourcesContent: LAMBDA_BUNDLING.sourcesContent,
   target: LAMBDA_BUNDLING.target,
   format: 'cjs',
   mainFields: [...LAMBDA_BUNDLING.mainFields],
@@ -74,17 +73,18 @@ function bundle(entry: string, outfile: string): string[] {
   return Object.keys(result.metafile?.inputs ?? {});
 }
 
+/** As in Lambda: the Tracer is on (it is off outside Lambda). */
+const LAMBDA_ENV = {
+  ...process.env,
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+  AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  AWS_REGION: 'us-east-1',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+};
+
 /** Milliseconds to `require` each bundle in a fresh process, alternating them so load drifts hit both alike. */
 function coldInits(files: readonly string[]): number[][] {
-  const env = {
-    ...process.env,
-    // As in Lambda: the Tracer is on (it is off outside Lambda), source maps applied.
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-    AWS_LAMBDA_FUNCTION_NAME: 'bench',
-    AWS_REGION: 'us-east-1',
-    NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  };
+  const env = LAMBDA_ENV;
   const times = files.map(() => [] as number[]);
   for (let run = 0; run < INIT_RUNS; run++) {
     for (const [i, file] of files.entries()) {
@@ -104,12 +104,51 @@ function coldInits(files: readonly string[]): number[][] {
   return times;
 }
 
+const hasValgrind = (() => {
+  try {
+    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Millions of instructions to start Node and `require` the file, counted by callgrind: unlike time, the
+ * count does not move with whatever else the machine runs. `--jitless --single-threaded` keep it
+ * repeatable to a fraction of a percent (background compilation threads would not be).
+ */
+function instructions(file: string): number {
+  // callgrind prints its summary on stderr.
+  const run = spawnSync(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--callgrind-out-file=/dev/null',
+      '--smc-check=all-non-file',
+      process.execPath,
+      '--jitless',
+      '--single-threaded',
+      '-e',
+      `require(${JSON.stringify(file)})`,
+    ],
+    { env: LAMBDA_ENV, encoding: 'utf8' },
+  );
+  const collected = /Collected : (\d+)/.exec(run.stderr)?.[1];
+  if (run.status !== 0 || !collected)
+    throw new Error(`callgrind failed on ${file}: ${run.stderr.slice(-500)}`);
+  return Number(collected) / 1e6;
+}
+
 export interface BundleRow {
   name: string;
   bytes: number;
   gzipBytes: number;
   initMs: number;
   floorInitMs: number;
+  /** Init in millions of instructions (callgrind, Node's own start-up subtracted); absent without valgrind. */
+  initMinstr?: number;
+  floorMinstr?: number;
   clients: ClientName[];
 }
 
@@ -118,6 +157,11 @@ export function benchBundles(): BundleRow[] {
   // The floor's source must resolve packages from the project, so it is written inside it.
   const floorDir = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'bench-floors');
   mkdirSync(floorDir, { recursive: true });
+  const emptyFile = path.join(outdir, 'empty.js');
+  writeFileSync(emptyFile, 'exports.handler = async () => undefined;\n');
+  const nodeStartup = hasValgrind ? instructions(emptyFile) : 0;
+  const initInstructions = (file: string) =>
+    hasValgrind ? { minstr: instructions(file) - nodeStartup } : undefined;
   const rows = FUNCTION_NAMES.map((name): BundleRow => {
     const outfile = path.join(outdir, `${name}.js`);
     const inputs = bundle(path.join(PROJECT_ROOT, 'lambdas', `${name}.ts`), outfile);
@@ -129,20 +173,36 @@ export function benchBundles(): BundleRow[] {
     const floorFile = path.join(outdir, `${name}.floor.js`);
     bundle(floorEntry, floorFile);
     const [own = [], floor = []] = coldInits([outfile, floorFile]);
+    const ownCount = initInstructions(outfile);
+    const floorCount = initInstructions(floorFile);
     return {
       name,
       bytes: statSync(outfile).size,
       gzipBytes: gzipSync(readFileSync(outfile)).length,
       initMs: percentile(own, 50),
       floorInitMs: percentile(floor, 50),
+      ...(ownCount && floorCount ? { initMinstr: ownCount.minstr, floorMinstr: floorCount.minstr } : {}),
       clients,
     };
   });
   report(
     'bundles',
-    `Lambda bundles (infra/bundling.ts: esbuild minified, SDK bundled from its ESM builds, source maps applied; ` +
-      `init = median of ${INIT_RUNS} cold requires, alternating with the floor; target init ≤ ${TARGET_RATIO} × floor)`,
-    ['function', 'KB', 'gzip KB', 'clients', 'init ms', 'floor ms', 'init / floor', 'target'],
+    `Lambda bundles (infra/bundling.ts: esbuild, SDK bundled from its ESM builds, not minified, no source maps; ` +
+      `init = median of ${INIT_RUNS} cold requires, alternating with the floor; target init ≤ ${TARGET_RATIO} × floor; ` +
+      `Minstr = millions of instructions of the require under callgrind, jitless)`,
+    [
+      'function',
+      'KB',
+      'gzip KB',
+      'clients',
+      'init ms',
+      'floor ms',
+      'ms ratio',
+      'target (ms)',
+      'init Minstr',
+      'floor Minstr',
+      'Minstr ratio',
+    ],
     rows.map((r) => [
       r.name,
       (r.bytes / 1024).toFixed(1),
@@ -152,6 +212,9 @@ export function benchBundles(): BundleRow[] {
       r.floorInitMs.toFixed(1),
       (r.initMs / r.floorInitMs).toFixed(2),
       r.initMs <= TARGET_RATIO * r.floorInitMs ? 'met' : 'over',
+      r.initMinstr?.toFixed(0) ?? '-',
+      r.floorMinstr?.toFixed(0) ?? '-',
+      r.initMinstr && r.floorMinstr ? (r.initMinstr / r.floorMinstr).toFixed(2) : '-',
     ]),
     rows,
   );

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../bundling';
+import { LAMBDA_BUNDLING } from '../bundling';
 import type { FunctionName, TableAccess } from '../workflow-manifest';
 import { tableStatements, type SpecTable } from './tables';
 
@@ -54,7 +54,7 @@ export interface AppFunctionProps {
 
 /**
  * A project Lambda: `lambdas/<name>.ts` exporting `handler`, bundled locally by esbuild as `LAMBDA_BUNDLING`
- * says (the AWS SDK included, tree-shaken from its ESM builds, pinned to our lockfile; source maps applied),
+ * says (the AWS SDK included, tree-shaken from its ESM builds, pinned to our lockfile; no source maps),
  * Node 24 on ARM, X-Ray active, its own log group with retention and its own role (no AWS managed policies).
  */
 export class AppFunction extends nodejs.NodejsFunction {
@@ -86,11 +86,7 @@ export class AppFunction extends nodejs.NodejsFunction {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'partner-referrals',
-        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
-        ...props.environment,
-      },
+      environment: { POWERTOOLS_SERVICE_NAME: 'partner-referrals', ...props.environment },
       ...(props.onFailure ? { onFailure: props.onFailure } : {}),
       ...(props.retryAttempts !== undefined ? { retryAttempts: props.retryAttempts } : {}),
       bundling: { ...LAMBDA_BUNDLING, mainFields: [...LAMBDA_BUNDLING.mainFields] },
