@@ -5,6 +5,7 @@
  * Target: p50 at 100k within 1.1× of p50 at 1k.
  */
 import { localHandlerFor } from '../local/functions';
+import { pointLambdasAt } from '../local/lambda-endpoints';
 import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { addContributions } from '../domain/contribution';
@@ -32,10 +33,7 @@ export interface DashboardRow {
 export async function benchDashboard(sizes: readonly number[] = SIZES): Promise<DashboardRow[]> {
   const ddb = await startDynamoDbLocal();
   try {
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = ddb.endpoint;
-    process.env.AWS_REGION ??= 'us-east-1';
-    process.env.AWS_ACCESS_KEY_ID ??= 'local';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+    pointLambdasAt({ dynamoDb: ddb.endpoint });
     await createTables(ddb.client);
     // One partner per size, all loaded first, then measured in interleaved rounds so warm-up and
     // background work weigh on every size alike.

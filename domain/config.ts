@@ -1,6 +1,8 @@
 /**
  * The program's configuration in one typed module: plans, Stripe prices, the commission schedule,
- * resource names and limits. Nothing else in the code base reads `process.env`.
+ * resource names and limits. Nothing else in the deployed code reads `process.env`; the local hosts only
+ * set the variables Lambda itself sets (endpoints, region, credentials, concurrency) for the SDK and
+ * Powertools to read.
  */
 
 export const PLAN_TYPES = ['AF', 'AFPlus'] as const;

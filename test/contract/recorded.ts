@@ -2,8 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HistoryEvent } from '../../local/history';
 
-/** Real AWS executions recorded by LocalStack's parity tests (see /work/shared/aws-recorded/README.md). */
-export const RECORDED_DIR = process.env.AWS_RECORDED_DIR ?? '/work/shared/aws-recorded';
+/**
+ * Real AWS executions recorded by LocalStack's parity tests (see its README.md): `../shared/aws-recorded`
+ * beside the repository, resolved from this file, never from the working directory or a machine path.
+ */
+export const RECORDED_DIR = path.join(__dirname, '..', '..', '..', 'shared', 'aws-recorded');
 
 /** JSON5 as these files use it: `//` comments and trailing commas. */
 export function parseJson5(text: string): unknown {
