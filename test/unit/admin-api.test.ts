@@ -1,9 +1,9 @@
-import { SFNClient, SFNServiceException, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createAdminApiHandler } from '../../lambdas/admin-api';
 import { authorizedEvent, bodyOf } from '../../local/events/http-events';
-import { ARNS, testConfig } from './builders';
+import { ARNS, sfnThrottling, testConfig } from './builders';
 import { lambdaContext } from './lambda-context';
 
 const sfnMock = mockClient(SFNClient);
@@ -114,14 +114,7 @@ describe('admin-api handler', () => {
 
   it('answers 500 InternalError when Step Functions throttles the call', async () => {
     // Prepare
-    sfnMock.on(StartSyncExecutionCommand).rejects(
-      new SFNServiceException({
-        name: 'ThrottlingException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-        message: 'Rate exceeded',
-      }),
-    );
+    sfnMock.on(StartSyncExecutionCommand).rejects(sfnThrottling());
 
     // Act
     const response = await handler(registerRequest({ partnerId: 'acme' }), context);

@@ -1,15 +1,10 @@
-import {
-  ExecutionAlreadyExists,
-  SFNClient,
-  SFNServiceException,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createAppIngestHandler } from '../../lambdas/app-ingest';
 import { userEmailVerifiedEvent, userSignedUpEvent } from '../../local/events/app-events';
 import { withPath } from '../../local/events/event-envelope';
-import { ARNS, testConfig } from './builders';
+import { ARNS, sfnThrottling, testConfig } from './builders';
 import { lambdaContext } from './lambda-context';
 
 const sfnMock = mockClient(SFNClient);
@@ -82,14 +77,7 @@ describe('app-ingest handler', () => {
 
   it('rethrows a Step Functions throttling error, so the async invocation is retried', async () => {
     // Prepare
-    sfnMock.on(StartExecutionCommand).rejects(
-      new SFNServiceException({
-        name: 'ThrottlingException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-        message: 'Rate exceeded',
-      }),
-    );
+    sfnMock.on(StartExecutionCommand).rejects(sfnThrottling());
 
     // Act
     const act = handler(userSignedUpEvent({ eventId: 'e1' }), context);

@@ -1,3 +1,4 @@
+import { SFNServiceException } from '@aws-sdk/client-sfn';
 import { loadRuntimeConfig, type RuntimeConfig } from '../../domain/config';
 import type { Referral } from '../../domain/referral';
 import { zeroCounters, type PartnerStats } from '../../domain/stats';
@@ -64,4 +65,14 @@ export function partnerStats(overrides: Partial<PartnerStats> = {}): PartnerStat
     registeredAt: '2026-01-01T00:00:00.000Z',
     ...overrides,
   };
+}
+
+/** What Step Functions answers when it throttles a call (HTTP 400, `ThrottlingException`). */
+export function sfnThrottling(): SFNServiceException {
+  return new SFNServiceException({
+    name: 'ThrottlingException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+    message: 'Rate exceeded',
+  });
 }

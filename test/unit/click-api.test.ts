@@ -1,10 +1,10 @@
-import { SFNClient, SFNServiceException, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { hashIp } from '../../domain/click';
 import { createClickApiHandler } from '../../lambdas/click-api';
 import { bodyOf, httpEvent } from '../../local/events/http-events';
-import { ARNS, testConfig } from './builders';
+import { ARNS, sfnThrottling, testConfig } from './builders';
 import { lambdaContext } from './lambda-context';
 
 const sfnMock = mockClient(SFNClient);
@@ -105,14 +105,7 @@ describe('click-api handler', () => {
 
   it('answers 500 InternalError, without details, when Step Functions throttles the call', async () => {
     // Prepare
-    sfnMock.on(StartSyncExecutionCommand).rejects(
-      new SFNServiceException({
-        name: 'ThrottlingException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-        message: 'Rate exceeded',
-      }),
-    );
+    sfnMock.on(StartSyncExecutionCommand).rejects(sfnThrottling());
 
     // Act
     const response = await handler(clickRequest('acme'), context);

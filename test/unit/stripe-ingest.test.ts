@@ -1,9 +1,4 @@
-import {
-  ExecutionAlreadyExists,
-  SFNClient,
-  SFNServiceException,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { MalformedEventError } from '../../domain/errors';
@@ -14,7 +9,7 @@ import {
   invoicePaidEvent,
   subscriptionDeletedEvent,
 } from '../../local/events/stripe-events';
-import { ARNS, testConfig } from './builders';
+import { ARNS, sfnThrottling, testConfig } from './builders';
 import { lambdaContext } from './lambda-context';
 
 const sfnMock = mockClient(SFNClient);
@@ -166,12 +161,7 @@ describe('stripe-ingest handler', () => {
 
   it('rethrows a Step Functions throttling error, so the async invocation is retried', async () => {
     // Prepare
-    const throttled = new SFNServiceException({
-      name: 'ThrottlingException',
-      $fault: 'client',
-      $metadata: { httpStatusCode: 400 },
-      message: 'Rate exceeded',
-    });
+    const throttled = sfnThrottling();
     sfnMock.on(StartExecutionCommand).rejects(throttled);
 
     // Act
