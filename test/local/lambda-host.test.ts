@@ -1,17 +1,11 @@
 import { hostedFunction } from '../../local/lambda-host';
 import { lambdaHandler } from '../../lambdas/commons/handler';
 import { logger } from '../../lambdas/commons/logger';
+import { logLinesOf, type LogLines } from '../support/log-lines';
 
-// quiet-env.ts silences the Logger for every test; this file reads its lines (see handler-logging.test.ts).
-jest.mock('../../lambdas/commons/logger', () => {
-  const quiet = process.env.POWERTOOLS_LOG_LEVEL;
-  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  try {
-    return jest.requireActual<object>('../../lambdas/commons/logger');
-  } finally {
-    process.env.POWERTOOLS_LOG_LEVEL = quiet;
-  }
-});
+jest.mock('../../lambdas/commons/logger', () =>
+  jest.requireActual<LogLines>('../support/log-lines').loggerModuleAt('INFO'),
+);
 
 /** A latch a test opens when it decides. */
 function latch(): { opened: Promise<void>; open: () => void } {
@@ -27,11 +21,6 @@ function latch(): { opened: Promise<void>; open: () => void } {
 it('overlapping invocations of two functions each log with their own context', async () => {
   // Prepare: the payment computation logs only after the ingest has started, set its context and logged.
   const ingestLogged = latch();
-  const written: string[] = [];
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-    written.push(String(chunk));
-    return true;
-  });
   const compute = hostedFunction('payment-compute', () =>
     lambdaHandler(async () => {
       logger.info('compute started');
@@ -49,18 +38,9 @@ it('overlapping invocations of two functions each log with their own context', a
   );
 
   // Act
-  try {
-    await Promise.all([compute({}), ingest({})]);
-  } finally {
-    stdout.mockRestore();
-  }
+  const lines = await logLinesOf(() => Promise.all([compute({}), ingest({})]));
 
   // Assess
-  const lines = written
-    .join('')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Record<string, string>);
   const nameOf = (message: string) => lines.find((l) => l.message === message)?.function_name;
   expect(lines.map((l) => l.message).sort()).toEqual(
     ['compute finished', 'compute started', 'ingest finished', 'ingest started'].sort(),

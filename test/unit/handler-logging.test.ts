@@ -10,49 +10,14 @@ import { withPath } from '../../local/events/event-envelope';
 import { authorizedEvent } from '../../local/events/http-events';
 import { testConfig } from './builders';
 import { lambdaContext } from './lambda-context';
+import { logLinesOf, type LogLines } from '../support/log-lines';
 
-// quiet-env.ts silences the Logger for every test. This file reads its lines, so the real logger module is
-// built at DEBUG: Powertools resets the level to the one it was constructed with at each warm invocation, so
-// a `logger.setLogLevel()` in the test would not outlast the first.
-jest.mock('../../lambdas/commons/logger', () => {
-  const quiet = process.env.POWERTOOLS_LOG_LEVEL;
-  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-  try {
-    return jest.requireActual<object>('../../lambdas/commons/logger');
-  } finally {
-    process.env.POWERTOOLS_LOG_LEVEL = quiet;
-  }
-});
+jest.mock('../../lambdas/commons/logger', () =>
+  jest.requireActual<LogLines>('../support/log-lines').loggerModuleAt('DEBUG'),
+);
 
 const sfnMock = mockClient(SFNClient);
 const dbMock = mockClient(DynamoDBDocumentClient);
-
-type LogLine = Record<string, unknown>;
-
-/**
- * Runs `act` with stdout and stderr captured (the Powertools Logger writes one JSON document a line to them,
- * through its own Console) and returns every line written, parsed.
- */
-async function logLinesOf(act: () => Promise<unknown>): Promise<LogLine[]> {
-  const written: string[] = [];
-  const capture = (chunk: unknown): boolean => {
-    written.push(String(chunk));
-    return true;
-  };
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
-  try {
-    await act();
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-  return written
-    .join('')
-    .split('\n')
-    .filter((line) => line.trim().length > 0)
-    .map((line) => JSON.parse(line) as LogLine);
-}
 
 describe('handler logging', () => {
   beforeEach(() => {
