@@ -2,14 +2,14 @@ import * as z from 'zod/mini';
 import { BILLING_CYCLES, PLAN_TYPES } from './config';
 import { REFERRAL_STATUSES, STATS_TRANSITIONS, type Referral } from './referral';
 import { STATS_COUNTERS, type PartnerStats, type StatsCounter } from './stats';
-import { nonNegativeIntegerSchema } from './validation';
+import { integerSchema, nonNegativeIntegerSchema } from './validation';
 
 /**
  * Schemas for stored items after unmarshalling (numbers as numbers, string sets as `Set<string>`).
  * They check what the pure functions rely on and keep every other attribute out of the result.
  */
 const cents = nonNegativeIntegerSchema;
-const integer = z.int({ error: 'expected an integer' });
+const integer = integerSchema;
 const transitions = z.array(z.enum(STATS_TRANSITIONS));
 const pendingStats = z.union([
   z.pipe(

@@ -5,6 +5,9 @@ import * as z from 'zod/mini';
 // their own `error` the messages classic zod gives (`Invalid option: expected one of …`). Only `en` is bundled.
 z.config(en());
 
+/** Counters and versions: any safe integer. */
+export const integerSchema = z.int({ error: 'expected an integer' });
+
 const NON_NEGATIVE_INTEGER = 'expected a non-negative integer';
 /** Counts, cents and epoch seconds: integers ≥ 0. */
 export const nonNegativeIntegerSchema = z

@@ -10,11 +10,12 @@ import {
   type ReconciliationSummary,
 } from '../domain/reconciliation';
 import { STATS_COUNTERS, type ReferralCounters, type StatsCounter } from '../domain/stats';
+import { integerSchema } from '../domain/validation';
 import { annotate, lambdaHandler } from './commons/handler';
 import { attributeMapSchema, itemFrom, parseInput } from './commons/items';
 import { logger } from './commons/logger';
 
-const integer = z.int({ error: 'expected an integer' });
+const integer = integerSchema;
 const countersSchema = z.object(
   Object.fromEntries(STATS_COUNTERS.map((c) => [c, integer])) as Record<StatsCounter, typeof integer>,
 ) satisfies z.ZodMiniType<ReferralCounters, unknown>;
