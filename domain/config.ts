@@ -16,18 +16,64 @@ export interface PlanChoice {
   billingCycle: BillingCycle;
 }
 
-/** A commission rule: a share of the amount paid in basis points, or a flat amount in cents. */
+/** A commission rule: a share of the amount paid in basis points, or a flat amount in minor units. */
 export type CommissionRule = { kind: 'percent'; basisPoints: number } | { kind: 'flat'; cents: number };
 
-export type CommissionSchedule = Record<PlanType, Record<BillingCycle, CommissionRule>>;
+/** A rate that applies from a month of the subscription on (month 1 is the first invoice's month). */
+export interface CommissionTier {
+  fromMonth: number;
+  rule: CommissionRule;
+}
 
-const quarter: CommissionRule = { kind: 'percent', basisPoints: 2500 };
+/**
+ * The program's terms for one plan × cycle: tiers by subscription month ("first 3 months 40%, then 20%":
+ * `[{fromMonth: 1, 40%}, {fromMonth: 4, 20%}]`) and how many months of the subscription earn at all
+ * (`'lifetime'`: every invoice).
+ */
+export interface PlanCommission {
+  tiers: readonly CommissionTier[];
+  durationMonths: number | 'lifetime';
+}
 
-/** Default schedule: 25% of the amount paid on every plan and cycle (seed: AF+ Monthly 2999 → 750). */
-export const DEFAULT_COMMISSION_SCHEDULE: CommissionSchedule = {
-  AF: { Monthly: quarter, Annual: quarter },
-  AFPlus: { Monthly: quarter, Annual: quarter },
+export type CommissionSchedule = Record<PlanType, Record<BillingCycle, PlanCommission>>;
+
+const firstYearQuarter: PlanCommission = {
+  tiers: [{ fromMonth: 1, rule: { kind: 'percent', basisPoints: 2500 } }],
+  durationMonths: 12,
 };
+
+/**
+ * Default terms: 25% of every invoice in the subscription's first 12 months, on every plan and cycle (seed:
+ * AF+ Monthly 2999 → 750; an annual plan earns on its first invoice, not on its renewal in month 13).
+ */
+export const DEFAULT_COMMISSION_SCHEDULE: CommissionSchedule = {
+  AF: { Monthly: firstYearQuarter, Annual: firstYearQuarter },
+  AFPlus: { Monthly: firstYearQuarter, Annual: firstYearQuarter },
+};
+
+/** Days a commission waits before it is payable: Stripe's refund window for most cards is what it covers. */
+export const DEFAULT_HOLD_PERIOD_DAYS = 30;
+
+/** The program's one currency (ISO 4217, lower case as Stripe sends it). */
+export const DEFAULT_PROGRAM_CURRENCY = 'usd';
+
+/**
+ * Stripe's zero-decimal currencies: their amounts are already whole units
+ * (https://docs.stripe.com/currencies#zero-decimal). Every other supported currency has two decimals
+ * here; the three-decimal ones (bhd, jod, kwd, omr, tnd) are listed with 3.
+ */
+const ZERO_DECIMAL = ['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf'];
+const THREE_DECIMAL = ['bhd', 'jod', 'kwd', 'omr', 'tnd'];
+/** Decimal places of a currency's minor unit. */
+export const currencyExponent = (currency: string): number =>
+  ZERO_DECIMAL.includes(currency.toLowerCase()) ? 0 : THREE_DECIMAL.includes(currency.toLowerCase()) ? 3 : 2;
+
+/**
+ * Stripe's largest charge amount: eight digits in the minor unit ("a value of 99999999 for a USD charge of
+ * $999,999.99", https://docs.stripe.com/api/charges/object#charge_object-amount). Larger amounts are rejected
+ * at the ingest, which also keeps every sum far inside the safe-integer range.
+ */
+export const MAX_AMOUNT_MINOR_UNITS = 99_999_999;
 
 /** Demo Stripe price ids; a deployment supplies its own through `STRIPE_PRICE_MAP` (JSON). */
 export const DEFAULT_PRICE_MAP: Readonly<Record<string, PlanChoice>> = {
@@ -85,6 +131,10 @@ export interface RuntimeConfig {
   stateMachineArns: Partial<Record<WorkflowName, string>>;
   priceMap: Readonly<Record<string, PlanChoice>>;
   commissionSchedule: CommissionSchedule;
+  /** `HOLD_PERIOD_DAYS`: days from an invoice's own time until its commission is payable. */
+  holdPeriodDays: number;
+  /** `PROGRAM_CURRENCY`: events in any other currency are rejected (and dead-lettered with the reason). */
+  programCurrency: string;
   clickIpSalt: string;
   jwtIssuer?: string;
   jwtAudience?: string;
@@ -100,10 +150,30 @@ export const WORKFLOW_NAMES = [
   'signup',
   'verify',
   'payment',
-  'cancellation',
+  'refund',
+  'dispute',
+  'subscription',
+  'commission',
+  'approval',
   'reconciliation',
 ] as const;
 export type WorkflowName = (typeof WORKFLOW_NAMES)[number];
+
+/**
+ * The lifecycle workflows that record one fact about a referred user and fold it in. They share one ASL
+ * file (`statemachines/referral-fact.asl.json`): one state machine per lifecycle step, so ops find a
+ * step's executions in its own list, with one definition of the shape.
+ */
+export const FACT_WORKFLOWS = [
+  'signup',
+  'verify',
+  'payment',
+  'refund',
+  'dispute',
+  'subscription',
+  'commission',
+] as const satisfies readonly WorkflowName[];
+export type FactWorkflowName = (typeof FACT_WORKFLOWS)[number];
 
 /** Environment variable carrying each workflow's state machine ARN to the Lambdas that start it. */
 export const stateMachineArnEnv = (name: WorkflowName): string => `${name.toUpperCase()}_STATE_MACHINE_ARN`;
@@ -135,6 +205,8 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     commissionSchedule: env.COMMISSION_SCHEDULE
       ? parseCommissionSchedule(env.COMMISSION_SCHEDULE)
       : DEFAULT_COMMISSION_SCHEDULE,
+    holdPeriodDays: env.HOLD_PERIOD_DAYS ? parseHoldPeriod(env.HOLD_PERIOD_DAYS) : DEFAULT_HOLD_PERIOD_DAYS,
+    programCurrency: parseCurrency(env.PROGRAM_CURRENCY ?? DEFAULT_PROGRAM_CURRENCY),
     clickIpSalt: env.CLICK_IP_SALT ?? 'local-click-salt',
     jwtIssuer: env.JWT_ISSUER,
     jwtAudience: env.JWT_AUDIENCE,
@@ -163,17 +235,47 @@ export function isValidCommissionRule(rule: unknown): rule is CommissionRule {
   return false;
 }
 
-/** `COMMISSION_SCHEDULE` (JSON): every plan × cycle must have a valid rule. */
+/** A plan's terms are valid when its tiers start at month 1, ascend, and hold valid rules. */
+export function isValidPlanCommission(terms: unknown): terms is PlanCommission {
+  if (typeof terms !== 'object' || terms === null) return false;
+  const t = terms as Record<string, unknown>;
+  const duration = t.durationMonths;
+  if (duration !== 'lifetime' && !(Number.isSafeInteger(duration) && (duration as number) >= 1)) return false;
+  if (!Array.isArray(t.tiers) || t.tiers.length === 0) return false;
+  let previous = 0;
+  for (const tier of t.tiers as unknown[]) {
+    if (typeof tier !== 'object' || tier === null) return false;
+    const { fromMonth, rule } = tier as Record<string, unknown>;
+    if (!Number.isSafeInteger(fromMonth) || (fromMonth as number) <= previous) return false;
+    if (previous === 0 && fromMonth !== 1) return false;
+    if (!isValidCommissionRule(rule)) return false;
+    previous = fromMonth as number;
+  }
+  return true;
+}
+
+/** `COMMISSION_SCHEDULE` (JSON): every plan × cycle must have valid terms. */
 function parseCommissionSchedule(json: string): CommissionSchedule {
   const parsed = JSON.parse(json) as Record<string, Record<string, unknown> | undefined>;
   for (const plan of PLAN_TYPES) {
     for (const cycle of BILLING_CYCLES) {
-      if (!isValidCommissionRule(parsed[plan]?.[cycle])) {
-        throw new Error(`COMMISSION_SCHEDULE: ${plan}.${cycle} is missing or not a valid rule`);
+      if (!isValidPlanCommission(parsed[plan]?.[cycle])) {
+        throw new Error(`COMMISSION_SCHEDULE: ${plan}.${cycle} is missing or not valid terms`);
       }
     }
   }
   return parsed as CommissionSchedule;
+}
+
+function parseHoldPeriod(value: string): number {
+  const days = Number(value);
+  if (!Number.isSafeInteger(days) || days < 0) throw new Error(`HOLD_PERIOD_DAYS: expected whole days ≥ 0, got ${value}`);
+  return days;
+}
+
+function parseCurrency(value: string): string {
+  if (!/^[A-Za-z]{3}$/.test(value)) throw new Error(`PROGRAM_CURRENCY: expected an ISO 4217 code, got ${value}`);
+  return value.toLowerCase();
 }
 
 function parsePriceMap(json: string): Record<string, PlanChoice> {

@@ -22,12 +22,22 @@ export function contributionOf(referral: Referral | undefined): ReferralCounters
     c.afAnnualPaid = !isAfPlus && annual ? 1 : 0;
     c.afPlusMonthlyPaid = isAfPlus && !annual ? 1 : 0;
     c.afPlusAnnualPaid = isAfPlus && annual ? 1 : 0;
-    c.totalRevenueCents = referral.paymentAmountCents ?? 0;
-    c.totalEarningsCents = referral.partnerEarningsCents ?? 0;
-    c.pendingEarningsCents =
-      referral.commissionStatus === 'pending' ? (referral.partnerEarningsCents ?? 0) : 0;
   }
-  c.activeSubscriptions = referral.subscriptionStatus === 'active' ? 1 : 0;
+  const active = referral.subscriptionStatus === 'active' ? 1 : 0;
+  c.activeSubscriptions = active;
+  c.afActiveSubscriptions = isAfPlus ? 0 : active;
+  c.afPlusActiveSubscriptions = isAfPlus ? active : 0;
+  c.totalRevenueCents = referral.revenueCents ?? 0;
+  c.refundedCents = referral.refundedCents ?? 0;
+  c.netRevenueCents = c.totalRevenueCents - c.refundedCents;
+  c.refundCount = referral.refundCount ?? 0;
+  c.disputeCount = referral.disputeCount ?? 0;
+  c.totalEarningsCents = referral.partnerEarningsCents ?? 0;
+  c.pendingEarningsCents = referral.pendingCents ?? 0;
+  c.approvedEarningsCents = referral.approvedCents ?? 0;
+  c.paidEarningsCents = referral.paidCents ?? 0;
+  c.onHoldEarningsCents = referral.onHoldCents ?? 0;
+  c.reversedEarningsCents = referral.reversedCents ?? 0;
   return c;
 }
 

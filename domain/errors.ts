@@ -90,3 +90,27 @@ export class WorkflowFailedError extends DomainError {
     super(`Workflow ${workflow} did not succeed: ${error ?? 'unknown error'}`);
   }
 }
+
+/** An amount above Stripe's largest charge (`MAX_AMOUNT_MINOR_UNITS`): never a real payment, so never counted. */
+export class AmountTooLargeError extends DomainError {
+  override readonly name = 'AmountTooLarge';
+  constructor(
+    readonly field: string,
+    readonly value: number,
+    readonly limit: number,
+  ) {
+    super(`${field}: ${value} exceeds Stripe's largest amount (${limit} minor units)`);
+  }
+}
+
+/** An event in a currency other than the program's: adding it to the program's amounts would be wrong. */
+export class UnsupportedCurrencyError extends DomainError {
+  override readonly name = 'UnsupportedCurrency';
+  constructor(
+    readonly field: string,
+    readonly currency: string,
+    readonly programCurrency: string,
+  ) {
+    super(`${field}: ${currency} is not the program currency (${programCurrency})`);
+  }
+}

@@ -1,4 +1,4 @@
-/** The counters of a `PartnerStats` item. Money is integer cents. */
+/** The counters of a `PartnerStats` item. Money is integer minor units of the program currency. */
 export const STATS_COUNTERS = [
   'totalSignups',
   'afSignups',
@@ -12,9 +12,19 @@ export const STATS_COUNTERS = [
   'afPlusMonthlyPaid',
   'afPlusAnnualPaid',
   'activeSubscriptions',
+  'afActiveSubscriptions',
+  'afPlusActiveSubscriptions',
   'totalRevenueCents',
+  'refundedCents',
+  'netRevenueCents',
+  'refundCount',
+  'disputeCount',
   'totalEarningsCents',
   'pendingEarningsCents',
+  'approvedEarningsCents',
+  'paidEarningsCents',
+  'onHoldEarningsCents',
+  'reversedEarningsCents',
 ] as const;
 export type StatsCounter = (typeof STATS_COUNTERS)[number];
 

@@ -1,57 +1,22 @@
-import type { BillingCycle, PlanType, WorkflowName } from './config';
+import type { FactWorkflowName, WorkflowName } from './config';
+import type { Fact } from './facts';
 
 /**
- * The inputs of the workflows the ingest Lambdas start. Timestamps are ISO-8601 UTC; money is integer cents;
- * `parkExpiresAt` (epoch seconds) is the TTL a workflow gives the event if it must park it until the signup.
+ * The input of every lifecycle workflow (`statemachines/referral-fact.asl.json`): one fact about one referred
+ * user. Timestamps are ISO-8601 UTC; money is integer minor units.
  */
-export interface InvoicePaymentInput {
-  kind: 'invoice';
-  eventId: string;
-  userId: string;
-  invoiceId: string;
-  planType: PlanType;
-  billingCycle: BillingCycle;
-  amountPaidCents: number;
-  currency: string;
-  paidAt: string;
-  customerId: string;
-  subscriptionId: string;
-  priceId: string;
-  parkExpiresAt: number;
-}
-
-/** `checkout.session.completed`: links the Stripe ids to the referral, never counted as a payment. */
-export interface CheckoutLinkInput {
-  kind: 'checkout';
-  eventId: string;
-  userId: string;
-  customerId: string;
-  subscriptionId: string;
-  occurredAt: string;
-  parkExpiresAt: number;
-}
-
-export type PaymentWorkflowInput = InvoicePaymentInput | CheckoutLinkInput;
-
-export interface CancellationWorkflowInput {
-  eventId: string;
-  userId: string;
-  subscriptionId: string;
-  canceledAt: string;
-  parkExpiresAt: number;
-}
-
-export interface SignupWorkflowInput {
-  eventId: string;
-  userId: string;
-  partnerId: string;
-  occurredAt: string;
-}
-
-export interface VerifyWorkflowInput {
-  eventId: string;
-  userId: string;
-  occurredAt: string;
+export interface FactWorkflowInput {
+  fact: Fact;
+  /** The referred user, when the event names it (app events, invoices, subscriptions, checkouts). */
+  userId?: string;
+  /**
+   * Stripe ids (`stripeLinks`) that lead to the user when the event does not name it (refunds, disputes,
+   * invoice payments), most specific first. A fact none of them leads to yet waits under each of them.
+   */
+  findUserBy: string[];
+  /** Stripe ids this fact ties to its user, so that later facts naming only them find the user. */
+  links: string[];
+  /** Epoch seconds: how long a fact waiting for its user is kept (TTL). */
   parkExpiresAt: number;
 }
 
@@ -62,11 +27,8 @@ interface Start<W extends WorkflowName, I> {
   input: I;
 }
 
-export type WorkflowStart =
-  | Start<'payment', PaymentWorkflowInput>
-  | Start<'cancellation', CancellationWorkflowInput>
-  | Start<'signup', SignupWorkflowInput>
-  | Start<'verify', VerifyWorkflowInput>;
+/** An ingest's answer: record this fact through the lifecycle workflow of its step. */
+export type WorkflowStart = Start<FactWorkflowName, FactWorkflowInput>;
 
 /** An event accepted but deliberately not acted on, with the reason (logged). */
 export interface Ignored {

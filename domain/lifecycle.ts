@@ -1,0 +1,403 @@
+import type { BillingCycle, CommissionSchedule, PlanType } from './config';
+import { proRata, quoteCommission } from './earnings';
+import {
+  byTimeThenKey,
+  commissionIds,
+  type DisputeFact,
+  type Fact,
+  type InvoiceFact,
+  type RefundFact,
+  type SignupFact,
+  type SubscriptionFact,
+} from './facts';
+import {
+  referralIdFor,
+  type CommissionStatus,
+  type EarningsByStatus,
+  type Referral,
+  type ReferralStatus,
+} from './referral';
+
+/**
+ * A referral's state as a pure function of its set of facts: the same facts give the same state, whatever
+ * order they arrived in and however often. Times are the facts' own; cumulative Stripe amounts combine by
+ * maximum. A commission's status is replayed over its facts sorted by their own time (`byTimeThenKey`), so
+ * its history is part of the result and order-independent too.
+ */
+
+export interface ProgramTerms {
+  schedule: CommissionSchedule;
+  holdPeriodDays: number;
+}
+
+export interface CommissionChange {
+  at: string;
+  status: CommissionStatus;
+  reason: string;
+  netCents: number;
+}
+
+/** One `PartnerCommissions` row: a commissionable invoice, or a clawback of a paid one. */
+export interface Commission {
+  partnerId: string;
+  commissionId: string;
+  referredUserId: string;
+  referralId: string;
+  type: 'invoice' | 'clawback';
+  invoiceId: string;
+  billingReason: InvoiceFact['billingReason'];
+  subscriptionId: string;
+  subscriptionMonth: number;
+  planType: PlanType;
+  billingCycle: BillingCycle;
+  /** The amount the commission is based on (the invoice's `amount_paid`). */
+  baseAmountCents: number;
+  currency: string;
+  rule: string;
+  /** What the rule granted; negative for a clawback. */
+  earningsCents: number;
+  /** Taken back from `earningsCents` by refunds and lost disputes before payout. */
+  reversedCents: number;
+  /** `earningsCents − reversedCents`: what this row is worth to the partner now. */
+  netCents: number;
+  status: CommissionStatus;
+  statusReason: string;
+  earnedAt: string;
+  /** When the hold period ends (pending rows only become payable after it). */
+  dueAt: string;
+  approvedAt?: string;
+  paidAt?: string;
+  payoutId?: string;
+  history: CommissionChange[];
+}
+
+export interface ReferralState {
+  referral: Omit<Referral, 'factKeys' | 'factCount' | 'pendingStats' | 'statsPendingSince' | 'statsPendingReason'>;
+  commissions: Commission[];
+}
+
+const DAY_MS = 86_400_000;
+const addDays = (iso: string, days: number): string => new Date(Date.parse(iso) + days * DAY_MS).toISOString();
+
+/**
+ * The month of a subscription an invoice falls in, 1-based, counted in calendar months (UTC) from the
+ * subscription's first invoice: a renewal on the same day of a later month starts that month, and a day
+ * missing in a shorter month (Jan 31 → Feb 28) counts as reached.
+ */
+export function subscriptionMonthOf(startIso: string, atIso: string): number {
+  const start = new Date(startIso);
+  const at = new Date(atIso);
+  let months = (at.getUTCFullYear() - start.getUTCFullYear()) * 12 + (at.getUTCMonth() - start.getUTCMonth());
+  const lastDay = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 0)).getUTCDate();
+  if (at.getUTCDate() < start.getUTCDate() && at.getUTCDate() !== lastDay) months -= 1;
+  return Math.max(1, months + 1);
+}
+
+const minBy = <T>(items: readonly T[], at: (t: T) => string): T | undefined =>
+  [...items].sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0))[0];
+
+/** The state of one referred user's referral; `undefined` until a signup is among the facts. */
+export function referralStateOf(userId: string, facts: Iterable<Fact>, terms: ProgramTerms): ReferralState | undefined {
+  const unique = new Map<string, Fact>();
+  for (const fact of facts) unique.set(fact.key, fact);
+  const all = [...unique.values()].sort(byTimeThenKey);
+  const signups = all.filter((f): f is SignupFact => f.kind === 'signup');
+  const signup = signups[0];
+  if (!signup) return undefined;
+  const partnerId = signup.partnerId;
+  const referralId = referralIdFor(userId);
+  const selfReferral = signups.some((s) => s.selfReferral === true);
+
+  const invoices = all.filter((f): f is InvoiceFact => f.kind === 'invoice');
+  const subscriptionFacts = all.filter((f): f is SubscriptionFact => f.kind === 'subscription');
+  const checkout = all.find((f) => f.kind === 'checkout');
+
+  // Each subscription starts at its first invoice; the referral follows the most recently started one.
+  const startOf = new Map<string, string>();
+  for (const invoice of invoices) {
+    if (!startOf.has(invoice.subscriptionId)) startOf.set(invoice.subscriptionId, invoice.at);
+  }
+  const current =
+    [...startOf.entries()].sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : a[0] < b[0] ? 1 : -1))[0]?.[0] ??
+    (checkout?.kind === 'checkout' ? checkout.subscriptionId : undefined);
+
+  const commissions = invoices.flatMap((invoice) =>
+    commissionsOf(invoice, {
+      all,
+      partnerId,
+      userId,
+      referralId,
+      selfReferral,
+      terms,
+      start: startOf.get(invoice.subscriptionId) ?? invoice.at,
+    }),
+  );
+
+  // Plan and cycle: the latest statement of them for the current subscription (invoice or update).
+  const planStatements = [
+    ...invoices.filter((i) => i.subscriptionId === current),
+    ...subscriptionFacts.filter((s) => s.subscriptionId === current && s.planType && s.billingCycle),
+  ].sort(byTimeThenKey);
+  const latestPlan = planStatements[planStatements.length - 1];
+  const currentFacts = subscriptionFacts.filter((s) => s.subscriptionId === current);
+  // A deleted subscription stays deleted (Stripe cannot revive it), whatever times the updates carry.
+  const cancellation = minBy(
+    currentFacts.filter((s) => s.state === 'canceled'),
+    (s) => s.at,
+  );
+  const firstInvoice = invoices[0];
+  const paid = firstInvoice !== undefined;
+  const verifiedAt = all.find((f) => f.kind === 'verified')?.at;
+  const status: ReferralStatus = paid
+    ? cancellation
+      ? 'canceled'
+      : 'paid'
+    : verifiedAt
+      ? 'verified'
+      : 'signed_up';
+
+  const earnings = earningsOf(commissions);
+  const refunded = invoices.reduce((sum, invoice) => sum + refundedOf(invoice, all), 0);
+  const refundedCharges = new Set(
+    all
+      .filter((f): f is RefundFact => f.kind === 'refund' && f.amountRefundedCents > 0)
+      .filter((r) => invoices.some((i) => refundMatches(r, i, all)))
+      .map((r) => r.chargeId),
+  );
+  const disputes = new Set(
+    all
+      .filter((f): f is DisputeFact => f.kind === 'dispute')
+      .filter((d) => invoices.some((i) => paymentIdsOf(i, all).some((id) => d.paymentIds.includes(id))))
+      .map((d) => d.disputeId),
+  );
+
+  const referral: ReferralState['referral'] = {
+    partnerId,
+    referralId,
+    referredUserId: userId,
+    status,
+    planType: latestPlan?.planType ?? 'AF',
+    ...(latestPlan?.billingCycle ? { billingCycle: latestPlan.billingCycle } : {}),
+    signedUpAt: signup.at,
+    ...(verifiedAt ? { verifiedAt } : {}),
+    ...(firstInvoice
+      ? {
+          paidAt: firstInvoice.at,
+          paymentAmountCents: firstInvoice.amountCents,
+          currency: firstInvoice.currency,
+          stripeInvoiceId: firstInvoice.invoiceId,
+          stripeCustomerId: firstInvoice.customerId,
+        }
+      : checkout?.kind === 'checkout'
+        ? { stripeCustomerId: checkout.customerId }
+        : {}),
+    ...(current ? { stripeSubscriptionId: current } : {}),
+    ...(paid ? { subscriptionStatus: cancellation ? ('canceled' as const) : ('active' as const) } : {}),
+    ...(paid && cancellation ? { canceledAt: cancellation.at } : {}),
+    partnerEarningsCents: earnings.pendingCents + earnings.approvedCents + earnings.paidCents + earnings.onHoldCents,
+    ...earnings,
+    revenueCents: invoices.reduce((sum, i) => sum + i.amountCents, 0),
+    refundedCents: refunded,
+    invoiceCount: invoices.length,
+    refundCount: refundedCharges.size,
+    disputeCount: disputes.size,
+    ...(selfReferral ? { selfReferral: true } : {}),
+  };
+  return { referral, commissions };
+}
+
+/** Sums of the commissions' net by status, and what was taken back. */
+export function earningsOf(commissions: readonly Commission[]): EarningsByStatus {
+  const e: EarningsByStatus = { pendingCents: 0, approvedCents: 0, paidCents: 0, onHoldCents: 0, reversedCents: 0 };
+  for (const c of commissions) {
+    if (c.type === 'clawback') e.reversedCents -= c.earningsCents;
+    else e.reversedCents += c.reversedCents;
+    if (c.status === 'pending') e.pendingCents += c.netCents;
+    else if (c.status === 'approved') e.approvedCents += c.netCents;
+    else if (c.status === 'paid') e.paidCents += c.netCents;
+    else if (c.status === 'on_hold') e.onHoldCents += c.netCents;
+  }
+  return e;
+}
+
+/** Charge and PaymentIntent ids of an invoice: its own (older API) and its invoice payments'. */
+function paymentIdsOf(invoice: InvoiceFact, all: readonly Fact[]): string[] {
+  const ids = new Set(invoice.paymentIds);
+  for (const f of all) {
+    if (f.kind === 'invoicePayment' && f.invoiceId === invoice.invoiceId) for (const id of f.paymentIds) ids.add(id);
+  }
+  return [...ids];
+}
+
+const refundMatches = (refund: RefundFact, invoice: InvoiceFact, all: readonly Fact[]): boolean =>
+  refund.invoiceId === invoice.invoiceId || paymentIdsOf(invoice, all).some((id) => refund.paymentIds.includes(id));
+
+/** The invoice's refunded amount: per charge the largest cumulative `amount_refunded` seen, capped at the invoice. */
+function refundedOf(invoice: InvoiceFact, all: readonly Fact[]): number {
+  const byCharge = new Map<string, number>();
+  for (const f of all) {
+    if (f.kind === 'refund' && refundMatches(f, invoice, all)) {
+      byCharge.set(f.chargeId, Math.max(byCharge.get(f.chargeId) ?? 0, f.amountRefundedCents));
+    }
+  }
+  return Math.min(invoice.amountCents, [...byCharge.values()].reduce((a, b) => a + b, 0));
+}
+
+interface CommissionContext {
+  all: readonly Fact[];
+  partnerId: string;
+  userId: string;
+  referralId: string;
+  selfReferral: boolean;
+  terms: ProgramTerms;
+  start: string;
+}
+
+/** The invoice's commission and, when it was paid out and then reduced, its clawback. */
+function commissionsOf(invoice: InvoiceFact, ctx: CommissionContext): Commission[] {
+  const month = subscriptionMonthOf(ctx.start, invoice.at);
+  const quote = quoteCommission(ctx.terms.schedule[invoice.planType][invoice.billingCycle], month, invoice.amountCents);
+  if (!quote || quote.earningsCents === 0) return [];
+  const commissionId = commissionIds.invoice(invoice.invoiceId);
+  const paymentIds = paymentIdsOf(invoice, ctx.all);
+  const dueAt = addDays(invoice.at, ctx.terms.holdPeriodDays);
+
+  const related = ctx.all.filter(
+    (f) =>
+      (f.kind === 'refund' && refundMatches(f, invoice, ctx.all)) ||
+      (f.kind === 'dispute' && f.paymentIds.some((id) => paymentIds.includes(id))) ||
+      ((f.kind === 'approval' || f.kind === 'review' || f.kind === 'payout') && f.commissionId === commissionId),
+  );
+
+  const base = invoice.amountCents;
+  const earnings = quote.earningsCents;
+  const refundedByCharge = new Map<string, number>();
+  const lostByDispute = new Map<string, number>();
+  const openDisputes = new Set<string>();
+  const closedDisputes = new Set<string>();
+  let approvalSeen = false;
+  let review: 'approve' | 'reject' | undefined;
+  let payout: { at: string; payoutId: string; earningsCents: number } | undefined;
+  let lastReduction = 'refund';
+
+  const history: CommissionChange[] = [];
+  const clawbackHistory: CommissionChange[] = [];
+  let approvedAt: string | undefined;
+  let clawbackSince: string | undefined;
+
+  const reversedNow = (): number => {
+    const taken = [...refundedByCharge.values(), ...lostByDispute.values()].reduce((a, b) => a + b, 0);
+    return proRata(earnings, Math.min(base, taken), base);
+  };
+  const statusNow = (net: number): { status: CommissionStatus; reason: string } => {
+    if (payout) return { status: 'paid', reason: 'payout' };
+    if (review === 'reject') return { status: 'reversed', reason: 'rejected' };
+    if (net === 0) return { status: 'reversed', reason: lastReduction };
+    if (openDisputes.size > 0) return { status: 'on_hold', reason: 'dispute' };
+    if (ctx.selfReferral && review !== 'approve') return { status: 'on_hold', reason: 'self_referral' };
+    if (review === 'approve') return { status: 'approved', reason: 'review' };
+    if (approvalSeen) return { status: 'approved', reason: 'hold_period_over' };
+    return { status: 'pending', reason: 'hold_period' };
+  };
+  const record = (at: string): void => {
+    const net = earnings - reversedNow();
+    const { status, reason } = statusNow(net);
+    const last = history[history.length - 1];
+    if (!last || last.status !== status || last.reason !== reason || last.netCents !== (payout ? payout.earningsCents : net)) {
+      history.push({ at, status, reason, netCents: payout ? payout.earningsCents : net });
+    }
+    if (status === 'approved' && approvedAt === undefined) approvedAt = at;
+    if (payout) {
+      const claw = Math.min(0, net - payout.earningsCents);
+      const lastClaw = clawbackHistory[clawbackHistory.length - 1];
+      if (claw < 0 && (!lastClaw || lastClaw.netCents !== claw)) {
+        clawbackSince ??= at;
+        clawbackHistory.push({ at, status: 'approved', reason: `clawback: ${lastReduction}`, netCents: claw });
+      }
+    }
+  };
+
+  record(invoice.at);
+  for (const f of related) {
+    switch (f.kind) {
+      case 'refund':
+        if (f.amountRefundedCents > (refundedByCharge.get(f.chargeId) ?? 0)) {
+          refundedByCharge.set(f.chargeId, f.amountRefundedCents);
+          lastReduction = 'refund';
+        }
+        break;
+      case 'dispute':
+        if (f.phase === 'open') {
+          if (!closedDisputes.has(f.disputeId)) openDisputes.add(f.disputeId);
+        } else {
+          openDisputes.delete(f.disputeId);
+          closedDisputes.add(f.disputeId);
+          if (f.phase === 'lost') {
+            lostByDispute.set(f.disputeId, f.amountCents);
+            lastReduction = 'dispute_lost';
+          }
+        }
+        break;
+      case 'approval':
+        if (f.at >= dueAt) approvalSeen = true;
+        break;
+      case 'review':
+        review ??= f.decision; // the first decision stands: a reviewed commission is not reviewed again
+        break;
+      case 'payout':
+        payout ??= { at: f.at, payoutId: f.payoutId, earningsCents: f.earningsCents };
+        break;
+    }
+    record(f.at);
+  }
+
+  const reversed = reversedNow();
+  const final = history[history.length - 1] ?? { status: 'pending' as const, reason: 'hold_period' };
+  const row: Commission = {
+    partnerId: ctx.partnerId,
+    commissionId,
+    referredUserId: ctx.userId,
+    referralId: ctx.referralId,
+    type: 'invoice',
+    invoiceId: invoice.invoiceId,
+    billingReason: invoice.billingReason,
+    subscriptionId: invoice.subscriptionId,
+    subscriptionMonth: month,
+    planType: invoice.planType,
+    billingCycle: invoice.billingCycle,
+    baseAmountCents: base,
+    currency: invoice.currency,
+    rule: quote.rule,
+    earningsCents: earnings,
+    // A paid row is never rewritten: what happened after payout goes to its clawback.
+    reversedCents: payout ? earnings - payout.earningsCents : reversed,
+    netCents: payout ? payout.earningsCents : earnings - reversed,
+    status: final.status,
+    statusReason: final.reason,
+    earnedAt: invoice.at,
+    dueAt,
+    ...(approvedAt ? { approvedAt } : {}),
+    ...(payout ? { paidAt: payout.at, payoutId: payout.payoutId } : {}),
+    history,
+  };
+  const lastClaw = clawbackHistory[clawbackHistory.length - 1];
+  if (!payout || !lastClaw || !clawbackSince) return [row];
+  const clawback: Commission = {
+    ...row,
+    commissionId: commissionIds.clawback(invoice.invoiceId),
+    type: 'clawback',
+    rule: `clawback of ${commissionId}`,
+    earningsCents: lastClaw.netCents,
+    reversedCents: 0,
+    netCents: lastClaw.netCents,
+    status: 'approved',
+    statusReason: lastClaw.reason,
+    earnedAt: clawbackSince,
+    dueAt: clawbackSince,
+    approvedAt: clawbackSince,
+    history: clawbackHistory,
+  };
+  delete clawback.paidAt;
+  delete clawback.payoutId;
+  return [row, clawback];
+}
