@@ -88,12 +88,22 @@ export const TABLE_NAMES = {
   referrals: 'PartnerReferrals',
   stats: 'PartnerStats',
   clicks: 'ReferralEvents',
+  commissions: 'PartnerCommissions',
 } as const;
 
 export const INDEX_NAMES = {
   referralsByUser: 'referredUserId-index',
   paidByPartner: 'partnerId-paidAt-index',
+  /** Commissions by status, oldest due first: the approval run (pending, due) and admin lists (on_hold). */
+  commissionsByStatus: 'status-dueAt-index',
+  /** A partner's commissions, newest first. */
+  commissionsByPartner: 'partnerId-earnedAt-index',
+  /** A partner's commissions of one status, newest first (`statusEarnedAt` = `<status>#<earnedAt>`). */
+  commissionsByPartnerStatus: 'partnerId-statusEarnedAt-index',
 } as const;
+
+/** The page size of commission lists (partner and admin). */
+export const COMMISSIONS_PAGE_SIZE = 50;
 
 /** Event buses and sources. */
 export const APP_EVENT_SOURCE = 'partner-referrals.app';
@@ -127,6 +137,7 @@ export interface RuntimeConfig {
   referralsTable: string;
   statsTable: string;
   clicksTable: string;
+  commissionsTable: string;
   appBusName: string;
   stateMachineArns: Partial<Record<WorkflowName, string>>;
   priceMap: Readonly<Record<string, PlanChoice>>;
@@ -199,6 +210,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     referralsTable: env.REFERRALS_TABLE ?? TABLE_NAMES.referrals,
     statsTable: env.STATS_TABLE ?? TABLE_NAMES.stats,
     clicksTable: env.CLICKS_TABLE ?? TABLE_NAMES.clicks,
+    commissionsTable: env.COMMISSIONS_TABLE ?? TABLE_NAMES.commissions,
     appBusName: env.APP_BUS_NAME ?? DEFAULT_APP_BUS_NAME,
     stateMachineArns,
     priceMap: env.STRIPE_PRICE_MAP ? parsePriceMap(env.STRIPE_PRICE_MAP) : DEFAULT_PRICE_MAP,

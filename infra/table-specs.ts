@@ -70,4 +70,31 @@ export const CLICKS_TABLE: TableSpec = {
   critical: false,
 };
 
-export const TABLE_SPECS: readonly TableSpec[] = [REFERRALS_TABLE, STATS_TABLE, CLICKS_TABLE];
+/** The commission ledger: one row per commissionable invoice (`inv#<invoiceId>`) or clawback (`clawback#…`). */
+export const COMMISSIONS_TABLE: TableSpec = {
+  id: 'PartnerCommissions',
+  tableName: TABLE_NAMES.commissions,
+  substitutionKey: 'CommissionsTableName',
+  partitionKey: { name: 'partnerId', type: 'S' },
+  sortKey: { name: 'commissionId', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: INDEX_NAMES.commissionsByStatus,
+      partitionKey: { name: 'status', type: 'S' },
+      sortKey: { name: 'dueAt', type: 'S' },
+    },
+    {
+      indexName: INDEX_NAMES.commissionsByPartner,
+      partitionKey: { name: 'partnerId', type: 'S' },
+      sortKey: { name: 'earnedAt', type: 'S' },
+    },
+    {
+      indexName: INDEX_NAMES.commissionsByPartnerStatus,
+      partitionKey: { name: 'partnerId', type: 'S' },
+      sortKey: { name: 'statusEarnedAt', type: 'S' },
+    },
+  ],
+  critical: true,
+};
+
+export const TABLE_SPECS: readonly TableSpec[] = [REFERRALS_TABLE, STATS_TABLE, CLICKS_TABLE, COMMISSIONS_TABLE];

@@ -23,6 +23,7 @@ export const TABLE_ENV: Readonly<Record<string, string>> = {
   PartnerReferrals: 'REFERRALS_TABLE',
   PartnerStats: 'STATS_TABLE',
   ReferralEvents: 'CLICKS_TABLE',
+  PartnerCommissions: 'COMMISSIONS_TABLE',
 };
 
 /** How a function is invoked; decides where its failures go. */
