@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { BILLING_CYCLES, PLAN_TYPES } from './config';
-import { REFERRAL_STATUSES, STATS_TRANSITIONS, type Referral } from './referral';
+import { REFERRAL_STATUSES, type Referral } from './referral';
 import { STATS_COUNTERS, type PartnerStats, type StatsCounter } from './stats';
 import { integerSchema, nonNegativeIntegerSchema } from './validation';
 
@@ -10,17 +10,14 @@ import { integerSchema, nonNegativeIntegerSchema } from './validation';
  */
 const cents = nonNegativeIntegerSchema;
 const integer = integerSchema;
-const transitions = z.array(z.enum(STATS_TRANSITIONS));
-const pendingStats = z.union([
+const stringSet = z.union([
   z.pipe(
-    z.pipe(
-      z.instanceof(Set),
-      z.transform((set: Set<unknown>) => [...set]),
-    ),
-    transitions,
+    z.instanceof(Set),
+    z.transform((set: Set<unknown>) => [...set].map(String)),
   ),
-  transitions,
+  z.array(z.string()),
 ]);
+const money = integer;
 
 export const referralItemSchema = z.object({
   partnerId: z.string({ error: 'expected a string' }),
@@ -34,14 +31,26 @@ export const referralItemSchema = z.object({
   paidAt: z.optional(z.string()),
   canceledAt: z.optional(z.string()),
   paymentAmountCents: z.optional(cents),
-  partnerEarningsCents: z.optional(cents),
+  partnerEarningsCents: z._default(money, 0),
+  pendingCents: z._default(money, 0),
+  approvedCents: z._default(money, 0),
+  paidCents: z._default(money, 0),
+  onHoldCents: z._default(money, 0),
+  reversedCents: z._default(money, 0),
+  revenueCents: z._default(cents, 0),
+  refundedCents: z._default(cents, 0),
+  invoiceCount: z._default(cents, 0),
+  refundCount: z._default(cents, 0),
+  disputeCount: z._default(cents, 0),
   currency: z.optional(z.string()),
-  commissionStatus: z.optional(z.enum(['pending', 'approved', 'paid'])),
   subscriptionStatus: z.optional(z.enum(['active', 'canceled'])),
   stripeCustomerId: z.optional(z.string()),
   stripeSubscriptionId: z.optional(z.string()),
   stripeInvoiceId: z.optional(z.string()),
-  pendingStats: z.optional(pendingStats),
+  selfReferral: z.optional(z.boolean()),
+  factKeys: z.optional(stringSet),
+  factCount: z.optional(cents),
+  pendingStats: z.optional(stringSet),
   statsPendingSince: z.optional(z.string()),
   statsPendingReason: z.optional(z.string()),
 }) satisfies z.ZodMiniType<Referral, unknown>;

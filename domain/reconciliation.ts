@@ -1,6 +1,6 @@
 import { N, S, type AttributeMap, type TransactWriteItem } from './attribute-value';
 import { addContributions } from './contribution';
-import { isReferralId, type Referral, type StatsTransition } from './referral';
+import { isReferralId, type Referral } from './referral';
 import { STATS_COUNTERS, zeroCounters, type PartnerStats, type ReferralCounters } from './stats';
 
 /**
@@ -15,7 +15,7 @@ import { STATS_COUNTERS, zeroCounters, type PartnerStats, type ReferralCounters 
  */
 export interface PendingReferral {
   referralId: string;
-  keys: StatsTransition[];
+  keys: string[];
 }
 
 export interface Accumulation {
@@ -23,7 +23,7 @@ export interface Accumulation {
   pending: PendingReferral[];
 }
 
-const pendingKeysOf = (referral: Referral): StatsTransition[] =>
+const pendingKeysOf = (referral: Referral): string[] =>
   referral.pendingStats ? [...referral.pendingStats].sort() : [];
 
 /** Adds one page of the partner's items onto `prior`; items that are not referrals (`ref_…`) are skipped. */

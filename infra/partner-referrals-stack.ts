@@ -9,6 +9,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import {
   APP_EVENT_SOURCE,
+  FACT_WORKFLOWS,
   INDEX_NAMES,
   STRIPE_SOURCE_PREFIX,
   stateMachineArnEnv,
@@ -20,19 +21,25 @@ import { ParkingQueue } from './constructs/queues';
 import { SpecTable } from './constructs/tables';
 import { buildOrder, Workflow } from './constructs/workflow';
 import type { DeploySettings } from './settings';
-import { CLICKS_TABLE, REFERRALS_TABLE, STATS_TABLE, TABLE_SPECS, type TableSpec } from './table-specs';
+import {
+  CLICKS_TABLE,
+  COMMISSIONS_TABLE,
+  REFERRALS_TABLE,
+  STATS_TABLE,
+  TABLE_SPECS,
+  type TableSpec,
+} from './table-specs';
 import { FUNCTION_NAMES, WORKFLOWS, type FunctionName } from './workflow-manifest';
+import { STRIPE_EVENT_TYPES } from '../domain/stripe-events';
 
-/** Event types the stack routes. */
-export const STRIPE_DETAIL_TYPES = [
-  'invoice.paid',
-  'checkout.session.completed',
-  'customer.subscription.deleted',
-];
+/** Event types the stack routes: exactly the ones the Stripe event destination must send. */
+export const STRIPE_DETAIL_TYPES = [...STRIPE_EVENT_TYPES];
 export const APP_DETAIL_TYPES = ['UserSignedUp', 'UserEmailVerified'];
 /** Compensation notices the workflows put on the app bus (see docs/data-model.md). */
 export const WORKFLOW_EVENT_SOURCE = 'partner-referrals.workflows';
 export const STATS_PENDING_DETAIL_TYPE = 'ReferralStatsPending';
+/** Hourly approval of commissions whose hold period has ended. */
+export const APPROVAL_SCHEDULE = events.Schedule.rate(Duration.hours(1));
 /** Nightly reconciliation, 03:00 UTC. */
 export const RECONCILIATION_SCHEDULE = events.Schedule.cron({ hour: '3', minute: '0' });
 
@@ -59,7 +66,8 @@ export class PartnerReferralsStack extends Stack {
     | 'stripeIngestFailures'
     | 'appIngestFailures'
     | 'statsPendingNotices'
-    | 'unroutedAppEvents',
+    | 'unroutedAppEvents'
+    | 'unroutedStripeEvents',
     ParkingQueue
   >;
 
@@ -97,6 +105,9 @@ export class PartnerReferralsStack extends Stack {
     const unroutedAppEvents = new ParkingQueue(this, 'UnroutedAppEvents', {
       description: 'Events on the app bus that no workflow handles (an unknown source or detail-type)',
     });
+    const unroutedStripeEvents = new ParkingQueue(this, 'UnroutedStripeEvents', {
+      description: 'Stripe events of a type no workflow handles (the destination sends more than it should)',
+    });
 
     this.queues = {
       eventTargetDlq,
@@ -104,6 +115,7 @@ export class PartnerReferralsStack extends Stack {
       appIngestFailures,
       statsPendingNotices,
       unroutedAppEvents,
+      unroutedStripeEvents,
     };
 
     // ---- Functions --------------------------------------------------------------------------------
@@ -114,9 +126,11 @@ export class PartnerReferralsStack extends Stack {
       STRIPE_PRICE_MAP: JSON.stringify(settings.stripePriceMap),
     };
     const auth = { JWT_ISSUER: settings.jwtIssuer, JWT_AUDIENCE: settings.jwtAudience };
-    const commission: Record<string, string> = settings.commissionSchedule
-      ? { COMMISSION_SCHEDULE: JSON.stringify(settings.commissionSchedule) }
-      : {};
+    const program: Record<string, string> = {
+      PROGRAM_CURRENCY: settings.programCurrency,
+      HOLD_PERIOD_DAYS: String(settings.holdPeriodDays),
+      ...(settings.commissionSchedule ? { COMMISSION_SCHEDULE: JSON.stringify(settings.commissionSchedule) } : {}),
+    };
     const asyncIngest = (queue: ParkingQueue) => ({
       onFailure: new SqsDestination(queue.queue),
       retryAttempts: 2,
@@ -124,20 +138,21 @@ export class PartnerReferralsStack extends Stack {
     const extra: Partial<Record<FunctionName, Partial<AppFunctionProps>>> = {
       'stripe-ingest': {
         ...asyncIngest(stripeIngestFailures),
-        environment: { STRIPE_EVENT_SOURCE: settings.stripeEventSourceName },
+        environment: { STRIPE_EVENT_SOURCE: settings.stripeEventSourceName, ...program },
       },
-      'app-ingest': asyncIngest(appIngestFailures),
+      // One salt pseudonymises click IPs and the emails compared for self-referrals.
+      'app-ingest': { ...asyncIngest(appIngestFailures), environment: { CLICK_IP_SALT: clickIpSalt } },
       'click-api': {
         environment: { CLICK_IP_SALT: clickIpSalt, LANDING_URL: settings.landingUrl },
         timeout: Duration.seconds(5),
       },
       'dashboard-api': { environment: auth },
-      'admin-api': { environment: auth },
-      'payment-compute': { environment: commission },
-      'reconciliation-compute': { environment: commission, timeout: Duration.seconds(30) },
+      'admin-api': { environment: { ...auth, CLICK_IP_SALT: clickIpSalt } },
+      'referral-compute': { environment: program },
+      'reconciliation-compute': { environment: program, timeout: Duration.seconds(30) },
     };
     const invocation: Record<FunctionName, Invocation> = {
-      'payment-compute': 'workflow-task',
+      'referral-compute': 'workflow-task',
       'reconciliation-compute': 'workflow-task',
       'stripe-ingest': 'async-event',
       'app-ingest': 'async-event',
@@ -183,13 +198,17 @@ export class PartnerReferralsStack extends Stack {
         else sm.grantStartExecution(fn);
       }
     };
-    startsWorkflows(functions['stripe-ingest'], ['payment', 'cancellation'], false);
+    startsWorkflows(functions['stripe-ingest'], ['payment', 'refund', 'dispute', 'subscription'], false);
     startsWorkflows(functions['app-ingest'], ['signup', 'verify'], false);
     startsWorkflows(functions['click-api'], ['click'], true);
     startsWorkflows(functions['admin-api'], ['registration'], true);
+    startsWorkflows(functions['admin-api'], ['commission', 'approval'], false);
     functions['dashboard-api']
       .bindTable(table(STATS_TABLE), 'read')
-      .bindIndexQuery(table(REFERRALS_TABLE), INDEX_NAMES.paidByPartner);
+      .bindIndexQuery(table(REFERRALS_TABLE), INDEX_NAMES.paidByPartner)
+      .bindIndexQuery(table(COMMISSIONS_TABLE), INDEX_NAMES.commissionsByPartner)
+      .bindIndexQuery(table(COMMISSIONS_TABLE), INDEX_NAMES.commissionsByPartnerStatus);
+    functions['admin-api'].bindIndexQuery(table(COMMISSIONS_TABLE), INDEX_NAMES.commissionsByStatus);
 
     // ---- Event routing ----------------------------------------------------------------------------
     const targetOptions = {
@@ -202,6 +221,16 @@ export class PartnerReferralsStack extends Stack {
       description: 'Stripe payments, checkouts and cancellations to stripe-ingest',
       eventPattern: { source: events.Match.prefix(STRIPE_SOURCE_PREFIX), detailType: STRIPE_DETAIL_TYPES },
       targets: [new targets.LambdaFunction(functions['stripe-ingest'], targetOptions)],
+    });
+    // EventBridge drops an event no rule matches: a type the destination should not send is kept for ops.
+    new events.Rule(this, 'UnhandledStripeTypeRule', {
+      eventBus: this.stripeBus,
+      description: 'Stripe events of a type nothing handles, kept for ops',
+      eventPattern: {
+        source: events.Match.prefix(STRIPE_SOURCE_PREFIX),
+        detailType: events.Match.anythingBut(...STRIPE_DETAIL_TYPES),
+      },
+      targets: [new targets.SqsQueue(unroutedStripeEvents.queue, targetOptions)],
     });
     new events.Rule(this, 'AppEventsRule', {
       eventBus: this.appBus,
@@ -228,6 +257,16 @@ export class PartnerReferralsStack extends Stack {
       eventPattern: { source: [APP_EVENT_SOURCE], detailType: events.Match.anythingBut(...APP_DETAIL_TYPES) },
       targets: [new targets.SqsQueue(unroutedAppEvents.queue, targetOptions)],
     });
+    new events.Rule(this, 'HourlyApproval', {
+      description: 'Approves commissions whose hold period has ended',
+      schedule: APPROVAL_SCHEDULE,
+      targets: [
+        new targets.SfnStateMachine(workflows.approval.stateMachine, {
+          input: events.RuleTargetInput.fromObject({}),
+          ...targetOptions,
+        }),
+      ],
+    });
     new events.Rule(this, 'NightlyReconciliation', {
       description: 'Nightly reconciliation of every partner',
       schedule: RECONCILIATION_SCHEDULE,
@@ -250,15 +289,17 @@ export class PartnerReferralsStack extends Stack {
     });
 
     // ---- Alarms -----------------------------------------------------------------------------------
-    workflows.payment.stateMachine
-      .metricFailed({ period: Duration.minutes(5) })
-      .createAlarm(this, 'PaymentFailures', {
-        alarmDescription: 'Payment workflow executions failed',
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+    for (const name of [...FACT_WORKFLOWS, 'approval'] as const) {
+      workflows[name].stateMachine
+        .metricFailed({ period: Duration.minutes(5) })
+        .createAlarm(this, `${pascal(name)}Failures`, {
+          alarmDescription: `${name} workflow executions failed`,
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+    }
 
     // ---- Outputs ----------------------------------------------------------------------------------
     const out = (id: string, value: string, description: string): void => {
@@ -267,6 +308,7 @@ export class PartnerReferralsStack extends Stack {
     out('ReferralsTableName', table(REFERRALS_TABLE).tableName, 'PartnerReferrals table');
     out('StatsTableName', table(STATS_TABLE).tableName, 'PartnerStats table');
     out('ClicksTableName', table(CLICKS_TABLE).tableName, 'ReferralEvents (click log) table');
+    out('CommissionsTableName', table(COMMISSIONS_TABLE).tableName, 'PartnerCommissions (ledger) table');
     out('AppBusName', this.appBus.eventBusName, 'App event bus');
     out('StripeBusName', this.stripeBus.eventBusName, 'Stripe partner event bus');
     for (const spec of WORKFLOWS) {
@@ -286,6 +328,7 @@ export class PartnerReferralsStack extends Stack {
     out('AppIngestFailuresUrl', appIngestFailures.queue.queueUrl, 'Rejected app events, with the error');
     out('StatsPendingNoticesUrl', statsPendingNotices.queue.queueUrl, 'ReferralStatsPending notices');
     out('UnroutedAppEventsUrl', unroutedAppEvents.queue.queueUrl, 'App-bus events no workflow handles');
+    out('UnroutedStripeEventsUrl', unroutedStripeEvents.queue.queueUrl, 'Stripe events of unhandled types');
   }
 
   /** A generated salt, passed to click-api as a CloudFormation dynamic reference (resolved at deploy). */

@@ -2,6 +2,8 @@ import type { Node } from 'constructs';
 import {
   BILLING_CYCLES,
   DEFAULT_APP_BUS_NAME,
+  DEFAULT_HOLD_PERIOD_DAYS,
+  DEFAULT_PROGRAM_CURRENCY,
   DEFAULT_LANDING_URL,
   DEFAULT_PRICE_MAP,
   PLAN_TYPES,
@@ -30,6 +32,10 @@ export interface DeploySettings {
   clickIpSalt?: string;
   /** Commission schedule (JSON, see `CommissionSchedule`); absent: the default in `domain/config.ts`. */
   commissionSchedule?: unknown;
+  /** The program's one currency (`PROGRAM_CURRENCY`). */
+  programCurrency: string;
+  /** Days before a commission is payable (`HOLD_PERIOD_DAYS`). */
+  holdPeriodDays: number;
   /** Log retention in days for Lambda, Step Functions and API access logs. */
   logRetentionDays: number;
 }
@@ -44,6 +50,8 @@ export const CONTEXT_KEYS = {
   jwtAudience: 'jwtAudience',
   clickIpSalt: 'clickIpSalt',
   commissionSchedule: 'commissionSchedule',
+  programCurrency: 'programCurrency',
+  holdPeriodDays: 'holdPeriodDays',
   logRetentionDays: 'logRetentionDays',
 } as const;
 
@@ -58,6 +66,8 @@ export const DEFAULT_SETTINGS: DeploySettings = {
   landingUrl: DEFAULT_LANDING_URL,
   jwtIssuer: 'https://auth.example.com/',
   jwtAudience: 'partner-referrals',
+  programCurrency: DEFAULT_PROGRAM_CURRENCY,
+  holdPeriodDays: DEFAULT_HOLD_PERIOD_DAYS,
   logRetentionDays: 30,
 };
 
@@ -129,6 +139,8 @@ export function readSettings(node: Node): DeploySettings {
             typeof scheduleRaw === 'string' ? (JSON.parse(scheduleRaw) as unknown) : scheduleRaw,
         }
       : {}),
+    programCurrency: str(CONTEXT_KEYS.programCurrency, DEFAULT_SETTINGS.programCurrency).toLowerCase(),
+    holdPeriodDays: num(CONTEXT_KEYS.holdPeriodDays, DEFAULT_SETTINGS.holdPeriodDays),
     logRetentionDays: num(CONTEXT_KEYS.logRetentionDays, DEFAULT_SETTINGS.logRetentionDays),
   };
 }

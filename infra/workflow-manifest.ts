@@ -1,13 +1,13 @@
 import * as path from 'node:path';
-import type { WorkflowName } from '../domain/config';
-import { CLICKS_TABLE, REFERRALS_TABLE, STATS_TABLE, type TableSpec } from './table-specs';
+import { FACT_WORKFLOWS, type FactWorkflowName, type WorkflowName } from '../domain/config';
+import { CLICKS_TABLE, COMMISSIONS_TABLE, REFERRALS_TABLE, STATS_TABLE, type TableSpec } from './table-specs';
 
 /**
  * Every state machine, its ASL file and what it touches. CDK grants IAM and builds
  * `definitionSubstitutions` from this list; the offline runtime resolves the same keys to local names.
  */
 export const FUNCTION_NAMES = [
-  'payment-compute',
+  'referral-compute',
   'reconciliation-compute',
   'stripe-ingest',
   'app-ingest',
@@ -19,35 +19,61 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export type TableAccess = 'read' | 'readWrite';
 
+export interface TableGrant {
+  table: TableSpec;
+  access: TableAccess;
+  /** Written only through a transaction the compute Lambda builds: granted, but the ASL never names it. */
+  namedByCompute?: true;
+}
+
 export interface WorkflowSpec {
   name: WorkflowName;
+  /** The ASL file, `statemachines/<definition>.asl.json`; the lifecycle steps share one. */
+  definition: string;
   type: 'STANDARD' | 'EXPRESS';
-  tables: { table: TableSpec; access: TableAccess }[];
+  tables: TableGrant[];
   /** Lambda functions the workflow invokes (compute only). */
   invokes: FunctionName[];
-  /** Workflows it starts (replaying parked events). */
+  /** Workflows it starts by a substituted ARN. */
   starts: WorkflowName[];
+  /** Starts lifecycle workflows by the ARN a parked fact carries (replays once a Stripe id is linked). */
+  replaysParkedFacts: boolean;
   /** Whether it emits events on the app bus (compensation notices). */
   putsEvents: boolean;
 }
 
-/** Every workflow past the click writes a referral and its partner's stats. */
-const REFERRAL_WORKFLOW_TABLES: WorkflowSpec['tables'] = [
+/** Every lifecycle step writes referrals and their facts, the ledger (through its compute) and the stats. */
+const LIFECYCLE_TABLES: WorkflowSpec['tables'] = [
   { table: STATS_TABLE, access: 'readWrite' },
   { table: REFERRALS_TABLE, access: 'readWrite' },
+  { table: COMMISSIONS_TABLE, access: 'readWrite', namedByCompute: true },
 ];
+
+const lifecycleStep = (name: FactWorkflowName): WorkflowSpec => ({
+  name,
+  definition: 'referral-fact',
+  type: 'STANDARD',
+  tables: LIFECYCLE_TABLES,
+  invokes: ['referral-compute'],
+  starts: [],
+  replaysParkedFacts: true,
+  putsEvents: true,
+});
 
 export const WORKFLOWS: readonly WorkflowSpec[] = [
   {
     name: 'registration',
+    definition: 'registration',
     type: 'EXPRESS',
     tables: [{ table: STATS_TABLE, access: 'readWrite' }],
     invokes: [],
     starts: [],
+    replaysParkedFacts: false,
     putsEvents: false,
   },
   {
     name: 'click',
+    definition: 'click',
     type: 'EXPRESS',
     tables: [
       { table: STATS_TABLE, access: 'readWrite' },
@@ -55,52 +81,38 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
     ],
     invokes: [],
     starts: [],
+    replaysParkedFacts: false,
+    putsEvents: false,
+  },
+  ...FACT_WORKFLOWS.map(lifecycleStep),
+  {
+    name: 'approval',
+    definition: 'approval',
+    type: 'STANDARD',
+    tables: [{ table: COMMISSIONS_TABLE, access: 'read' }],
+    invokes: [],
+    starts: ['commission'],
+    replaysParkedFacts: false,
     putsEvents: false,
   },
   {
-    name: 'signup',
-    type: 'STANDARD',
-    tables: REFERRAL_WORKFLOW_TABLES,
-    invokes: [],
-    starts: ['verify', 'payment', 'cancellation'],
-    putsEvents: true,
-  },
-  {
-    name: 'verify',
-    type: 'STANDARD',
-    tables: REFERRAL_WORKFLOW_TABLES,
-    invokes: [],
-    starts: [],
-    putsEvents: true,
-  },
-  {
-    name: 'payment',
-    type: 'STANDARD',
-    tables: REFERRAL_WORKFLOW_TABLES,
-    invokes: ['payment-compute'],
-    starts: ['cancellation'],
-    putsEvents: true,
-  },
-  {
-    name: 'cancellation',
-    type: 'STANDARD',
-    tables: REFERRAL_WORKFLOW_TABLES,
-    invokes: [],
-    starts: [],
-    putsEvents: true,
-  },
-  {
     name: 'reconciliation',
+    definition: 'reconciliation',
     type: 'STANDARD',
-    tables: REFERRAL_WORKFLOW_TABLES,
+    tables: [
+      { table: STATS_TABLE, access: 'readWrite' },
+      { table: REFERRALS_TABLE, access: 'readWrite' },
+    ],
     invokes: ['reconciliation-compute'],
     starts: [],
+    replaysParkedFacts: false,
     putsEvents: false,
   },
 ];
 
 export const STATE_MACHINES_DIR = path.join(__dirname, '..', 'statemachines');
-export const aslPathOf = (name: WorkflowName): string => path.join(STATE_MACHINES_DIR, `${name}.asl.json`);
+export const aslPathOf = (spec: Pick<WorkflowSpec, 'definition'>): string =>
+  path.join(STATE_MACHINES_DIR, `${spec.definition}.asl.json`);
 
 const pascal = (s: string): string =>
   s
@@ -124,7 +136,9 @@ export interface ResourceNames {
 /** The `definitionSubstitutions` of one workflow: exactly the keys its ASL uses. */
 export function substitutionsFor(wf: WorkflowSpec, names: ResourceNames): Record<string, string> {
   const subs: Record<string, string> = {};
-  for (const { table } of wf.tables) subs[table.substitutionKey] = names.tableName(table);
+  for (const { table, namedByCompute } of wf.tables) {
+    if (!namedByCompute) subs[table.substitutionKey] = names.tableName(table);
+  }
   for (const fn of wf.invokes) subs[functionKey(fn)] = names.functionArn(fn);
   for (const target of wf.starts) subs[stateMachineKey(target)] = names.stateMachineArn(target);
   if (wf.putsEvents) subs[APP_BUS_KEY] = names.appBusName;

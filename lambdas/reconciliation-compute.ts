@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { partnerStatsItemSchema, referralItemSchema } from '../domain/items';
-import { isReferralId, STATS_TRANSITIONS } from '../domain/referral';
+import { isReferralId } from '../domain/referral';
 import {
   accumulate,
   planCorrection,
@@ -21,7 +21,7 @@ const countersSchema = z.object(
 ) satisfies z.ZodMiniType<ReferralCounters, unknown>;
 const accumulationSchema = z.object({
   counters: countersSchema,
-  pending: z.array(z.object({ referralId: z.string(), keys: z.array(z.enum(STATS_TRANSITIONS)) })),
+  pending: z.array(z.object({ referralId: z.string(), keys: z.array(z.string()) })),
 }) satisfies z.ZodMiniType<Accumulation, unknown>;
 const driftSchema = z.record(z.string(), z.object({ stored: z.number(), actual: z.number() }));
 const summarySchema = z.object({

@@ -6,7 +6,7 @@ import { createClickApiHandler } from '../lambdas/click-api';
 import { createDocumentClient } from '../lambdas/commons/dynamodb';
 import { createSfnClient } from '../lambdas/commons/sfn';
 import { createDashboardApiHandler } from '../lambdas/dashboard-api';
-import { createPaymentComputeHandler } from '../lambdas/payment-compute';
+import { createReferralComputeHandler } from '../lambdas/referral-compute';
 import { handler as reconciliationCompute } from '../lambdas/reconciliation-compute';
 import { createStripeIngestHandler } from '../lambdas/stripe-ingest';
 import { hostedFunction, type FunctionHandler, type HostedHandler } from './lambda-host';
@@ -19,7 +19,7 @@ type Env = Record<string, string>;
  * through the SDK's endpoint variables (`pointLambdasAt`).
  */
 const FACTORIES = {
-  'payment-compute': (env: Env) => createPaymentComputeHandler({ config: loadRuntimeConfig(env) }),
+  'referral-compute': (env: Env) => createReferralComputeHandler({ config: loadRuntimeConfig(env) }),
   'reconciliation-compute': () => reconciliationCompute,
   'stripe-ingest': (env: Env) =>
     createStripeIngestHandler({ config: loadRuntimeConfig(env), sfn: createSfnClient() }),

@@ -59,7 +59,7 @@ export class LocalSystem {
       const runtime = new LocalWorkflowRuntime({
         dynamoDb: ddb.client,
         lambdas: {
-          'payment-compute': localHandlerFor('payment-compute', FUNCTION_ENV),
+          'referral-compute': localHandlerFor('referral-compute', FUNCTION_ENV),
           'reconciliation-compute': localHandlerFor('reconciliation-compute', FUNCTION_ENV),
           ...options.lambdas,
         },

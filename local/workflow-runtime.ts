@@ -132,7 +132,7 @@ export class LocalWorkflowRuntime {
     for (const spec of options.workflows ?? WORKFLOWS) {
       this.registerWorkflow(
         spec.name,
-        loadAsl(aslPathOf(spec.name), substitutionsFor(spec, localNames)),
+        loadAsl(aslPathOf(spec), substitutionsFor(spec, localNames)),
         spec.type,
       );
     }

@@ -1,11 +1,11 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { WorkflowName } from '../../domain/config';
+import { FACT_WORKFLOWS, type WorkflowName } from '../../domain/config';
 import type { TableSpec } from '../table-specs';
 import { aslPathOf, substitutionsFor, type FunctionName, type WorkflowSpec } from '../workflow-manifest';
 import { tableStatements, type SpecTable } from './tables';
@@ -90,6 +90,23 @@ export class Workflow extends Construct {
         }),
       );
     }
+    if (spec.replaysParkedFacts) {
+      // The ARN comes from the parked fact, so the grant names the lifecycle machines by their fixed names
+      // (formatted, not referenced: a machine may replay a fact on itself without a dependency cycle).
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: FACT_WORKFLOWS.map((wf) =>
+            Stack.of(this).formatArn({
+              service: 'states',
+              resource: 'stateMachine',
+              resourceName: stateMachineNameFor(Stack.of(this).stackName, wf),
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        }),
+      );
+    }
     if (spec.putsEvents) {
       this.role.addToPolicy(
         new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [resources.appBus.eventBusArn] }),
@@ -97,14 +114,15 @@ export class Workflow extends Construct {
     }
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromFile(aslPathOf(spec.name)),
+      stateMachineName: stateMachineNameFor(Stack.of(this).stackName, spec.name),
+      definitionBody: sfn.DefinitionBody.fromFile(aslPathOf(spec)),
       definitionSubstitutions: this.substitutions,
       stateMachineType:
         spec.type === 'EXPRESS' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
       role: this.role,
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-      comment: `partner-referrals ${spec.name} workflow (statemachines/${spec.name}.asl.json)`,
+      comment: `partner-referrals ${spec.name} workflow (statemachines/${spec.definition}.asl.json)`,
     });
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -117,6 +135,9 @@ export class Workflow extends Construct {
     });
   }
 }
+
+/** State machines are named `<stack>-<workflow>`: ops find them by name, and grants can name them. */
+export const stateMachineNameFor = (stackName: string, workflow: WorkflowName): string => `${stackName}-${workflow}`;
 
 /** Orders workflows so that every workflow comes after the ones it starts. */
 export function buildOrder(specs: readonly WorkflowSpec[]): WorkflowSpec[] {

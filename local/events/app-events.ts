@@ -7,6 +7,8 @@ export interface UserSignedUpDetail {
   userId: string;
   partnerId: string;
   occurredAt: string;
+  /** The user's email address, when the app sends it (the ingest keeps only its salted hash). */
+  email?: string;
 }
 
 export interface UserEmailVerifiedDetail {
@@ -25,7 +27,12 @@ export function userSignedUpEvent(
     source: APP_EVENT_SOURCE,
     detailType: APP_EVENT_TYPES.signedUp,
     time: occurredAt,
-    detail: { userId: opts.userId ?? 'user_1', partnerId: opts.partnerId ?? 'partner_1', occurredAt },
+    detail: {
+      userId: opts.userId ?? 'user_1',
+      partnerId: opts.partnerId ?? 'partner_1',
+      occurredAt,
+      ...(opts.email === undefined ? {} : { email: opts.email }),
+    },
   });
 }
 

@@ -1,3 +1,4 @@
+import { ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
 import { stateMachineNameOf } from '../aws-names';
 import { TaskError, fakeRequestId } from './task-error';
 import { genericMetadata } from './sdk-metadata';
@@ -24,7 +25,20 @@ export function startExecutionTask(start: ExecutionStarter, parameters: unknown)
   }
   // A string Input is the execution's JSON input as is; an object is serialised.
   const input = typeof p.Input === 'string' ? (JSON.parse(p.Input) as unknown) : (p.Input ?? {});
-  const { executionArn, startDate } = start(workflow, input, typeof p.Name === 'string' ? p.Name : undefined);
+  let started: { executionArn: string; startDate: Date };
+  try {
+    started = start(workflow, input, typeof p.Name === 'string' ? p.Name : undefined);
+  } catch (error) {
+    // The optimized integration names service errors `StepFunctions.<Java SDK exception class>`.
+    if (error instanceof ExecutionAlreadyExists) {
+      throw new TaskError(
+        'StepFunctions.ExecutionAlreadyExistsException',
+        `${error.message} (Service: AWSStepFunctions; Status Code: 400; Error Code: ExecutionAlreadyExists; Request ID: ${fakeRequestId()}; Proxy: null)`,
+      );
+    }
+    throw error;
+  }
+  const { executionArn, startDate } = started;
   const result = { ExecutionArn: executionArn, StartDate: startDate.getTime() };
   return { ...result, ...genericMetadata(fakeRequestId(), JSON.stringify(result)) };
 }
