@@ -1,28 +1,22 @@
 import { SFNServiceException } from '@aws-sdk/client-sfn';
-import { loadRuntimeConfig, type RuntimeConfig } from '../../domain/config';
+import {
+  loadRuntimeConfig,
+  stateMachineArnEnv,
+  WORKFLOW_NAMES,
+  type RuntimeConfig,
+  type WorkflowName,
+} from '../../domain/config';
 import type { Referral } from '../../domain/referral';
 import { zeroCounters, type PartnerStats } from '../../domain/stats';
 
-export const ARNS = {
-  registration: 'arn:aws:states:us-east-1:123456789012:stateMachine:registration',
-  click: 'arn:aws:states:us-east-1:123456789012:stateMachine:click',
-  signup: 'arn:aws:states:us-east-1:123456789012:stateMachine:signup',
-  verify: 'arn:aws:states:us-east-1:123456789012:stateMachine:verify',
-  payment: 'arn:aws:states:us-east-1:123456789012:stateMachine:payment',
-  cancellation: 'arn:aws:states:us-east-1:123456789012:stateMachine:cancellation',
-  reconciliation: 'arn:aws:states:us-east-1:123456789012:stateMachine:reconciliation',
-} as const;
+export const ARNS = Object.fromEntries(
+  WORKFLOW_NAMES.map((wf) => [wf, `arn:aws:states:us-east-1:123456789012:stateMachine:${wf}`]),
+) as Record<WorkflowName, string>;
 
 /** The default configuration with every state machine ARN set (as the deployed Lambdas get it). */
 export function testConfig(env: Record<string, string> = {}): RuntimeConfig {
   return loadRuntimeConfig({
-    REGISTRATION_STATE_MACHINE_ARN: ARNS.registration,
-    CLICK_STATE_MACHINE_ARN: ARNS.click,
-    SIGNUP_STATE_MACHINE_ARN: ARNS.signup,
-    VERIFY_STATE_MACHINE_ARN: ARNS.verify,
-    PAYMENT_STATE_MACHINE_ARN: ARNS.payment,
-    CANCELLATION_STATE_MACHINE_ARN: ARNS.cancellation,
-    RECONCILIATION_STATE_MACHINE_ARN: ARNS.reconciliation,
+    ...Object.fromEntries(WORKFLOW_NAMES.map((wf) => [stateMachineArnEnv(wf), ARNS[wf]])),
     CLICK_IP_SALT: 'test-salt',
     ...env,
   });
@@ -36,6 +30,17 @@ export function signedUpReferral(overrides: Partial<Referral> = {}): Referral {
     status: 'signed_up',
     planType: 'AF',
     signedUpAt: '2026-01-10T09:00:00.000Z',
+    partnerEarningsCents: 0,
+    pendingCents: 0,
+    approvedCents: 0,
+    paidCents: 0,
+    onHoldCents: 0,
+    reversedCents: 0,
+    revenueCents: 0,
+    refundedCents: 0,
+    invoiceCount: 0,
+    refundCount: 0,
+    disputeCount: 0,
     ...overrides,
   };
 }
@@ -49,8 +54,10 @@ export function paidReferral(overrides: Partial<Referral> = {}): Referral {
     paidAt: '2026-01-15T10:00:00.000Z',
     paymentAmountCents: 2999,
     partnerEarningsCents: 750,
+    pendingCents: 750,
+    revenueCents: 2999,
+    invoiceCount: 1,
     currency: 'usd',
-    commissionStatus: 'pending',
     subscriptionStatus: 'active',
     ...overrides,
   });
