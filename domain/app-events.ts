@@ -2,13 +2,15 @@ import * as z from 'zod/mini';
 import { APP_EVENT_SOURCE, PARKED_EVENT_TTL_DAYS, PARTNER_ID_PATTERN } from './config';
 import { MalformedEventError } from './errors';
 import { executionNameFor } from './execution-name';
+import { factKeys, type SignupFact, type VerifiedFact } from './facts';
+import { identityHash } from './identity';
 import { eventBridgeEnvelopeSchema, userIdSchema } from './stripe-events';
 import { parseOrThrow } from './validation';
-import { expiresAfterDays, type EventOutcome } from './workflow-inputs';
+import { expiresAfterDays, type EventOutcome, type WorkflowStart } from './workflow-inputs';
 
 /**
  * Events the app puts on the referral bus (source `partner-referrals.app`):
- * `UserSignedUp {userId, partnerId, occurredAt}` and `UserEmailVerified {userId, occurredAt}`.
+ * `UserSignedUp {userId, partnerId, occurredAt, email?}` and `UserEmailVerified {userId, occurredAt}`.
  */
 export const APP_EVENT_TYPES = { signedUp: 'UserSignedUp', emailVerified: 'UserEmailVerified' } as const;
 
@@ -26,15 +28,34 @@ export const isoTimestampSchema = z.pipe(
   z.transform((value: string) => new Date(value).toISOString()),
 );
 
+/** An email address as the app sends it: only ever hashed (`identityHash`), never kept. */
+const emailSchema = z.string({ error: 'expected an email address' }).check(
+  z.maxLength(320, { error: 'expected an email address (at most 320 characters)' }),
+  z.refine((value) => value.trim().includes('@'), { error: 'expected an email address' }),
+);
+
 const signedUpSchema = z.object({
   userId: userIdSchema,
   partnerId: partnerIdSchema,
   occurredAt: isoTimestampSchema,
+  email: z.nullish(emailSchema),
 });
 const emailVerifiedSchema = z.object({ userId: userIdSchema, occurredAt: isoTimestampSchema });
 
-/** Maps one app event to its workflow start (`signup-<eventId>`, `verify-<eventId>`), or a reason to ignore it. */
-export function mapAppEvent(event: unknown): EventOutcome {
+export interface AppMappingOptions {
+  /**
+   * The salt of `identityHash` for email addresses: the deployment's `CLICK_IP_SALT`
+   * (`RuntimeConfig.clickIpSalt`), the one secret that also salts the click log's IP hashes.
+   */
+  identitySalt: string;
+}
+
+/**
+ * Maps one app event to the start of the workflow that records its fact (`signup-<eventId>`,
+ * `verify-<eventId>`), or a reason to ignore it. An email address in `UserSignedUp` leaves here only as its
+ * salted hash (`SignupFact.emailHash`, for the self-referral check).
+ */
+export function mapAppEvent(event: unknown, options: AppMappingOptions): EventOutcome {
   const envelope = parseOrThrow(eventBridgeEnvelopeSchema, event, malformed);
   if (envelope.source !== APP_EVENT_SOURCE) {
     throw malformed('source', `expected ${APP_EVENT_SOURCE}, got ${envelope.source}`);
@@ -43,26 +64,43 @@ export function mapAppEvent(event: unknown): EventOutcome {
   switch (envelope['detail-type']) {
     case APP_EVENT_TYPES.signedUp: {
       const detail = parseOrThrow(signedUpSchema, envelope.detail, malformed, 'detail');
-      return {
-        workflow: 'signup',
-        executionName: executionNameFor('signup', eventId),
-        input: { eventId, userId: detail.userId, partnerId: detail.partnerId, occurredAt: detail.occurredAt },
-      };
+      const emailHash = detail.email == null ? undefined : identityHash(detail.email, options.identitySalt);
+      return factStart('signup', eventId, detail, {
+        kind: 'signup',
+        key: factKeys.signup(eventId),
+        at: detail.occurredAt,
+        partnerId: detail.partnerId,
+        ...(emailHash === undefined ? {} : { emailHash }),
+      });
     }
     case APP_EVENT_TYPES.emailVerified: {
       const detail = parseOrThrow(emailVerifiedSchema, envelope.detail, malformed, 'detail');
-      return {
-        workflow: 'verify',
-        executionName: executionNameFor('verify', eventId),
-        input: {
-          eventId,
-          userId: detail.userId,
-          occurredAt: detail.occurredAt,
-          parkExpiresAt: expiresAfterDays(Date.parse(detail.occurredAt) / 1000, PARKED_EVENT_TTL_DAYS),
-        },
-      };
+      return factStart('verify', eventId, detail, {
+        kind: 'verified',
+        key: factKeys.verified(eventId),
+        at: detail.occurredAt,
+      });
     }
     default:
       return { ignore: `app event ${envelope['detail-type']} is not handled by ingest` };
   }
+}
+
+function factStart(
+  workflow: 'signup' | 'verify',
+  eventId: string,
+  detail: { userId: string; occurredAt: string },
+  fact: SignupFact | VerifiedFact,
+): WorkflowStart {
+  return {
+    workflow,
+    executionName: executionNameFor(workflow, eventId),
+    input: {
+      fact,
+      userId: detail.userId,
+      findUserBy: [],
+      links: [],
+      parkExpiresAt: expiresAfterDays(Date.parse(detail.occurredAt) / 1000, PARKED_EVENT_TTL_DAYS),
+    },
+  };
 }

@@ -1,6 +1,8 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { createHash } from 'node:crypto';
+import { PARKED_EVENT_TTL_DAYS } from '../../domain/config';
 import { createAppIngestHandler } from '../../lambdas/app-ingest';
 import { userEmailVerifiedEvent, userSignedUpEvent } from '../../local/events/app-events';
 import { withPath } from '../../local/events/event-envelope';
@@ -10,6 +12,13 @@ import { lambdaContext } from './lambda-context';
 const sfnMock = mockClient(SFNClient);
 const STARTED = { executionArn: 'arn:x', startDate: new Date('2026-01-01T00:00:00.000Z') };
 const context = lambdaContext('app-ingest');
+const OCCURRED_AT = '2026-01-15T10:00:00.000Z';
+const parkExpiresAt = Date.parse(OCCURRED_AT) / 1000 + PARKED_EVENT_TTL_DAYS * 86_400;
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** The workflow input of the n-th StartExecution, as sent. */
+const startedInputText = (n = 0): string =>
+  sfnMock.commandCalls(StartExecutionCommand)[n]?.args[0].input.input ?? '';
 
 describe('app-ingest handler', () => {
   const handler = createAppIngestHandler({
@@ -38,12 +47,32 @@ describe('app-ingest handler', () => {
       stateMachineArn: ARNS.signup,
       name: 'signup-e1',
       input: JSON.stringify({
-        eventId: 'e1',
+        fact: { kind: 'signup', key: 'signup#e1', at: OCCURRED_AT, partnerId: 'acme' },
         userId: 'user_1',
-        partnerId: 'acme',
-        occurredAt: '2026-01-15T10:00:00.000Z',
+        findUserBy: [],
+        links: [],
+        parkExpiresAt,
       }),
     });
+  });
+
+  it("hashes a signup's email with CLICK_IP_SALT and sends no raw address", async () => {
+    // Prepare
+    sfnMock.on(StartExecutionCommand).resolves(STARTED);
+    const salted = createAppIngestHandler({
+      config: testConfig({ CLICK_IP_SALT: 'deployment-salt' }),
+      sfn: new SFNClient({ region: 'eu-west-1' }),
+    });
+
+    // Act
+    await salted(userSignedUpEvent({ eventId: 'e1', email: 'Ann@Example.com' }), context);
+
+    // Assess
+    const sent = startedInputText();
+    expect(JSON.parse(sent)).toMatchObject({
+      fact: { kind: 'signup', emailHash: sha256('deployment-salt:ann@example.com') },
+    });
+    expect(sent.toLowerCase()).not.toContain('ann@example.com');
   });
 
   it('starts the verify workflow for UserEmailVerified', async () => {
@@ -58,6 +87,13 @@ describe('app-ingest handler', () => {
     expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: ARNS.verify,
       name: 'verify-e2',
+    });
+    expect(JSON.parse(startedInputText())).toEqual({
+      fact: { kind: 'verified', key: 'verified#e2', at: OCCURRED_AT },
+      userId: 'user_1',
+      findUserBy: [],
+      links: [],
+      parkExpiresAt,
     });
   });
 

@@ -1,16 +1,37 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { MAX_AMOUNT_MINOR_UNITS } from '../../domain/config';
 import { MalformedEventError } from '../../domain/errors';
 import { createStripeIngestHandler } from '../../lambdas/stripe-ingest';
 import { withPath } from '../../local/events/event-envelope';
 import {
+  chargeRefundedEvent,
   checkoutCompletedEvent,
+  DEFAULT_CREATED,
+  disputeClosedEvent,
   invoicePaidEvent,
+  invoicePaymentPaidEvent,
   subscriptionDeletedEvent,
+  subscriptionUpdatedEvent,
 } from '../../local/events/stripe-events';
 import { ARNS, sfnThrottling, testConfig } from './builders';
 import { lambdaContext } from './lambda-context';
+
+/** The fact workflows' state machines (beside the ones every test configuration sets). */
+const FACT_ARNS = {
+  refund: 'arn:aws:states:us-east-1:123456789012:stateMachine:refund',
+  dispute: 'arn:aws:states:us-east-1:123456789012:stateMachine:dispute',
+  subscription: 'arn:aws:states:us-east-1:123456789012:stateMachine:subscription',
+} as const;
+/** The test configuration with every fact workflow's ARN set, plus `env`. */
+const config = (env: Record<string, string> = {}) =>
+  testConfig({
+    REFUND_STATE_MACHINE_ARN: FACT_ARNS.refund,
+    DISPUTE_STATE_MACHINE_ARN: FACT_ARNS.dispute,
+    SUBSCRIPTION_STATE_MACHINE_ARN: FACT_ARNS.subscription,
+    ...env,
+  });
 
 const sfnMock = mockClient(SFNClient);
 const STARTED = { executionArn: 'arn:x', startDate: new Date('2026-01-01T00:00:00.000Z') };
@@ -22,7 +43,7 @@ const startedInput = (n = 0): unknown =>
 
 describe('stripe-ingest handler', () => {
   const sfn = new SFNClient({ region: 'eu-west-1' });
-  const handler = createStripeIngestHandler({ config: testConfig(), sfn });
+  const handler = createStripeIngestHandler({ config: config(), sfn });
 
   beforeEach(() => {
     sfnMock.reset();
@@ -50,14 +71,25 @@ describe('stripe-ingest handler', () => {
       name: 'payment-in_1',
       input: expect.any(String),
     });
-    expect(startedInput()).toMatchObject({
-      kind: 'invoice',
-      eventId: 'evt_1',
-      invoiceId: 'in_1',
+    expect(startedInput()).toEqual({
+      fact: {
+        kind: 'invoice',
+        key: 'invoice#in_1',
+        at: '2026-01-15T10:00:00.000Z',
+        invoiceId: 'in_1',
+        billingReason: 'subscription_create',
+        amountCents: 2999,
+        currency: 'usd',
+        planType: 'AFPlus',
+        billingCycle: 'Monthly',
+        subscriptionId: 'sub_test_1',
+        customerId: 'cus_test_1',
+        paymentIds: [],
+      },
       userId: 'user_1',
-      amountPaidCents: 2999,
-      planType: 'AFPlus',
-      billingCycle: 'Monthly',
+      findUserBy: [],
+      links: ['invoice:in_1'],
+      parkExpiresAt: expect.any(Number),
     });
   });
 
@@ -79,41 +111,79 @@ describe('stripe-ingest handler', () => {
     });
   });
 
-  it('starts the cancellation workflow for customer.subscription.deleted', async () => {
+  it.each([
+    [
+      'customer.subscription.deleted',
+      subscriptionDeletedEvent({ subscriptionId: 'sub_9' }),
+      FACT_ARNS.subscription,
+      'subscription-sub_9-deleted',
+    ],
+    [
+      'customer.subscription.updated',
+      subscriptionUpdatedEvent({ subscriptionId: 'sub_9', created: DEFAULT_CREATED }),
+      FACT_ARNS.subscription,
+      `subscription-sub_9-${DEFAULT_CREATED}`,
+    ],
+    [
+      'checkout.session.completed',
+      checkoutCompletedEvent({ eventId: 'evt_c', sessionId: 'cs_9' }),
+      ARNS.payment,
+      'checkout-cs_9',
+    ],
+    [
+      'invoice_payment.paid',
+      invoicePaymentPaidEvent({ invoicePaymentId: 'inpay_9' }),
+      ARNS.payment,
+      'invoice-payment-inpay_9',
+    ],
+    [
+      'charge.refunded',
+      chargeRefundedEvent({ chargeId: 'ch_9', amountRefundedCents: 500 }),
+      FACT_ARNS.refund,
+      'refund-ch_9-500',
+    ],
+    [
+      'charge.dispute.closed',
+      disputeClosedEvent({ disputeId: 'dp_9', status: 'lost' }),
+      FACT_ARNS.dispute,
+      'dispute-dp_9-lost',
+    ],
+  ])('starts the right workflow for %s', async (_type, event, stateMachineArn, name) => {
     // Prepare
     sfnMock.on(StartExecutionCommand).resolves(STARTED);
 
     // Act
-    await handler(subscriptionDeletedEvent({ subscriptionId: 'sub_9' }), context);
+    await handler(event, context);
 
     // Assess
     expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
-    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
-      stateMachineArn: ARNS.cancellation,
-      name: 'cancellation-sub_9',
-    });
+    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn, name });
   });
 
-  it('starts the payment workflow for a subscription checkout, named after the event', async () => {
+  it('passes a refund fact with the ids that find its user', async () => {
     // Prepare
     sfnMock.on(StartExecutionCommand).resolves(STARTED);
 
     // Act
-    await handler(checkoutCompletedEvent({ eventId: 'evt_c' }), context);
+    await handler(
+      chargeRefundedEvent({ chargeId: 'ch_9', paymentIntentId: 'pi_9', amountRefundedCents: 500 }),
+      context,
+    );
 
     // Assess
-    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
-      stateMachineArn: ARNS.payment,
-      name: 'checkout-evt_c',
+    expect(startedInput()).toMatchObject({
+      fact: { kind: 'refund', chargeId: 'ch_9', amountRefundedCents: 500 },
+      findUserBy: ['payment:pi_9', 'payment:ch_9'],
+      links: ['payment:ch_9', 'payment:pi_9'],
     });
   });
 
-  it('ignores a renewal without starting anything', async () => {
+  it('ignores a non-commissionable invoice without starting anything', async () => {
     // Act
-    const result = await handler(invoicePaidEvent({ billingReason: 'subscription_cycle' }), context);
+    const result = await handler(invoicePaidEvent({ invoiceId: 'in_m', billingReason: 'manual' }), context);
 
     // Assess
-    expect(result).toEqual({ ignored: expect.stringMatching(/^renewal/) });
+    expect(result).toEqual({ ignored: 'invoice in_m is not commissionable (billing_reason manual)' });
     expect(sfnMock).not.toHaveReceivedAnyCommand();
   });
 
@@ -142,11 +212,67 @@ describe('stripe-ingest handler', () => {
     expect(sfnMock).not.toHaveReceivedAnyCommand();
   });
 
+  it("throws AmountTooLarge for an amount above Stripe's largest, starting nothing", async () => {
+    // Act
+    const act = handler(invoicePaidEvent({ amountPaidCents: Number.MAX_SAFE_INTEGER }), context);
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: 'AmountTooLarge',
+      field: 'detail.data.object.amount_paid',
+      limit: MAX_AMOUNT_MINOR_UNITS,
+    });
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('throws UnsupportedCurrency for a currency other than PROGRAM_CURRENCY, starting nothing', async () => {
+    // Act
+    const act = handler(invoicePaidEvent({ currency: 'jpy' }), context);
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: 'UnsupportedCurrency',
+      field: 'detail.data.object.currency',
+      currency: 'jpy',
+      programCurrency: 'usd',
+    });
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('uses the deployment currency from PROGRAM_CURRENCY', async () => {
+    // Prepare
+    sfnMock.on(StartExecutionCommand).resolves(STARTED);
+    const eur = createStripeIngestHandler({ config: config({ PROGRAM_CURRENCY: 'EUR' }), sfn });
+
+    // Act
+    await eur(invoicePaidEvent({ currency: 'eur' }), context);
+    const rejected = eur(invoicePaidEvent({ currency: 'usd' }), context);
+
+    // Assess
+    expect(startedInput()).toMatchObject({ fact: { currency: 'eur' } });
+    await expect(rejected).rejects.toMatchObject({ name: 'UnsupportedCurrency', programCurrency: 'eur' });
+  });
+
+  it('accepts only the source STRIPE_EVENT_SOURCE names, when set', async () => {
+    // Prepare
+    const pinned = createStripeIngestHandler({
+      config: config({ STRIPE_EVENT_SOURCE: 'aws.partner/stripe.com/ed_live_1' }),
+      sfn,
+    });
+
+    // Act
+    const act = pinned(invoicePaidEvent(), context);
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'MalformedEvent', field: 'source' });
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
+  });
+
   it('uses a deployment price map from STRIPE_PRICE_MAP', async () => {
     // Prepare
     sfnMock.on(StartExecutionCommand).resolves(STARTED);
     const custom = createStripeIngestHandler({
-      config: testConfig({
+      config: config({
         STRIPE_PRICE_MAP: JSON.stringify({ price_live_1: { planType: 'AF', billingCycle: 'Annual' } }),
       }),
       sfn,
@@ -156,7 +282,7 @@ describe('stripe-ingest handler', () => {
     await custom(invoicePaidEvent({ priceId: 'price_live_1' }), context);
 
     // Assess
-    expect(startedInput()).toMatchObject({ planType: 'AF', billingCycle: 'Annual', priceId: 'price_live_1' });
+    expect(startedInput()).toMatchObject({ fact: { planType: 'AF', billingCycle: 'Annual' } });
   });
 
   it('rethrows a Step Functions throttling error, so the async invocation is retried', async () => {
@@ -176,17 +302,22 @@ describe('stripe-ingest handler', () => {
   it('fails with Configuration when the state machine ARN is missing, starting nothing', async () => {
     // Prepare
     const unconfigured = createStripeIngestHandler({
-      config: testConfig({ PAYMENT_STATE_MACHINE_ARN: '' }),
+      config: config({ PAYMENT_STATE_MACHINE_ARN: '', REFUND_STATE_MACHINE_ARN: '' }),
       sfn,
     });
 
     // Act
-    const act = unconfigured(invoicePaidEvent(), context);
+    const payment = unconfigured(invoicePaidEvent(), context);
+    const refund = unconfigured(chargeRefundedEvent(), context);
 
     // Assess
-    await expect(act).rejects.toMatchObject({
+    await expect(payment).rejects.toMatchObject({
       name: 'Configuration',
       message: 'PAYMENT_STATE_MACHINE_ARN is not set',
+    });
+    await expect(refund).rejects.toMatchObject({
+      name: 'Configuration',
+      message: 'REFUND_STATE_MACHINE_ARN is not set',
     });
     expect(sfnMock).not.toHaveReceivedAnyCommand();
   });
