@@ -1,4 +1,4 @@
-import type { FaultDecision, TaskCall } from '../local/workflow-runtime';
+import type { FaultDecision, HoldDecision, TaskCall } from '../local/workflow-runtime';
 import { Chance } from './random';
 
 /**
@@ -12,6 +12,8 @@ export interface ChaosFaultOptions {
   seed: number;
   /** Share of Task calls that fail transiently. */
   rate: number;
+  /** Share of Task calls delayed before they run, and the longest delay: interleavings, not only reorderings. */
+  latency?: { rate: number; maxMs: number };
 }
 
 export type FaultKind =
@@ -24,22 +26,23 @@ export type FaultKind =
   | 'step functions throttle'
   | 'transaction conflict'
   | 'stats write outage'
-  | 'notice outage';
+  | 'notice outage'
+  | 'latency';
 
 export interface ChaosFaults {
-  /** A fault injector that only fails calls (it never holds one). */
-  injector: (call: TaskCall) => FaultDecision | undefined;
+  /** A fault injector: fails calls, or delays them (a hold released by a timer). */
+  injector: (call: TaskCall) => FaultDecision | HoldDecision | undefined;
   /** How many of each kind were injected. */
   counts: Map<FaultKind, number>;
 }
 
 const WRITE_ACTIONS = /:(putItem|updateItem|deleteItem|transactWriteItems)$/;
 const STATS_WRITE = /^Apply\w+ToStats$/;
-const NOTICE = /^Announce\w+StatsPending$/;
+const NOTICE = /^Announce\w*StatsPending$/;
 /** Workflows behind synchronous HTTP calls (a click, a registration) are left alone: a fault there is a 5xx the caller sees. */
 const EXEMPT_WORKFLOWS = new Set(['click', 'registration']);
 
-export function chaosFaults({ seed, rate }: ChaosFaultOptions): ChaosFaults {
+export function chaosFaults({ seed, rate, latency }: ChaosFaultOptions): ChaosFaults {
   const chance = new Chance(seed);
   const counts = new Map<FaultKind, number>();
   /** Workflow → the execution whose stats write had the forced outage. */
@@ -54,9 +57,16 @@ export function chaosFaults({ seed, rate }: ChaosFaultOptions): ChaosFaults {
     return { kind: kindOf, error, cause };
   };
 
-  const injector = (call: TaskCall): FaultDecision | undefined => {
-    if (rate <= 0 || EXEMPT_WORKFLOWS.has(call.workflow)) return undefined;
+  const injector = (call: TaskCall): FaultDecision | HoldDecision | undefined => {
+    if (EXEMPT_WORKFLOWS.has(call.workflow)) return undefined;
     const execution = `${call.workflow}:${call.executionName}`;
+    const callKey = `${execution}:${call.stateName}:${call.attempt}`;
+    if (latency && chance.happens(`latency:${callKey}`, latency.rate)) {
+      counts.set('latency', (counts.get('latency') ?? 0) + 1);
+      const ms = Math.floor(chance.unit(`latency-ms:${callKey}`) * latency.maxMs);
+      return { kind: 'hold', until: new Promise((resolve) => setTimeout(resolve, ms)) };
+    }
+    if (rate <= 0) return undefined;
     // An outage: this execution's stats write fails on every attempt; in half of them the notice too.
     // The first execution of each workflow to reach its stats write always gets one, with its notice,
     // so every compensation path fires in every run (random outages alone may miss a rare workflow).
@@ -118,7 +128,7 @@ export function chaosFaults({ seed, rate }: ChaosFaultOptions): ChaosFaults {
       return inject(
         'step functions throttle',
         'throw',
-        'StepFunctions.ExecutionLimitExceeded',
+        'StepFunctions.ExecutionLimitExceededException',
         'Rate exceeded (chaos)',
       );
     }
