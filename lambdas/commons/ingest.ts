@@ -43,10 +43,9 @@ export async function ingest(
       metrics.addMetric('EventsIgnored', MetricUnit.Count, 1);
       return { ignored: outcome.ignore };
     }
-    const partnerId = (outcome.input as { partnerId?: unknown }).partnerId;
     annotate({
       workflow: outcome.workflow,
-      partnerId: typeof partnerId === 'string' ? partnerId : undefined,
+      partnerId: outcome.input.fact.kind === 'signup' ? outcome.input.fact.partnerId : undefined,
     });
     const result = await startWorkflowIdempotently(sfn, {
       stateMachineArn: stateMachineArnOf(config, outcome.workflow),

@@ -120,13 +120,39 @@ export class World {
     return out.Item;
   }
 
-  /** Events parked under the user's guard partition. */
-  async parked(userId: string): Promise<Record<string, unknown>[]> {
+  /** The facts recorded about a user (their keys), in key order. */
+  async facts(userId: string): Promise<string[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: TABLE_NAMES.referrals,
+        KeyConditionExpression: 'partnerId = :p AND begins_with(referralId, :fact)',
+        ExpressionAttributeValues: { ':p': `user#${userId}`, ':fact': 'fact#' },
+        ConsistentRead: true,
+      }),
+    );
+    return (out.Items ?? []).map((item) => String(item.referralId).slice('fact#'.length));
+  }
+
+  /** Facts waiting under a Stripe id (`payment:ch_…`, `invoice:in_…`) for a fact that links it to a user. */
+  async waitingUnder(stripeLink: string): Promise<Record<string, unknown>[]> {
     const out = await this.db.send(
       new QueryCommand({
         TableName: TABLE_NAMES.referrals,
         KeyConditionExpression: 'partnerId = :p AND begins_with(referralId, :parked)',
-        ExpressionAttributeValues: { ':p': `user#${userId}`, ':parked': 'parked#' },
+        ExpressionAttributeValues: { ':p': `link#${stripeLink}`, ':parked': 'parked#' },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Items ?? [];
+  }
+
+  /** A partner's ledger rows, by commission id. */
+  async commissions(partnerId: string): Promise<Record<string, unknown>[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: TABLE_NAMES.commissions,
+        KeyConditionExpression: 'partnerId = :p',
+        ExpressionAttributeValues: { ':p': partnerId },
         ConsistentRead: true,
       }),
     );
@@ -156,7 +182,9 @@ export const ONE_AF_PLUS_MONTHLY_PAYMENT = {
   afPlusPaid: 1,
   afPlusMonthlyPaid: 1,
   activeSubscriptions: 1,
+  afPlusActiveSubscriptions: 1,
   totalRevenueCents: 2999,
+  netRevenueCents: 2999,
   totalEarningsCents: 750,
   pendingEarningsCents: 750,
 } as const;
