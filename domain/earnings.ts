@@ -50,8 +50,7 @@ export function quoteCommission(
   const tier = [...terms.tiers].reverse().find((t) => t.fromMonth <= month);
   if (!tier) return undefined;
   const duration = terms.durationMonths === 'lifetime' ? 'lifetime' : `${terms.durationMonths} months`;
-  const rate =
-    tier.rule.kind === 'percent' ? `${tier.rule.basisPoints} bp` : `flat ${tier.rule.cents}`;
+  const rate = tier.rule.kind === 'percent' ? `${tier.rule.basisPoints} bp` : `flat ${tier.rule.cents}`;
   return {
     earningsCents: earningsCents(amountPaidCents, tier.rule),
     rule: `${rate} from month ${tier.fromMonth} (month ${month}, ${duration})`,

@@ -72,12 +72,16 @@ export interface Commission {
 }
 
 export interface ReferralState {
-  referral: Omit<Referral, 'factKeys' | 'factCount' | 'pendingStats' | 'statsPendingSince' | 'statsPendingReason'>;
+  referral: Omit<
+    Referral,
+    'factKeys' | 'factCount' | 'pendingStats' | 'statsPendingSince' | 'statsPendingReason'
+  >;
   commissions: Commission[];
 }
 
 const DAY_MS = 86_400_000;
-const addDays = (iso: string, days: number): string => new Date(Date.parse(iso) + days * DAY_MS).toISOString();
+const addDays = (iso: string, days: number): string =>
+  new Date(Date.parse(iso) + days * DAY_MS).toISOString();
 
 /**
  * The month of a subscription an invoice falls in, 1-based, counted in calendar months (UTC) from the
@@ -96,11 +100,37 @@ export function subscriptionMonthOf(startIso: string, atIso: string): number {
 const minBy = <T>(items: readonly T[], at: (t: T) => string): T | undefined =>
   [...items].sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0))[0];
 
+/** A fact's content with its fields in one order: equal facts give equal strings. */
+const canonical = (fact: Fact): string => JSON.stringify(fact, Object.keys(fact).sort());
+
+/**
+ * One fact per key. Two facts with one key are one fact recorded twice, so which is kept does not matter;
+ * should they ever differ (a key that fails to tell two facts apart), the same one is kept whatever the
+ * order they came in, so that the state still depends on the set of facts only.
+ */
+function dedupeByKey(facts: Iterable<Fact>): Fact[] {
+  const unique = new Map<string, { fact: Fact; canonical?: string }>();
+  for (const fact of facts) {
+    const kept = unique.get(fact.key);
+    if (!kept) {
+      unique.set(fact.key, { fact });
+      continue;
+    }
+    if (kept.fact === fact) continue;
+    kept.canonical ??= canonical(kept.fact);
+    const other = canonical(fact);
+    if (other < kept.canonical) unique.set(fact.key, { fact, canonical: other });
+  }
+  return [...unique.values()].map((u) => u.fact);
+}
+
 /** The state of one referred user's referral; `undefined` until a signup is among the facts. */
-export function referralStateOf(userId: string, facts: Iterable<Fact>, terms: ProgramTerms): ReferralState | undefined {
-  const unique = new Map<string, Fact>();
-  for (const fact of facts) unique.set(fact.key, fact);
-  const all = [...unique.values()].sort(byTimeThenKey);
+export function referralStateOf(
+  userId: string,
+  facts: Iterable<Fact>,
+  terms: ProgramTerms,
+): ReferralState | undefined {
+  const all = dedupeByKey(facts).sort(byTimeThenKey);
   const signups = all.filter((f): f is SignupFact => f.kind === 'signup');
   const signup = signups[0];
   if (!signup) return undefined;
@@ -118,12 +148,16 @@ export function referralStateOf(userId: string, facts: Iterable<Fact>, terms: Pr
     if (!startOf.has(invoice.subscriptionId)) startOf.set(invoice.subscriptionId, invoice.at);
   }
   const current =
-    [...startOf.entries()].sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : a[0] < b[0] ? 1 : -1))[0]?.[0] ??
-    (checkout?.kind === 'checkout' ? checkout.subscriptionId : undefined);
+    [...startOf.entries()].sort((a, b) =>
+      a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : a[0] < b[0] ? 1 : -1,
+    )[0]?.[0] ?? (checkout?.kind === 'checkout' ? checkout.subscriptionId : undefined);
 
+  const paymentIds = paymentIdsByInvoice(invoices, all);
+  const idsOf = (invoice: InvoiceFact): ReadonlySet<string> => paymentIds.get(invoice.invoiceId) ?? new Set();
   const commissions = invoices.flatMap((invoice) =>
     commissionsOf(invoice, {
       all,
+      paymentIds: idsOf(invoice),
       partnerId,
       userId,
       referralId,
@@ -157,17 +191,17 @@ export function referralStateOf(userId: string, facts: Iterable<Fact>, terms: Pr
       : 'signed_up';
 
   const earnings = earningsOf(commissions);
-  const refunded = invoices.reduce((sum, invoice) => sum + refundedOf(invoice, all), 0);
+  const refunds = all.filter((f): f is RefundFact => f.kind === 'refund');
+  const refunded = invoices.reduce((sum, invoice) => sum + refundedOf(invoice, idsOf(invoice), refunds), 0);
   const refundedCharges = new Set(
-    all
-      .filter((f): f is RefundFact => f.kind === 'refund' && f.amountRefundedCents > 0)
-      .filter((r) => invoices.some((i) => refundMatches(r, i, all)))
+    refunds
+      .filter((r) => r.amountRefundedCents > 0 && invoices.some((i) => refundMatches(r, i, idsOf(i))))
       .map((r) => r.chargeId),
   );
   const disputes = new Set(
     all
       .filter((f): f is DisputeFact => f.kind === 'dispute')
-      .filter((d) => invoices.some((i) => paymentIdsOf(i, all).some((id) => d.paymentIds.includes(id))))
+      .filter((d) => invoices.some((i) => disputeMatches(d, idsOf(i))))
       .map((d) => d.disputeId),
   );
 
@@ -194,7 +228,8 @@ export function referralStateOf(userId: string, facts: Iterable<Fact>, terms: Pr
     ...(current ? { stripeSubscriptionId: current } : {}),
     ...(paid ? { subscriptionStatus: cancellation ? ('canceled' as const) : ('active' as const) } : {}),
     ...(paid && cancellation ? { canceledAt: cancellation.at } : {}),
-    partnerEarningsCents: earnings.pendingCents + earnings.approvedCents + earnings.paidCents + earnings.onHoldCents,
+    partnerEarningsCents:
+      earnings.pendingCents + earnings.approvedCents + earnings.paidCents + earnings.onHoldCents,
     ...earnings,
     revenueCents: invoices.reduce((sum, i) => sum + i.amountCents, 0),
     refundedCents: refunded,
@@ -208,7 +243,13 @@ export function referralStateOf(userId: string, facts: Iterable<Fact>, terms: Pr
 
 /** Sums of the commissions' net by status, and what was taken back. */
 export function earningsOf(commissions: readonly Commission[]): EarningsByStatus {
-  const e: EarningsByStatus = { pendingCents: 0, approvedCents: 0, paidCents: 0, onHoldCents: 0, reversedCents: 0 };
+  const e: EarningsByStatus = {
+    pendingCents: 0,
+    approvedCents: 0,
+    paidCents: 0,
+    onHoldCents: 0,
+    reversedCents: 0,
+  };
   for (const c of commissions) {
     if (c.type === 'clawback') e.reversedCents -= c.earningsCents;
     else e.reversedCents += c.reversedCents;
@@ -220,31 +261,46 @@ export function earningsOf(commissions: readonly Commission[]): EarningsByStatus
   return e;
 }
 
-/** Charge and PaymentIntent ids of an invoice: its own (older API) and its invoice payments'. */
-function paymentIdsOf(invoice: InvoiceFact, all: readonly Fact[]): string[] {
-  const ids = new Set(invoice.paymentIds);
+/** Charge and PaymentIntent ids of each invoice: its own (older API) and its invoice payments'. */
+function paymentIdsByInvoice(
+  invoices: readonly InvoiceFact[],
+  all: readonly Fact[],
+): Map<string, Set<string>> {
+  const ids = new Map(invoices.map((i) => [i.invoiceId, new Set(i.paymentIds)]));
   for (const f of all) {
-    if (f.kind === 'invoicePayment' && f.invoiceId === invoice.invoiceId) for (const id of f.paymentIds) ids.add(id);
+    if (f.kind === 'invoicePayment') for (const id of f.paymentIds) ids.get(f.invoiceId)?.add(id);
   }
-  return [...ids];
+  return ids;
 }
 
-const refundMatches = (refund: RefundFact, invoice: InvoiceFact, all: readonly Fact[]): boolean =>
-  refund.invoiceId === invoice.invoiceId || paymentIdsOf(invoice, all).some((id) => refund.paymentIds.includes(id));
+const refundMatches = (refund: RefundFact, invoice: InvoiceFact, paymentIds: ReadonlySet<string>): boolean =>
+  refund.invoiceId === invoice.invoiceId || refund.paymentIds.some((id) => paymentIds.has(id));
+
+const disputeMatches = (dispute: DisputeFact, paymentIds: ReadonlySet<string>): boolean =>
+  dispute.paymentIds.some((id) => paymentIds.has(id));
 
 /** The invoice's refunded amount: per charge the largest cumulative `amount_refunded` seen, capped at the invoice. */
-function refundedOf(invoice: InvoiceFact, all: readonly Fact[]): number {
+function refundedOf(
+  invoice: InvoiceFact,
+  paymentIds: ReadonlySet<string>,
+  refunds: readonly RefundFact[],
+): number {
   const byCharge = new Map<string, number>();
-  for (const f of all) {
-    if (f.kind === 'refund' && refundMatches(f, invoice, all)) {
+  for (const f of refunds) {
+    if (refundMatches(f, invoice, paymentIds)) {
       byCharge.set(f.chargeId, Math.max(byCharge.get(f.chargeId) ?? 0, f.amountRefundedCents));
     }
   }
-  return Math.min(invoice.amountCents, [...byCharge.values()].reduce((a, b) => a + b, 0));
+  return Math.min(
+    invoice.amountCents,
+    [...byCharge.values()].reduce((a, b) => a + b, 0),
+  );
 }
 
 interface CommissionContext {
   all: readonly Fact[];
+  /** The invoice's charge and PaymentIntent ids. */
+  paymentIds: ReadonlySet<string>;
   partnerId: string;
   userId: string;
   referralId: string;
@@ -256,17 +312,22 @@ interface CommissionContext {
 /** The invoice's commission and, when it was paid out and then reduced, its clawback. */
 function commissionsOf(invoice: InvoiceFact, ctx: CommissionContext): Commission[] {
   const month = subscriptionMonthOf(ctx.start, invoice.at);
-  const quote = quoteCommission(ctx.terms.schedule[invoice.planType][invoice.billingCycle], month, invoice.amountCents);
+  const quote = quoteCommission(
+    ctx.terms.schedule[invoice.planType][invoice.billingCycle],
+    month,
+    invoice.amountCents,
+  );
   if (!quote || quote.earningsCents === 0) return [];
   const commissionId = commissionIds.invoice(invoice.invoiceId);
-  const paymentIds = paymentIdsOf(invoice, ctx.all);
   const dueAt = addDays(invoice.at, ctx.terms.holdPeriodDays);
+  const dueMs = Date.parse(dueAt);
 
   const related = ctx.all.filter(
     (f) =>
-      (f.kind === 'refund' && refundMatches(f, invoice, ctx.all)) ||
-      (f.kind === 'dispute' && f.paymentIds.some((id) => paymentIds.includes(id))) ||
-      ((f.kind === 'approval' || f.kind === 'review' || f.kind === 'payout') && f.commissionId === commissionId),
+      (f.kind === 'refund' && refundMatches(f, invoice, ctx.paymentIds)) ||
+      (f.kind === 'dispute' && disputeMatches(f, ctx.paymentIds)) ||
+      ((f.kind === 'approval' || f.kind === 'review' || f.kind === 'payout') &&
+        f.commissionId === commissionId),
   );
 
   const base = invoice.amountCents;
@@ -285,7 +346,11 @@ function commissionsOf(invoice: InvoiceFact, ctx: CommissionContext): Commission
   let approvedAt: string | undefined;
   let clawbackSince: string | undefined;
 
+  // What refunds and lost disputes took back; a rejected commission is taken back whole. (A flat rule can
+  // earn on a zero invoice, which nothing can be refunded from.)
   const reversedNow = (): number => {
+    if (review === 'reject') return earnings;
+    if (base === 0) return 0;
     const taken = [...refundedByCharge.values(), ...lostByDispute.values()].reduce((a, b) => a + b, 0);
     return proRata(earnings, Math.min(base, taken), base);
   };
@@ -303,7 +368,12 @@ function commissionsOf(invoice: InvoiceFact, ctx: CommissionContext): Commission
     const net = earnings - reversedNow();
     const { status, reason } = statusNow(net);
     const last = history[history.length - 1];
-    if (!last || last.status !== status || last.reason !== reason || last.netCents !== (payout ? payout.earningsCents : net)) {
+    if (
+      !last ||
+      last.status !== status ||
+      last.reason !== reason ||
+      last.netCents !== (payout ? payout.earningsCents : net)
+    ) {
       history.push({ at, status, reason, netCents: payout ? payout.earningsCents : net });
     }
     if (status === 'approved' && approvedAt === undefined) approvedAt = at;
@@ -312,7 +382,8 @@ function commissionsOf(invoice: InvoiceFact, ctx: CommissionContext): Commission
       const lastClaw = clawbackHistory[clawbackHistory.length - 1];
       if (claw < 0 && (!lastClaw || lastClaw.netCents !== claw)) {
         clawbackSince ??= at;
-        clawbackHistory.push({ at, status: 'approved', reason: `clawback: ${lastReduction}`, netCents: claw });
+        const why = review === 'reject' ? 'rejected' : lastReduction;
+        clawbackHistory.push({ at, status: 'approved', reason: `clawback: ${why}`, netCents: claw });
       }
     }
   };
@@ -339,7 +410,7 @@ function commissionsOf(invoice: InvoiceFact, ctx: CommissionContext): Commission
         }
         break;
       case 'approval':
-        if (f.at >= dueAt) approvalSeen = true;
+        if (Date.parse(f.at) >= dueMs) approvalSeen = true;
         break;
       case 'review':
         review ??= f.decision; // the first decision stands: a reviewed commission is not reviewed again

@@ -1,5 +1,5 @@
-import { DEFAULT_COMMISSION_SCHEDULE, type CommissionRule } from '../../domain/config';
-import { commissionFor, earningsCents } from '../../domain/earnings';
+import { DEFAULT_COMMISSION_SCHEDULE, type CommissionRule, type PlanCommission } from '../../domain/config';
+import { assertCents, earningsCents, proRata, quoteCommission } from '../../domain/earnings';
 import { InvalidAmountError } from '../../domain/errors';
 
 const quarter: CommissionRule = { kind: 'percent', basisPoints: 2500 };
@@ -14,7 +14,9 @@ describe('earningsCents', () => {
     [4, 1],
     [6, 2], // 1.5 rounds half up
     [100, 25],
+    [9990, 2498], // AF Annual $99.90: 2497.5 rounds half up
     [29_999, 7500], // 7499.75
+    [99_999_999, 25_000_000], // Stripe's largest amount: 24999999.75
   ])('pays 25%% of %i cents as %i cents, rounded half up', (amount, expected) => {
     // Act
     const cents = earningsCents(amount, quarter);
@@ -24,7 +26,7 @@ describe('earningsCents', () => {
   });
 
   it('computes exactly for amounts whose product exceeds 2^53', () => {
-    // Prepare: 9e15 cents × 3333 bp would lose precision in floating point
+    // Prepare: 9e14 cents × 3333 bp would lose precision in floating point
     const amount = 900_719_925_474_099;
 
     // Act
@@ -36,6 +38,7 @@ describe('earningsCents', () => {
 
   it('pays a flat rule its amount whatever was paid', () => {
     expect(earningsCents(2999, { kind: 'flat', cents: 500 })).toBe(500);
+    expect(earningsCents(0, { kind: 'flat', cents: 500 })).toBe(500);
   });
 
   it.each([[-1], [1.5], [Number.NaN], [Number.POSITIVE_INFINITY]])(
@@ -50,25 +53,109 @@ describe('earningsCents', () => {
     },
   );
 
-  it('rejects a percent rule outside 0..10000 basis points', () => {
+  it('rejects a percent rule outside 0..10000 basis points and a flat rule of no whole cents', () => {
     expect(() => earningsCents(100, { kind: 'percent', basisPoints: 10_001 })).toThrow(InvalidAmountError);
+    expect(() => earningsCents(100, { kind: 'percent', basisPoints: -1 })).toThrow(InvalidAmountError);
+    expect(() => earningsCents(100, { kind: 'flat', cents: 2.5 })).toThrow(
+      expect.objectContaining({ field: 'rule.cents' }),
+    );
   });
 });
 
-describe('commissionFor', () => {
-  it('looks up the plan × cycle rule in the schedule', () => {
+describe('assertCents', () => {
+  it('accepts non-negative safe integers and rejects the rest', () => {
+    expect(() => assertCents(0, 'x')).not.toThrow();
+    expect(() => assertCents(Number.MAX_SAFE_INTEGER, 'x')).not.toThrow();
+    expect(() => assertCents(Number.MAX_SAFE_INTEGER + 1, 'x')).toThrow(InvalidAmountError);
+    expect(() => assertCents('5', 'x')).toThrow(expect.objectContaining({ field: 'x' }));
+  });
+});
+
+describe('proRata', () => {
+  it.each([
+    [750, 1000, 2999, 250], // the seed refunded $10.00 of $29.99: 250.08
+    [750, 2999, 2999, 750], // all of it
+    [750, 0, 2999, 0],
+    [5, 1, 2, 3], // 2.5 rounds half up
+    [1, 1, 3, 0], // 0.33
+    [2, 1, 3, 1], // 0.67
+    [2498, 4995, 9990, 1249], // half of AF Annual's 2498
+  ])('takes %i × %i / %i as %i, rounded half up', (value, numerator, denominator, expected) => {
+    expect(proRata(value, numerator, denominator)).toBe(expected);
+  });
+
+  it('is exact where the product exceeds 2^53', () => {
     // Prepare
-    const schedule = {
-      ...DEFAULT_COMMISSION_SCHEDULE,
-      AF: { Monthly: { kind: 'flat', cents: 300 } as CommissionRule, Annual: quarter },
-    };
+    const value = 25_000_000;
+    const numerator = 99_999_998;
+    const denominator = 99_999_999;
 
     // Act
-    const afMonthly = commissionFor({ planType: 'AF', billingCycle: 'Monthly' }, 999, schedule);
-    const afPlusMonthly = commissionFor({ planType: 'AFPlus', billingCycle: 'Monthly' }, 2999, schedule);
+    const share = proRata(value, numerator, denominator);
 
-    // Assess
-    expect(afMonthly).toBe(300);
-    expect(afPlusMonthly).toBe(750);
+    // Assess: 24999999.75 rounds up
+    expect(share).toBe(25_000_000);
+    expect(share).toBe(
+      Number((BigInt(value) * BigInt(numerator) * 2n + BigInt(denominator)) / (2n * BigInt(denominator))),
+    );
+  });
+
+  it('refuses a denominator that is not positive', () => {
+    expect(() => proRata(750, 0, 0)).toThrow(RangeError);
+    expect(() => proRata(750, 1, -5)).toThrow(RangeError);
+  });
+});
+
+describe('quoteCommission', () => {
+  const firstYear = DEFAULT_COMMISSION_SCHEDULE.AFPlus.Monthly;
+  const tiered: PlanCommission = {
+    tiers: [
+      { fromMonth: 1, rule: { kind: 'percent', basisPoints: 4000 } },
+      { fromMonth: 4, rule: { kind: 'percent', basisPoints: 2000 } },
+    ],
+    durationMonths: 12,
+  };
+
+  it('pays the default 25% in months 1 to 12 and nothing from month 13 on', () => {
+    expect(quoteCommission(firstYear, 1, 2999)?.earningsCents).toBe(750);
+    expect(quoteCommission(firstYear, 12, 2999)?.earningsCents).toBe(750);
+    expect(quoteCommission(firstYear, 13, 2999)).toBeUndefined();
+  });
+
+  it('takes the rate of the tier the month falls in', () => {
+    // Act
+    const months = [1, 2, 3, 4, 12].map((month) => quoteCommission(tiered, month, 2999)?.earningsCents);
+
+    // Assess: 1199.6 → 1200 for three months, then 599.8 → 600
+    expect(months).toEqual([1200, 1200, 1200, 600, 600]);
+    expect(quoteCommission(tiered, 13, 2999)).toBeUndefined();
+  });
+
+  it('names the rule it used', () => {
+    expect(quoteCommission(tiered, 5, 2999)?.rule).toBe('2000 bp from month 4 (month 5, 12 months)');
+    expect(
+      quoteCommission(
+        { tiers: [{ fromMonth: 1, rule: { kind: 'flat', cents: 500 } }], durationMonths: 'lifetime' },
+        40,
+        999,
+      ),
+    ).toEqual({ earningsCents: 500, rule: 'flat 500 from month 1 (month 40, lifetime)' });
+  });
+
+  it('pays a lifetime program in every month', () => {
+    // Prepare
+    const lifetime: PlanCommission = { tiers: firstYear.tiers, durationMonths: 'lifetime' };
+
+    // Act + Assess
+    expect(quoteCommission(lifetime, 13, 2999)?.earningsCents).toBe(750);
+    expect(quoteCommission(lifetime, 240, 2999)?.earningsCents).toBe(750);
+  });
+
+  it('quotes zero on a zero invoice under a percent rule (the ledger books no row for it)', () => {
+    expect(quoteCommission(firstYear, 1, 0)).toEqual(expect.objectContaining({ earningsCents: 0 }));
+  });
+
+  it('quotes nothing before the first tier', () => {
+    expect(quoteCommission(firstYear, 0, 2999)).toBeUndefined();
   });
 });
