@@ -1,5 +1,6 @@
+import { currencyExponent } from './config';
 import { InvalidCursorError } from './errors';
-import type { Referral } from './referral';
+import type { EarningsByStatus, Referral } from './referral';
 import { STATS_COUNTERS, type PartnerStats, type StatsCounter } from './stats';
 
 /** A ratio as integer basis points (rounded half up) and its display form, `12.34%`. */
@@ -34,26 +35,36 @@ export function conversionRates(
   };
 }
 
-const CURRENCY_SYMBOLS: Readonly<Record<string, string>> = { usd: '$', eur: '€', gbp: '£' };
+const CURRENCY_SYMBOLS: Readonly<Record<string, string>> = { usd: '$', eur: '€', gbp: '£', jpy: '¥' };
 
-/** Integer cents → `$1,234.56` (`-$0.05` for negatives). Formatting happens only at the API edge. */
-export function formatCents(cents: number, currency = 'usd'): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  const whole = Math.floor(abs / 100)
+/**
+ * An integer amount in the currency's minor unit → its display form, with as many decimals as the currency
+ * has (`currencyExponent`): `$1,234.56`, `¥1,235`, `1.234 KWD`, `-$0.05` for negatives. Formatting happens
+ * only at the API edge; amounts stay integers everywhere else.
+ */
+export function formatMinorUnits(amount: number, currency: string): string {
+  const sign = amount < 0 ? '-' : '';
+  const abs = Math.abs(amount);
+  const exponent = currencyExponent(currency);
+  const unit = 10 ** exponent;
+  const whole = Math.floor(abs / unit)
     .toString()
     .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const fraction = String(abs % 100).padStart(2, '0');
+  const number = exponent === 0 ? whole : `${whole}.${String(abs % unit).padStart(exponent, '0')}`;
   const symbol = CURRENCY_SYMBOLS[currency.toLowerCase()];
-  return symbol
-    ? `${sign}${symbol}${whole}.${fraction}`
-    : `${sign}${whole}.${fraction} ${currency.toUpperCase()}`;
+  return symbol ? `${sign}${symbol}${number}` : `${sign}${number} ${currency.toUpperCase()}`;
 }
 
 const MONEY_COUNTERS = [
   ['totalRevenueCents', 'totalRevenue'],
+  ['refundedCents', 'refunded'],
+  ['netRevenueCents', 'netRevenue'],
   ['totalEarningsCents', 'totalEarnings'],
   ['pendingEarningsCents', 'pendingEarnings'],
+  ['approvedEarningsCents', 'approvedEarnings'],
+  ['paidEarningsCents', 'paidEarnings'],
+  ['onHoldEarningsCents', 'onHoldEarnings'],
+  ['reversedEarningsCents', 'reversedEarnings'],
 ] as const satisfies readonly (readonly [StatsCounter, string])[];
 
 export type StatsView = Record<StatsCounter | 'totalClicks', number> &
@@ -61,6 +72,31 @@ export type StatsView = Record<StatsCounter | 'totalClicks', number> &
     registeredAt: string;
     lastActivityAt: string | null;
   };
+
+/** Earnings by commission status in minor units, each with its display form beside it. */
+export interface EarningsView extends EarningsByStatus {
+  pending: string;
+  approved: string;
+  paid: string;
+  onHold: string;
+  reversed: string;
+}
+
+export function earningsView(earnings: EarningsByStatus, currency: string): EarningsView {
+  const { pendingCents, approvedCents, paidCents, onHoldCents, reversedCents } = earnings;
+  return {
+    pendingCents,
+    pending: formatMinorUnits(pendingCents, currency),
+    approvedCents,
+    approved: formatMinorUnits(approvedCents, currency),
+    paidCents,
+    paid: formatMinorUnits(paidCents, currency),
+    onHoldCents,
+    onHold: formatMinorUnits(onHoldCents, currency),
+    reversedCents,
+    reversed: formatMinorUnits(reversedCents, currency),
+  };
+}
 
 export interface ReferralView {
   referralId: string;
@@ -72,39 +108,52 @@ export interface ReferralView {
   paidAt: string | null;
   canceledAt: string | null;
   currency: string;
+  /** The first invoice's amount. */
   paymentAmountCents: number;
   paymentAmount: string;
+  /** Everything the referred user paid (every commissionable invoice). */
+  revenueCents: number;
+  revenue: string;
+  /** The net of the referral's commissions that the partner keeps (pending, approved, paid, on hold). */
   partnerEarningsCents: number;
   partnerEarnings: string;
-  commissionStatus: Referral['commissionStatus'] | null;
+  earnings: EarningsView;
   subscriptionStatus: Referral['subscriptionStatus'] | null;
 }
 
 export interface DashboardView {
   partnerId: string;
   displayName: string;
+  currency: string;
   stats: StatsView;
+  /** The partner's earnings by commission status (from the stats counters). */
+  earnings: EarningsView;
   conversion: ConversionRates;
   recentReferrals: ReferralView[];
   nextCursor: string | null;
 }
 
-/** The dashboard response: counters, derived rates and the page of recent paid referrals. Money in cents. */
+/**
+ * The dashboard response: counters, earnings by status, derived rates and the page of recent paid referrals.
+ * Money is integer minor units of the program's `currency`, each amount with its display form beside it.
+ */
 export function dashboardView(
   stats: PartnerStats,
   recentReferrals: Referral[],
   nextCursor: string | null,
+  currency: string,
 ): DashboardView {
   const counters = Object.fromEntries(STATS_COUNTERS.map((c) => [c, stats[c]])) as Record<
     StatsCounter,
     number
   >;
   const money = Object.fromEntries(
-    MONEY_COUNTERS.map(([cents, label]) => [label, formatCents(stats[cents])]),
+    MONEY_COUNTERS.map(([cents, label]) => [label, formatMinorUnits(stats[cents], currency)]),
   ) as Record<(typeof MONEY_COUNTERS)[number][1], string>;
   return {
     partnerId: stats.partnerId,
     displayName: stats.displayName ?? stats.partnerId,
+    currency,
     stats: {
       ...counters,
       totalClicks: stats.totalClicks,
@@ -112,16 +161,25 @@ export function dashboardView(
       registeredAt: stats.registeredAt,
       lastActivityAt: stats.lastActivityAt ?? null,
     },
+    earnings: earningsView(
+      {
+        pendingCents: stats.pendingEarningsCents,
+        approvedCents: stats.approvedEarningsCents,
+        paidCents: stats.paidEarningsCents,
+        onHoldCents: stats.onHoldEarningsCents,
+        reversedCents: stats.reversedEarningsCents,
+      },
+      currency,
+    ),
     conversion: conversionRates(stats),
-    recentReferrals: recentReferrals.map(referralView),
+    recentReferrals: recentReferrals.map((r) => referralView(r, currency)),
     nextCursor,
   };
 }
 
-function referralView(r: Referral): ReferralView {
-  const currency = r.currency ?? 'usd';
+function referralView(r: Referral, programCurrency: string): ReferralView {
+  const currency = r.currency ?? programCurrency;
   const paid = r.paymentAmountCents ?? 0;
-  const earned = r.partnerEarningsCents ?? 0;
   return {
     referralId: r.referralId,
     status: r.status,
@@ -133,12 +191,66 @@ function referralView(r: Referral): ReferralView {
     canceledAt: r.canceledAt ?? null,
     currency,
     paymentAmountCents: paid,
-    paymentAmount: formatCents(paid, currency),
-    partnerEarningsCents: earned,
-    partnerEarnings: formatCents(earned, currency),
-    commissionStatus: r.commissionStatus ?? null,
+    paymentAmount: formatMinorUnits(paid, currency),
+    revenueCents: r.revenueCents,
+    revenue: formatMinorUnits(r.revenueCents, currency),
+    partnerEarningsCents: r.partnerEarningsCents,
+    partnerEarnings: formatMinorUnits(r.partnerEarningsCents, currency),
+    earnings: earningsView(r, currency),
     subscriptionStatus: r.subscriptionStatus ?? null,
   };
+}
+
+/**
+ * A page cursor: base64url of a Query's `LastEvaluatedKey` JSON, where every key attribute is a string. The
+ * key names are fixed by the index that was queried, so a cursor decodes only with exactly those names.
+ */
+export function encodePageCursor<K extends string>(
+  key: Readonly<Record<K, string>>,
+  names: readonly K[],
+): string {
+  const picked = Object.fromEntries(names.map((name) => [name, key[name]]));
+  return Buffer.from(JSON.stringify(picked), 'utf8').toString('base64url');
+}
+
+/**
+ * The `LastEvaluatedKey` a cursor carries, when it is one of ours for the index whose key attributes are
+ * `names`: base64url JSON of an object with exactly those names, every value a string. Anything else throws
+ * `InvalidCursor` (`cursor: not a <what> cursor`); whose key it is, the caller checks.
+ */
+export function decodePageCursor<K extends string>(
+  cursor: string,
+  names: readonly K[],
+  what: string,
+): Record<K, string> {
+  const refuse = (): never => {
+    throw new InvalidCursorError(`cursor: not a ${what} cursor`);
+  };
+  if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) refuse();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    refuse();
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return refuse();
+  const key = parsed as Record<string, unknown>;
+  if (Object.keys(key).sort().join(',') !== [...names].sort().join(',')) refuse();
+  if (!names.every((name) => typeof key[name] === 'string')) refuse();
+  return key as Record<K, string>;
+}
+
+/**
+ * The page key of a Query's `LastEvaluatedKey`, when it has every key attribute as a string (the next
+ * page's cursor); `undefined` otherwise (no more pages).
+ */
+export function pageKeyOf<K extends string>(
+  lastEvaluatedKey: Readonly<Record<string, unknown>> | undefined,
+  names: readonly K[],
+): Record<K, string> | undefined {
+  if (!lastEvaluatedKey || !names.every((name) => typeof lastEvaluatedKey[name] === 'string'))
+    return undefined;
+  return Object.fromEntries(names.map((name) => [name, lastEvaluatedKey[name]])) as Record<K, string>;
 }
 
 /** The `partnerId-paidAt-index` page key: the index keys plus the table keys. */
@@ -148,34 +260,28 @@ export interface DashboardCursorKey {
   paidAt: string;
 }
 
+const DASHBOARD_KEY_NAMES = [
+  'partnerId',
+  'referralId',
+  'paidAt',
+] as const satisfies readonly (keyof DashboardCursorKey)[];
+
 /** base64url of the `LastEvaluatedKey` JSON. */
 export function encodeCursor(key: DashboardCursorKey): string {
-  const { partnerId, referralId, paidAt } = key;
-  return Buffer.from(JSON.stringify({ partnerId, referralId, paidAt }), 'utf8').toString('base64url');
+  return encodePageCursor(key, DASHBOARD_KEY_NAMES);
 }
 
 /** Decodes a cursor for `partnerId`'s dashboard; throws `InvalidCursor` when it is garbled or another partner's. */
 export function decodeCursor(cursor: string, partnerId: string): DashboardCursorKey {
-  if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) throw new InvalidCursorError('cursor: not a dashboard cursor');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError('cursor: not a dashboard cursor');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new InvalidCursorError('cursor: not a dashboard cursor');
-  }
-  const key = parsed as Record<string, unknown>;
-  const keys = Object.keys(key).sort().join(',');
-  if (
-    keys !== 'paidAt,partnerId,referralId' ||
-    typeof key.partnerId !== 'string' ||
-    typeof key.referralId !== 'string' ||
-    typeof key.paidAt !== 'string'
-  ) {
-    throw new InvalidCursorError('cursor: not a dashboard cursor');
-  }
+  const key = decodePageCursor(cursor, DASHBOARD_KEY_NAMES, 'dashboard');
   if (key.partnerId !== partnerId) throw new InvalidCursorError('cursor: belongs to another partner');
   return { partnerId: key.partnerId, referralId: key.referralId, paidAt: key.paidAt };
+}
+
+/** The next page's cursor from the dashboard Query's `LastEvaluatedKey`; `null` on the last page. */
+export function nextDashboardCursor(
+  lastEvaluatedKey: Readonly<Record<string, unknown>> | undefined,
+): string | null {
+  const key = pageKeyOf(lastEvaluatedKey, DASHBOARD_KEY_NAMES);
+  return key ? encodeCursor(key) : null;
 }

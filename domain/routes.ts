@@ -5,10 +5,33 @@
  */
 export const ROUTES = {
   dashboard: '/partners/{partnerId}/dashboard',
+  commissions: '/partners/{partnerId}/commissions',
   adminDashboard: '/admin/partners/{partnerId}/dashboard',
   adminPartners: '/admin/partners',
+  adminCommissions: '/admin/commissions',
+  adminApproveCommission: '/admin/partners/{partnerId}/commissions/{commissionId}/approve',
+  adminRejectCommission: '/admin/partners/{partnerId}/commissions/{commissionId}/reject',
+  adminApprovals: '/admin/approvals',
   click: '/r/{partnerId}',
 } as const;
+
+export type RouteName = keyof typeof ROUTES;
+
+/** Each route's one method. */
+export const ROUTE_METHODS = {
+  dashboard: 'GET',
+  commissions: 'GET',
+  adminDashboard: 'GET',
+  adminPartners: 'POST',
+  adminCommissions: 'GET',
+  adminApproveCommission: 'POST',
+  adminRejectCommission: 'POST',
+  adminApprovals: 'POST',
+  click: 'GET',
+} as const satisfies Record<RouteName, 'GET' | 'POST'>;
+
+/** The route key API Gateway puts in the event (`GET /partners/{partnerId}/dashboard`). */
+export const routeKeyOf = (name: RouteName): string => `${ROUTE_METHODS[name]} ${ROUTES[name]}`;
 
 export const ADMIN_PATH_PREFIX = '/admin/';
 

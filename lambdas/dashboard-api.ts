@@ -1,76 +1,154 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { partnerIdSchema } from '../domain/app-events';
-import { DASHBOARD_PAGE_SIZE, INDEX_NAMES, loadRuntimeConfig, type RuntimeConfig } from '../domain/config';
-import { dashboardView, decodeCursor, encodeCursor } from '../domain/dashboard';
-import { InvalidRequestError, MalformedEventError, UnknownPartnerError } from '../domain/errors';
+import {
+  commissionItemSchema,
+  commissionStatusOf,
+  commissionView,
+  COMMISSION_ERROR_STATUS,
+  decodePartnerCommissionsCursor,
+  nextPartnerCommissionsCursor,
+  statusEarnedAtPrefix,
+  type CommissionsPage,
+  type CommissionView,
+} from '../domain/commissions-view';
+import {
+  COMMISSIONS_PAGE_SIZE,
+  DASHBOARD_PAGE_SIZE,
+  INDEX_NAMES,
+  loadRuntimeConfig,
+  type RuntimeConfig,
+} from '../domain/config';
+import { dashboardView, decodeCursor, nextDashboardCursor, type DashboardView } from '../domain/dashboard';
+import {
+  ConfigurationError,
+  DomainError,
+  InvalidRequestError,
+  MalformedEventError,
+  UnknownPartnerError,
+} from '../domain/errors';
 import { partnerStatsItemSchema, referralItemSchema } from '../domain/items';
+import { routeKeyOf } from '../domain/routes';
 import { parseOrThrow } from '../domain/validation';
 import { partnerAllowedFor } from './commons/auth';
 import { createDocumentClient } from './commons/dynamodb';
 import { annotate, lambdaHandler } from './commons/handler';
-import { errorResponse, json, type HttpResponse } from './commons/http';
+import { errorBody, errorResponse, json, type HttpResponse } from './commons/http';
+import { logger } from './commons/logger';
 
 const invalid = (field: string, problem: string): InvalidRequestError =>
   new InvalidRequestError(field, problem);
 const corrupt = (field: string, problem: string): MalformedEventError =>
   new MalformedEventError(field, problem);
 
-/**
- * `GET /partners/{partnerId}/dashboard?cursor=…` (the partner's own, by the token's `partnerId` claim) and
- * `GET /admin/partners/{partnerId}/dashboard` (admin scope, enforced by API Gateway), both behind the JWT
- * authorizer. O(1): one `GetItem` on the stats row and one `Query` of at most 50 paid referrals, newest
- * payment first. 403 when a partner token names another partner, 404 `UnknownPartner`, 400 `InvalidCursor`.
- */
-export function createDashboardApiHandler({
-  config,
-  db,
-}: {
-  config: RuntimeConfig;
-  db: DynamoDBDocumentClient;
-}) {
-  return lambdaHandler(async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<HttpResponse> => {
-    try {
-      const pathPartnerId = parseOrThrow(
-        partnerIdSchema,
-        event.pathParameters?.partnerId,
-        invalid,
-        'partnerId',
-      );
-      const partnerId = partnerAllowedFor(event, pathPartnerId);
-      annotate({ partnerId });
-      const cursor = event.queryStringParameters?.cursor;
-      const startKey = cursor ? decodeCursor(cursor, partnerId) : undefined;
+type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
+type Deps = { config: RuntimeConfig; db: DynamoDBDocumentClient };
 
-      const [statsOut, page] = await Promise.all([
-        db.send(new GetCommand({ TableName: config.statsTable, Key: { partnerId } })),
-        db.send(
-          new QueryCommand({
-            TableName: config.referralsTable,
-            IndexName: INDEX_NAMES.paidByPartner,
-            KeyConditionExpression: 'partnerId = :partnerId',
-            ExpressionAttributeValues: { ':partnerId': partnerId },
-            ScanIndexForward: false,
-            Limit: DASHBOARD_PAGE_SIZE,
-            ...(startKey ? { ExclusiveStartKey: { ...startKey } } : {}),
-          }),
-        ),
-      ]);
-      if (!statsOut.Item) throw new UnknownPartnerError(partnerId);
-      const stats = parseOrThrow(partnerStatsItemSchema, statsOut.Item, corrupt, 'stats');
-      const referrals = (page.Items ?? []).map((item, i) =>
-        parseOrThrow(referralItemSchema, item, corrupt, `recentReferrals[${i}]`),
-      );
-      const last = page.LastEvaluatedKey;
-      const nextCursor =
-        last && typeof last.referralId === 'string' && typeof last.paidAt === 'string'
-          ? encodeCursor({ partnerId, referralId: last.referralId, paidAt: last.paidAt })
-          : null;
-      return json(200, dashboardView(stats, referrals, nextCursor));
+/**
+ * The partner's reads, behind the JWT authorizer:
+ * - `GET /partners/{partnerId}/dashboard?cursor=…` (the partner's own, by the token's `partnerId` claim) and
+ *   `GET /admin/partners/{partnerId}/dashboard` (admin scope, enforced by API Gateway). O(1): one `GetItem` on
+ *   the stats row and one `Query` of at most 50 paid referrals, newest payment first. 404 `UnknownPartner`.
+ * - `GET /partners/{partnerId}/commissions?status=…&cursor=…` (the partner's own): one `Query` of at most 50
+ *   commissions, newest first, of one status when `status` is given. 400 `InvalidCommissionStatus`.
+ * 403 when a partner token names another partner, 400 naming the field, 400 `InvalidCursor`.
+ */
+export function createDashboardApiHandler(deps: Deps) {
+  return lambdaHandler(async (event: Event): Promise<HttpResponse> => {
+    try {
+      switch (event.routeKey) {
+        case routeKeyOf('dashboard'):
+        case routeKeyOf('adminDashboard'):
+          return json(200, await dashboard(deps, event));
+        case routeKeyOf('commissions'):
+          return json(200, await partnerCommissions(deps, event));
+        default:
+          throw new ConfigurationError(`dashboard-api does not serve ${event.routeKey}`);
+      }
     } catch (error) {
-      return errorResponse(error);
+      return respondTo(error);
     }
   });
+}
+
+/** The partner the request may read: the path's, checked against the token on partner routes. */
+function readablePartner(event: Event): string {
+  const pathPartnerId = parseOrThrow(partnerIdSchema, event.pathParameters?.partnerId, invalid, 'partnerId');
+  const partnerId = partnerAllowedFor(event, pathPartnerId);
+  annotate({ partnerId });
+  return partnerId;
+}
+
+async function dashboard({ config, db }: Deps, event: Event): Promise<DashboardView> {
+  const partnerId = readablePartner(event);
+  const cursor = event.queryStringParameters?.cursor;
+  const startKey = cursor ? decodeCursor(cursor, partnerId) : undefined;
+
+  const [statsOut, page] = await Promise.all([
+    db.send(new GetCommand({ TableName: config.statsTable, Key: { partnerId } })),
+    db.send(
+      new QueryCommand({
+        TableName: config.referralsTable,
+        IndexName: INDEX_NAMES.paidByPartner,
+        KeyConditionExpression: 'partnerId = :partnerId',
+        ExpressionAttributeValues: { ':partnerId': partnerId },
+        ScanIndexForward: false,
+        Limit: DASHBOARD_PAGE_SIZE,
+        ...(startKey ? { ExclusiveStartKey: { ...startKey } } : {}),
+      }),
+    ),
+  ]);
+  if (!statsOut.Item) throw new UnknownPartnerError(partnerId);
+  const stats = parseOrThrow(partnerStatsItemSchema, statsOut.Item, corrupt, 'stats');
+  const referrals = (page.Items ?? []).map((item, i) =>
+    parseOrThrow(referralItemSchema, item, corrupt, `recentReferrals[${i}]`),
+  );
+  return dashboardView(stats, referrals, nextDashboardCursor(page.LastEvaluatedKey), config.programCurrency);
+}
+
+async function partnerCommissions(
+  { config, db }: Deps,
+  event: Event,
+): Promise<CommissionsPage<CommissionView>> {
+  const partnerId = readablePartner(event);
+  const query = event.queryStringParameters ?? {};
+  const status = query.status === undefined ? undefined : commissionStatusOf(query.status);
+  const startKey = query.cursor ? decodePartnerCommissionsCursor(query.cursor, partnerId, status) : undefined;
+
+  const page = await db.send(
+    new QueryCommand({
+      TableName: config.commissionsTable,
+      ...(status === undefined
+        ? {
+            IndexName: INDEX_NAMES.commissionsByPartner,
+            KeyConditionExpression: 'partnerId = :partnerId',
+            ExpressionAttributeValues: { ':partnerId': partnerId },
+          }
+        : {
+            IndexName: INDEX_NAMES.commissionsByPartnerStatus,
+            KeyConditionExpression: 'partnerId = :partnerId AND begins_with(statusEarnedAt, :status)',
+            ExpressionAttributeValues: { ':partnerId': partnerId, ':status': statusEarnedAtPrefix(status) },
+          }),
+      ScanIndexForward: false,
+      Limit: COMMISSIONS_PAGE_SIZE,
+      ...(startKey ? { ExclusiveStartKey: { ...startKey } } : {}),
+    }),
+  );
+  const commissions = (page.Items ?? []).map((item, i) =>
+    commissionView(parseOrThrow(commissionItemSchema, item, corrupt, `commissions[${i}]`)),
+  );
+  return { commissions, nextCursor: nextPartnerCommissionsCursor(page.LastEvaluatedKey, status) };
+}
+
+/** The commission errors' statuses (not in `STATUS_BY_ERROR` yet), then the shared mapping. */
+function respondTo(error: unknown): HttpResponse {
+  const status = error instanceof DomainError ? COMMISSION_ERROR_STATUS[error.name] : undefined;
+  if (error instanceof DomainError && status !== undefined) {
+    logger.info('Request rejected', { errorName: error.name, reason: error.message });
+    const field = 'field' in error && typeof error.field === 'string' ? error.field : undefined;
+    return json(status, errorBody(error.name, error.message, field));
+  }
+  return errorResponse(error);
 }
 
 export const handler = createDashboardApiHandler({ config: loadRuntimeConfig(), db: createDocumentClient() });

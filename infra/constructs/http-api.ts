@@ -7,7 +7,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_ADMIN_SCOPE } from '../../domain/config';
-import { ADMIN_PATH_PREFIX, isAdminRouteKey, ROUTES } from '../../domain/routes';
+import {
+  ADMIN_PATH_PREFIX,
+  isAdminRouteKey,
+  ROUTE_METHODS,
+  ROUTES,
+  type RouteName,
+} from '../../domain/routes';
 
 /** The scope every route under `/admin/` requires; API Gateway's JWT authorizer enforces it. */
 export const ADMIN_SCOPE = DEFAULT_ADMIN_SCOPE;
@@ -52,17 +58,17 @@ export interface ReferralsHttpApiProps {
 }
 
 /**
- * The HTTP API: the partner dashboard behind a JWT authorizer; the admin routes (`/admin/…`: any partner's
- * dashboard, partner registration) behind the same authorizer with the admin scope; the public click
- * endpoint; a throttled `$default` stage with JSON access logs. Routes are added only through
- * `addRoutesFor`, which ties the `/admin/` prefix to the admin scope, and a validation refuses to synthesize
- * any route of this API under `/admin/` without it.
+ * The HTTP API: the partner's dashboard and commissions behind a JWT authorizer; the admin routes (`/admin/…`:
+ * any partner's dashboard, partner registration, the commission list and reviews, an approval run on demand)
+ * behind the same authorizer with the admin scope; the public click endpoint; a throttled `$default` stage
+ * with JSON access logs. Routes are added only through `addRoutesFor`, which ties the `/admin/` prefix to the
+ * admin scope, and a validation refuses to synthesize any route of this API under `/admin/` without it.
  */
 export class ReferralsHttpApi extends Construct {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
   readonly accessLogs: logs.LogGroup;
-  readonly routes: Record<keyof typeof ROUTES, apigw.HttpRoute[]>;
+  readonly routes: Record<RouteName, apigw.HttpRoute[]>;
   private readonly authorizer: HttpJwtAuthorizer;
 
   constructor(scope: Construct, id: string, props: ReferralsHttpApiProps) {
@@ -88,31 +94,27 @@ export class ReferralsHttpApi extends Construct {
       identitySource: ['$request.header.Authorization'],
     });
     const timeout = Duration.seconds(10);
-    // One integration for both dashboard routes: the same function serves the partner and the admin view.
+    // One integration per function: the dashboard function serves the partner's reads and the admin
+    // dashboard, the admin function every other admin route.
     const dashboard = new HttpLambdaIntegration('Dashboard', props.dashboard, { timeout });
-    const { GET, POST } = apigw.HttpMethod;
+    const admin = new HttpLambdaIntegration('Admin', props.admin, { timeout });
+    const route = (name: RouteName, access: RouteAccess, integration: apigw.HttpRouteIntegration) =>
+      this.addRoutesFor(access, {
+        path: ROUTES[name],
+        methods: [apigw.HttpMethod[ROUTE_METHODS[name]]],
+        integration,
+      });
 
     this.routes = {
-      dashboard: this.addRoutesFor('partner', {
-        path: ROUTES.dashboard,
-        methods: [GET],
-        integration: dashboard,
-      }),
-      adminDashboard: this.addRoutesFor('admin', {
-        path: ROUTES.adminDashboard,
-        methods: [GET],
-        integration: dashboard,
-      }),
-      adminPartners: this.addRoutesFor('admin', {
-        path: ROUTES.adminPartners,
-        methods: [POST],
-        integration: new HttpLambdaIntegration('Admin', props.admin, { timeout }),
-      }),
-      click: this.addRoutesFor('public', {
-        path: ROUTES.click,
-        methods: [GET],
-        integration: new HttpLambdaIntegration('Click', props.click, { timeout }),
-      }),
+      dashboard: route('dashboard', 'partner', dashboard),
+      commissions: route('commissions', 'partner', dashboard),
+      adminDashboard: route('adminDashboard', 'admin', dashboard),
+      adminPartners: route('adminPartners', 'admin', admin),
+      adminCommissions: route('adminCommissions', 'admin', admin),
+      adminApproveCommission: route('adminApproveCommission', 'admin', admin),
+      adminRejectCommission: route('adminRejectCommission', 'admin', admin),
+      adminApprovals: route('adminApprovals', 'admin', admin),
+      click: route('click', 'public', new HttpLambdaIntegration('Click', props.click, { timeout })),
     };
     this.node.addValidation({ validate: () => this.adminRoutesWithoutScope() });
     ReferralsHttpApi.acknowledgePublicClickRoute(this.routes.click);

@@ -1,4 +1,12 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { isAdminRouteKey, routeKeyOf, ROUTES, type RouteName } from '../../domain/routes';
+import { ReferralsHttpApi } from '../../infra/constructs/http-api';
 import { RouteTable } from '../../local/http-api/routes';
+import { meetsRouteScopes, scopesOf } from '../../local/http-api/scopes';
+import { ADMIN_SCOPE } from './support';
 
 const table = (...routeKeys: string[]) => new RouteTable(routeKeys.map((routeKey) => ({ routeKey })));
 const keyOf = (t: RouteTable<{ routeKey: string }>, method: string, path: string) =>
@@ -65,5 +73,127 @@ describe('HTTP API route selection', () => {
 
   it('refuses a route key defined twice', () => {
     expect(() => table('GET /r', 'GET /r')).toThrow('defined twice');
+  });
+});
+
+/** The routes the construct synthesizes (route key, authorization, scopes), as the local HTTP API reads them. */
+function synthesizedRoutes(): {
+  routeKey: string;
+  authorizationType: string;
+  authorizationScopes: string[];
+}[] {
+  const stack = new Stack(new App(), 'RoutesOnly');
+  const fn = (name: string) =>
+    new lambda.Function(stack, name, {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+    });
+  new ReferralsHttpApi(stack, 'Api', {
+    jwtIssuer: 'https://auth.example.com/',
+    jwtAudience: 'partner-referrals',
+    dashboard: fn('Dashboard'),
+    admin: fn('Admin'),
+    click: fn('Click'),
+    logRetention: logs.RetentionDays.ONE_WEEK,
+  });
+  const routes = Template.fromStack(stack).findResources('AWS::ApiGatewayV2::Route');
+  return Object.values(routes).map((r) => {
+    const p = (r as { Properties: Record<string, unknown> }).Properties;
+    return {
+      routeKey: p.RouteKey as string,
+      authorizationType: (p.AuthorizationType as string | undefined) ?? 'NONE',
+      authorizationScopes: (p.AuthorizationScopes as string[] | undefined) ?? [],
+    };
+  });
+}
+
+describe("the project's routes, as the local HTTP API selects and authorizes them", () => {
+  const routes = synthesizedRoutes();
+  const t = new RouteTable(routes);
+  const byKey = new Map(routes.map((r) => [r.routeKey, r]));
+  const ADMIN_TOKEN = { scope: `openid ${ADMIN_SCOPE}`, partnerId: 'acme' };
+  const PARTNER_TOKEN = { scope: 'openid', partnerId: 'acme' };
+
+  it('the construct synthesizes exactly the routes of ROUTES, each with its method', () => {
+    expect(t.routeKeys.sort()).toEqual((Object.keys(ROUTES) as RouteName[]).map(routeKeyOf).sort());
+  });
+
+  it.each([
+    ['GET', '/partners/acme/dashboard', 'dashboard', { partnerId: 'acme' }],
+    ['GET', '/partners/acme/commissions', 'commissions', { partnerId: 'acme' }],
+    ['GET', '/admin/partners/acme/dashboard', 'adminDashboard', { partnerId: 'acme' }],
+    ['POST', '/admin/partners', 'adminPartners', undefined],
+    ['GET', '/admin/commissions', 'adminCommissions', undefined],
+    [
+      'POST',
+      '/admin/partners/acme/commissions/inv%23in_1/approve',
+      'adminApproveCommission',
+      { partnerId: 'acme', commissionId: 'inv#in_1' },
+    ],
+    [
+      'POST',
+      '/admin/partners/acme/commissions/clawback%23in_1/reject',
+      'adminRejectCommission',
+      { partnerId: 'acme', commissionId: 'clawback#in_1' },
+    ],
+    ['POST', '/admin/approvals', 'adminApprovals', undefined],
+    ['GET', '/r/acme', 'click', { partnerId: 'acme' }],
+  ] as const)('%s %s takes the %s route, with decoded path parameters', (method, path, name, params) => {
+    const match = t.match(method, path);
+
+    expect(match?.routeKey).toBe(routeKeyOf(name));
+    expect(match?.pathParameters).toEqual(params);
+  });
+
+  it.each([
+    ['GET', '/admin/partners/acme/commissions/inv%23in_1/approve'],
+    ['POST', '/admin/commissions'],
+    ['GET', '/admin/approvals'],
+    ['POST', '/partners/acme/commissions'],
+    ['POST', '/admin/partners/acme/commissions/inv%23in_1/decide'],
+    ['GET', '/partners/acme/commissions/inv%23in_1'],
+  ])('%s %s takes no route', (method, path) => {
+    expect(t.match(method, path)).toBeUndefined();
+  });
+
+  it('every /admin/ route needs a JWT with the admin scope: an admin token meets it, a partner token does not', () => {
+    const admin = routes.filter((r) => isAdminRouteKey(r.routeKey));
+
+    expect(admin.map((r) => r.routeKey).sort()).toEqual(
+      [
+        'adminDashboard',
+        'adminPartners',
+        'adminCommissions',
+        'adminApproveCommission',
+        'adminRejectCommission',
+        'adminApprovals',
+      ]
+        .map((name) => routeKeyOf(name as RouteName))
+        .sort(),
+    );
+    for (const route of admin) {
+      expect({ route: route.routeKey, type: route.authorizationType }).toEqual({
+        route: route.routeKey,
+        type: 'JWT',
+      });
+      expect(meetsRouteScopes(scopesOf(ADMIN_TOKEN), route.authorizationScopes)).toBe(true);
+      expect({
+        route: route.routeKey,
+        partnerMeetsIt: meetsRouteScopes(scopesOf(PARTNER_TOKEN), route.authorizationScopes),
+      }).toEqual({ route: route.routeKey, partnerMeetsIt: false });
+    }
+  });
+
+  it("the partner's routes need a JWT and no scope (the handler reads the partner from the claim); the click is public", () => {
+    for (const name of ['dashboard', 'commissions'] as const) {
+      expect(byKey.get(routeKeyOf(name))).toEqual({
+        routeKey: routeKeyOf(name),
+        authorizationType: 'JWT',
+        authorizationScopes: [],
+      });
+      expect(meetsRouteScopes(scopesOf(PARTNER_TOKEN), [])).toBe(true);
+    }
+    expect(byKey.get(routeKeyOf('click'))).toMatchObject({ authorizationType: 'NONE' });
   });
 });

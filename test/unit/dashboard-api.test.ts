@@ -2,7 +2,11 @@ import { DynamoDBClient, InternalServerError, ThrottlingException } from '@aws-s
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { encodeCommissionsCursor } from '../../domain/commissions-view';
 import { encodeCursor } from '../../domain/dashboard';
+import { commissionItemOf } from '../../domain/ledger';
+import type { Commission } from '../../domain/lifecycle';
+import type { Referral } from '../../domain/referral';
 import { createDashboardApiHandler } from '../../lambdas/dashboard-api';
 import { authorizedEvent, bodyOf } from '../../local/events/http-events';
 import { paidReferral, partnerStats, testConfig } from './builders';
@@ -12,6 +16,21 @@ const dbMock = mockClient(DynamoDBDocumentClient);
 const context = lambdaContext('dashboard-api');
 const EMPTY_PAGE = { Items: [], Count: 0 };
 const ADMIN_SCOPE = 'openid partner-referrals/admin';
+
+const referral = (overrides: Partial<Referral> = {}): Referral =>
+  paidReferral({
+    pendingCents: 750,
+    approvedCents: 0,
+    paidCents: 0,
+    onHoldCents: 0,
+    reversedCents: 0,
+    revenueCents: 2999,
+    refundedCents: 0,
+    invoiceCount: 1,
+    refundCount: 0,
+    disputeCount: 0,
+    ...overrides,
+  });
 
 /** `GET /partners/{partnerId}/dashboard`: a partner reading its own dashboard. */
 const dashboardRequest = (
@@ -58,11 +77,12 @@ describe('dashboard-api handler', () => {
           totalSignups: 4,
           totalPaid: 1,
           totalEarningsCents: 750,
+          pendingEarningsCents: 750,
         }),
       },
     });
     dbMock.on(QueryCommand).resolves({
-      Items: [{ ...paidReferral({ partnerId: 'acme' }) }],
+      Items: [{ ...referral({ partnerId: 'acme' }) }],
       LastEvaluatedKey: { partnerId: 'acme', referralId: 'ref_user_1', paidAt: '2026-01-15T10:00:00.000Z' },
     });
 
@@ -74,11 +94,19 @@ describe('dashboard-api handler', () => {
     expect(bodyOf(response)).toMatchObject({
       partnerId: 'acme',
       stats: { totalEarningsCents: 750, totalEarnings: '$7.50', totalClicks: 40 },
+      earnings: { pendingCents: 750, pending: '$7.50', approvedCents: 0, paidCents: 0, onHoldCents: 0 },
       conversion: {
         clickToSignup: { basisPoints: 1000, percent: '10.00%' },
         signupToPaid: { basisPoints: 2500 },
       },
-      recentReferrals: [expect.objectContaining({ referralId: 'ref_user_1', partnerEarningsCents: 750 })],
+      recentReferrals: [
+        expect.objectContaining({
+          referralId: 'ref_user_1',
+          partnerEarningsCents: 750,
+          revenueCents: 2999,
+          earnings: expect.objectContaining({ pendingCents: 750 }),
+        }),
+      ],
       nextCursor: encodeCursor({
         partnerId: 'acme',
         referralId: 'ref_user_1',
@@ -265,5 +293,248 @@ describe('dashboard-api handler', () => {
       message: 'The request could not be completed',
     });
     expect(dbMock).toHaveReceivedCommandTimes(QueryCommand, 1);
+  });
+
+  it('formats money in the program currency (PROGRAM_CURRENCY=jpy: no decimals)', async () => {
+    // Prepare
+    const jpy = createDashboardApiHandler({ config: testConfig({ PROGRAM_CURRENCY: 'jpy' }), db });
+    dbMock.on(GetCommand).resolves({
+      Item: { ...partnerStats({ partnerId: 'acme', totalEarningsCents: 750, paidEarningsCents: 750 }) },
+    });
+    dbMock.on(QueryCommand).resolves(EMPTY_PAGE);
+
+    // Act
+    const response = await jpy(dashboardRequest('acme', { partnerId: 'acme' }), context);
+
+    // Assess
+    expect(bodyOf(response)).toMatchObject({
+      currency: 'jpy',
+      stats: { totalEarnings: '¥750' },
+      earnings: { paidCents: 750, paid: '¥750' },
+    });
+  });
+});
+
+function commission(overrides: Partial<Commission> = {}): Commission {
+  return {
+    partnerId: 'acme',
+    commissionId: 'inv#in_1',
+    referredUserId: 'user_1',
+    referralId: 'ref_user_1',
+    type: 'invoice',
+    invoiceId: 'in_1',
+    billingReason: 'subscription_create',
+    subscriptionId: 'sub_1',
+    subscriptionMonth: 1,
+    planType: 'AFPlus',
+    billingCycle: 'Monthly',
+    baseAmountCents: 2999,
+    currency: 'usd',
+    rule: '25%',
+    earningsCents: 750,
+    reversedCents: 0,
+    netCents: 750,
+    status: 'pending',
+    statusReason: 'hold period',
+    earnedAt: '2026-01-15T10:00:00.000Z',
+    dueAt: '2026-02-14T10:00:00.000Z',
+    history: [{ at: '2026-01-15T10:00:00.000Z', status: 'pending', reason: 'hold period', netCents: 750 }],
+    ...overrides,
+  };
+}
+
+/** `GET /partners/{partnerId}/commissions`: a partner reading its own commissions. */
+const commissionsRequest = (
+  partnerId: string,
+  claims: Record<string, string>,
+  query?: Record<string, string>,
+) =>
+  authorizedEvent(
+    {
+      path: `/partners/${partnerId}/commissions`,
+      routeKey: 'GET /partners/{partnerId}/commissions',
+      pathParameters: { partnerId },
+      query,
+    },
+    claims,
+  );
+
+describe('dashboard-api handler: GET /partners/{partnerId}/commissions', () => {
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+  const handler = createDashboardApiHandler({ config: testConfig(), db });
+  const ACME = { sub: 'u1', partnerId: 'acme' };
+
+  beforeEach(() => {
+    dbMock.reset();
+  });
+
+  it("lists the partner's commissions newest first, 50 a page, in one Query of partnerId-earnedAt-index", async () => {
+    // Prepare
+    const last = { partnerId: 'acme', commissionId: 'inv#in_2', earnedAt: '2026-01-15T10:00:00.000Z' };
+    dbMock.on(QueryCommand).resolves({
+      Items: [{ ...commissionItemOf(commission({ commissionId: 'inv#in_2', invoiceId: 'in_2' })) }],
+      LastEvaluatedKey: last,
+    });
+
+    // Act
+    const response = await handler(commissionsRequest('acme', ACME), context);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toEqual({
+      commissions: [
+        expect.objectContaining({
+          commissionId: 'inv#in_2',
+          invoiceId: 'in_2',
+          earningsCents: 750,
+          netCents: 750,
+          status: 'pending',
+          approvedAt: null,
+          history: [expect.objectContaining({ status: 'pending' })],
+        }),
+      ],
+      nextCursor: encodeCommissionsCursor(last),
+    });
+    expect((bodyOf(response).commissions as object[])[0]).not.toHaveProperty('referredUserId');
+    expect(dbMock.calls()).toHaveLength(1);
+    expect(dbMock.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: 'PartnerCommissions',
+      IndexName: 'partnerId-earnedAt-index',
+      KeyConditionExpression: 'partnerId = :partnerId',
+      ExpressionAttributeValues: { ':partnerId': 'acme' },
+      ScanIndexForward: false,
+      Limit: 50,
+    });
+  });
+
+  it('filters by status through partnerId-statusEarnedAt-index (begins_with <status>#)', async () => {
+    // Prepare
+    dbMock.on(QueryCommand).resolves({ Items: [{ ...commissionItemOf(commission({ status: 'on_hold' })) }] });
+
+    // Act
+    const response = await handler(commissionsRequest('acme', ACME, { status: 'on_hold' }), context);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toMatchObject({ commissions: [{ status: 'on_hold' }], nextCursor: null });
+    expect(dbMock.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: 'PartnerCommissions',
+      IndexName: 'partnerId-statusEarnedAt-index',
+      KeyConditionExpression: 'partnerId = :partnerId AND begins_with(statusEarnedAt, :status)',
+      ExpressionAttributeValues: { ':partnerId': 'acme', ':status': 'on_hold#' },
+      ScanIndexForward: false,
+      Limit: 50,
+    });
+  });
+
+  it('continues from the cursor, of the unfiltered and of a filtered list', async () => {
+    // Prepare
+    dbMock.on(QueryCommand).resolves(EMPTY_PAGE);
+    const all = { partnerId: 'acme', commissionId: 'inv#in_9', earnedAt: '2026-01-01T00:00:00.000Z' };
+    const paid = {
+      partnerId: 'acme',
+      commissionId: 'inv#in_9',
+      statusEarnedAt: 'paid#2026-01-01T00:00:00.000Z',
+    };
+
+    // Act
+    const first = await handler(
+      commissionsRequest('acme', ACME, { cursor: encodeCommissionsCursor(all) }),
+      context,
+    );
+    const second = await handler(
+      commissionsRequest('acme', ACME, { status: 'paid', cursor: encodeCommissionsCursor(paid) }),
+      context,
+    );
+
+    // Assess
+    expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+    expect(bodyOf(first).nextCursor).toBeNull();
+    expect(dbMock.commandCalls(QueryCommand)[0]?.args[0].input.ExclusiveStartKey).toEqual(all);
+    expect(dbMock.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual(paid);
+  });
+
+  it.each([
+    [
+      "another partner's",
+      encodeCommissionsCursor({ partnerId: 'rival', commissionId: 'inv#x', earnedAt: 'x' }),
+      {},
+    ],
+    ["the dashboard's", encodeCursor({ partnerId: 'acme', referralId: 'ref_x', paidAt: 'x' }), {}],
+    [
+      "another status's",
+      encodeCommissionsCursor({ partnerId: 'acme', commissionId: 'inv#x', statusEarnedAt: 'paid#x' }),
+      { status: 'pending' },
+    ],
+    ['a garbled', 'not*base64', {}],
+  ])('answers 400 InvalidCursor to %s cursor, reading nothing', async (_label, cursor, query) => {
+    // Act
+    const response = await handler(commissionsRequest('acme', ACME, { ...query, cursor }), context);
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toMatchObject({ error: 'InvalidCursor' });
+    expect(dbMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it.each(['', 'refunded', 'PAID'])(
+    'answers 400 InvalidCommissionStatus naming status for %p, reading nothing',
+    async (status) => {
+      // Act
+      const response = await handler(commissionsRequest('acme', ACME, { status }), context);
+
+      // Assess
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response)).toMatchObject({ error: 'InvalidCommissionStatus', field: 'status' });
+      expect(String(bodyOf(response).message)).toContain('pending, approved, paid, reversed, on_hold');
+      expect(dbMock).not.toHaveReceivedAnyCommand();
+    },
+  );
+
+  it.each([
+    ['another partner', { partnerId: 'rival' }],
+    ['another partner, with the admin scope', { partnerId: 'rival', scope: ADMIN_SCOPE }],
+    ['no partnerId claim, with the admin scope', { scope: ADMIN_SCOPE }],
+  ])('answers 403 to a token of %s, reading nothing', async (_label, claims) => {
+    // Act
+    const response = await handler(commissionsRequest('acme', claims), context);
+
+    // Assess
+    expect(response.statusCode).toBe(403);
+    expect(bodyOf(response)).toMatchObject({ error: 'Forbidden' });
+    expect(dbMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('answers 400 naming partnerId for a malformed path id', async () => {
+    const response = await handler(commissionsRequest('bad#id', { partnerId: 'bad#id' }), context);
+
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toMatchObject({ error: 'InvalidRequest', field: 'partnerId' });
+    expect(dbMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('answers 500 without details for a corrupt row', async () => {
+    dbMock.on(QueryCommand).resolves({ Items: [{ ...commissionItemOf(commission()), netCents: 'lots' }] });
+
+    const response = await handler(commissionsRequest('acme', ACME), context);
+
+    expect(response.statusCode).toBe(500);
+    expect(bodyOf(response)).toEqual({
+      error: 'InternalError',
+      message: 'The request could not be completed',
+    });
+  });
+
+  it('answers 500 for a route it does not serve (a deployment error)', async () => {
+    const response = await handler(
+      authorizedEvent(
+        { path: '/partners/acme/payouts', routeKey: 'GET /partners/{partnerId}/payouts' },
+        ACME,
+      ),
+      context,
+    );
+
+    expect(response.statusCode).toBe(500);
+    expect(dbMock).not.toHaveReceivedAnyCommand();
   });
 });

@@ -3,10 +3,12 @@ import {
   dashboardView,
   decodeCursor,
   encodeCursor,
-  formatCents,
+  formatMinorUnits,
+  nextDashboardCursor,
   rateOf,
 } from '../../domain/dashboard';
 import { InvalidCursorError } from '../../domain/errors';
+import type { Referral } from '../../domain/referral';
 import { paidReferral, partnerStats } from './builders';
 
 describe('conversion rates', () => {
@@ -34,7 +36,7 @@ describe('conversion rates', () => {
   });
 });
 
-describe('formatCents', () => {
+describe('formatMinorUnits', () => {
   it.each([
     [750, '$7.50'],
     [0, '$0.00'],
@@ -42,13 +44,37 @@ describe('formatCents', () => {
     [123_456_789, '$1,234,567.89'],
     [-5, '-$0.05'],
   ])('formats %i cents as %s', (cents, text) => {
-    expect(formatCents(cents)).toBe(text);
+    expect(formatMinorUnits(cents, 'usd')).toBe(text);
   });
 
-  it('names currencies without a symbol', () => {
-    expect(formatCents(1000, 'chf')).toBe('10.00 CHF');
+  it.each([
+    [1234, 'jpy', '¥1,234'],
+    [-5, 'JPY', '-¥5'],
+    [1_000_000, 'krw', '1,000,000 KRW'],
+    [1234, 'kwd', '1.234 KWD'],
+    [5, 'bhd', '0.005 BHD'],
+    [1999, 'eur', '€19.99'],
+    [1000, 'chf', '10.00 CHF'],
+  ])('formats %i in %s with its exponent as %s', (amount, currency, text) => {
+    expect(formatMinorUnits(amount, currency)).toBe(text);
   });
 });
+
+const referral = (overrides: Partial<Referral> = {}): Referral =>
+  paidReferral({
+    partnerEarningsCents: 750,
+    pendingCents: 750,
+    approvedCents: 0,
+    paidCents: 0,
+    onHoldCents: 0,
+    reversedCents: 0,
+    revenueCents: 2999,
+    refundedCents: 0,
+    invoiceCount: 1,
+    refundCount: 0,
+    disputeCount: 0,
+    ...overrides,
+  });
 
 describe('dashboardView', () => {
   it('returns counters in cents with formatted money beside them, rates and referrals', () => {
@@ -62,11 +88,12 @@ describe('dashboardView', () => {
     });
 
     // Act
-    const view = dashboardView(stats, [paidReferral()], 'next');
+    const view = dashboardView(stats, [referral()], 'next', 'usd');
 
     // Assess
     expect(view.partnerId).toBe('partner_1');
     expect(view.displayName).toBe('partner_1');
+    expect(view.currency).toBe('usd');
     expect(view.stats).toMatchObject({ totalEarningsCents: 750, totalEarnings: '$7.50', totalClicks: 4 });
     expect(view.stats).not.toHaveProperty('version');
     expect(view.conversion.clickToSignup.percent).toBe('25.00%');
@@ -75,10 +102,107 @@ describe('dashboardView', () => {
         referralId: 'ref_user_1',
         partnerEarningsCents: 750,
         partnerEarnings: '$7.50',
+        revenueCents: 2999,
+        revenue: '$29.99',
       }),
     ]);
     expect(view.recentReferrals[0]).not.toHaveProperty('stripeCustomerId');
+    expect(view.recentReferrals[0]).not.toHaveProperty('commissionStatus');
     expect(view.nextCursor).toBe('next');
+  });
+
+  it("shows the partner's earnings by status from the counters, in cents and formatted", () => {
+    // Prepare
+    const stats = partnerStats({
+      pendingEarningsCents: 750,
+      approvedEarningsCents: 1500,
+      paidEarningsCents: 225_000,
+      onHoldEarningsCents: 300,
+      reversedEarningsCents: 5,
+      refundedCents: 2999,
+      netRevenueCents: 1000,
+    });
+
+    // Act
+    const view = dashboardView(stats, [], null, 'usd');
+
+    // Assess
+    expect(view.earnings).toEqual({
+      pendingCents: 750,
+      pending: '$7.50',
+      approvedCents: 1500,
+      approved: '$15.00',
+      paidCents: 225_000,
+      paid: '$2,250.00',
+      onHoldCents: 300,
+      onHold: '$3.00',
+      reversedCents: 5,
+      reversed: '$0.05',
+    });
+    expect(view.stats).toMatchObject({
+      approvedEarningsCents: 1500,
+      approvedEarnings: '$15.00',
+      refundedCents: 2999,
+      refunded: '$29.99',
+      netRevenue: '$10.00',
+    });
+  });
+
+  it("shows each referral's own earnings by status and revenue", () => {
+    // Prepare
+    const r = referral({
+      pendingCents: 250,
+      approvedCents: 500,
+      paidCents: 750,
+      onHoldCents: 0,
+      reversedCents: 100,
+      partnerEarningsCents: 1500,
+      revenueCents: 8997,
+    });
+
+    // Act
+    const [row] = dashboardView(partnerStats(), [r], null, 'usd').recentReferrals;
+
+    // Assess
+    expect(row).toMatchObject({
+      revenueCents: 8997,
+      revenue: '$89.97',
+      partnerEarningsCents: 1500,
+      earnings: {
+        pendingCents: 250,
+        pending: '$2.50',
+        approvedCents: 500,
+        paidCents: 750,
+        paid: '$7.50',
+        onHoldCents: 0,
+        reversedCents: 100,
+        reversed: '$1.00',
+      },
+    });
+  });
+
+  it('formats in the program currency with its exponent (jpy has no decimals)', () => {
+    // Prepare
+    const stats = partnerStats({ totalRevenueCents: 120_000, pendingEarningsCents: 30_000 });
+    const r = referral({
+      currency: undefined,
+      revenueCents: 3000,
+      partnerEarningsCents: 750,
+      pendingCents: 750,
+    });
+
+    // Act
+    const view = dashboardView(stats, [r], null, 'jpy');
+
+    // Assess
+    expect(view.stats.totalRevenue).toBe('¥120,000');
+    expect(view.earnings).toMatchObject({ pendingCents: 30_000, pending: '¥30,000' });
+    expect(view.recentReferrals[0]).toMatchObject({
+      currency: 'jpy',
+      revenue: '¥3,000',
+      partnerEarnings: '¥750',
+      earnings: { pending: '¥750' },
+    });
   });
 });
 
@@ -114,5 +238,11 @@ describe('dashboard cursor', () => {
     ['a number key', Buffer.from(JSON.stringify({ ...key, paidAt: 5 })).toString('base64url')],
   ])('rejects %s', (_label, cursor) => {
     expect(() => decodeCursor(cursor, 'acme')).toThrow(InvalidCursorError);
+  });
+
+  it('the next cursor comes from a complete LastEvaluatedKey only', () => {
+    expect(nextDashboardCursor({ ...key, extra: 'x' })).toBe(encodeCursor(key));
+    expect(nextDashboardCursor({ partnerId: 'acme', referralId: 'ref_user_1' })).toBeNull();
+    expect(nextDashboardCursor(undefined)).toBeNull();
   });
 });
