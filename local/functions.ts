@@ -30,7 +30,11 @@ const FACTORIES = {
   'click-api': (env: Env) =>
     createClickApiHandler({ config: loadRuntimeConfig(env), sfn: createSfnClient() }),
   'admin-api': (env: Env) =>
-    createAdminApiHandler({ config: loadRuntimeConfig(env), sfn: createSfnClient() }),
+    createAdminApiHandler({
+      config: loadRuntimeConfig(env),
+      sfn: createSfnClient(),
+      db: createDocumentClient(),
+    }),
 } satisfies Record<FunctionName, (env: Env) => unknown>;
 
 type HandlerOf<N extends FunctionName> = ReturnType<(typeof FACTORIES)[N]>;
