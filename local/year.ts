@@ -5,7 +5,7 @@
  * dashboard, to the cent.
  */
 import { DEFAULT_ADMIN_SCOPE } from '../domain/config';
-import { formatCents } from '../domain/dashboard';
+import { formatMinorUnits } from '../domain/dashboard';
 import { userEmailVerifiedEvent, userSignedUpEvent } from './events/app-events';
 import { authorizedEvent, bodyOf } from './events/http-events';
 import {
@@ -247,7 +247,7 @@ async function printLedger(system: LocalSystem): Promise<void> {
   line('  commission        month   invoice  earns  reversed    net  status');
   for (const r of rows) {
     line(
-      `  ${r.commissionId.padEnd(16)} ${String(r.subscriptionMonth).padStart(5)} ${formatCents(r.baseAmountCents, r.currency).padStart(9)} ${formatCents(r.earningsCents, r.currency).padStart(6)} ${formatCents(r.reversedCents, r.currency).padStart(9)} ${formatCents(r.netCents, r.currency).padStart(6)}  ${r.status} (${r.statusReason})`,
+      `  ${r.commissionId.padEnd(16)} ${String(r.subscriptionMonth).padStart(5)} ${formatMinorUnits(r.baseAmountCents, r.currency).padStart(9)} ${formatMinorUnits(r.earningsCents, r.currency).padStart(6)} ${formatMinorUnits(r.reversedCents, r.currency).padStart(9)} ${formatMinorUnits(r.netCents, r.currency).padStart(6)}  ${r.status} (${r.statusReason})`,
     );
   }
 }
@@ -265,7 +265,7 @@ async function printDashboard(system: LocalSystem): Promise<void> {
   );
   if (res.statusCode !== 200) throw new Error(`dashboard: ${res.statusCode} ${res.body}`);
   const s = (bodyOf(res) as { stats: Record<string, number> }).stats;
-  const m = (cents: number | undefined): string => formatCents(cents ?? 0);
+  const m = (cents: number | undefined): string => formatMinorUnits(cents ?? 0, 'usd');
   line(
     `  dashboard: revenue ${m(s.totalRevenueCents)} refunded ${m(s.refundedCents)} net ${m(s.netRevenueCents)} | earnings ${m(s.totalEarningsCents)}: pending ${m(s.pendingEarningsCents)} approved ${m(s.approvedEarningsCents)} on hold ${m(s.onHoldEarningsCents)} paid ${m(s.paidEarningsCents)} reversed ${m(s.reversedEarningsCents)} | active ${s.activeSubscriptions} (AF ${s.afActiveSubscriptions}, AF+ ${s.afPlusActiveSubscriptions}) refunds ${s.refundCount} disputes ${s.disputeCount}`,
   );

@@ -17,20 +17,54 @@ describe('loadRuntimeConfig', () => {
     expect(config.stripeEventSource).toBeUndefined();
   });
 
-  it('reads a commission schedule and rejects an invalid one', () => {
+  it('reads commission terms (tiers, duration) and rejects invalid ones', () => {
     // Prepare
-    const flat = { kind: 'flat', cents: 500 };
+    const tiered = {
+      tiers: [
+        { fromMonth: 1, rule: { kind: 'percent', basisPoints: 4000 } },
+        { fromMonth: 4, rule: { kind: 'percent', basisPoints: 2000 } },
+      ],
+      durationMonths: 'lifetime',
+    };
+    const flat = { tiers: [{ fromMonth: 1, rule: { kind: 'flat', cents: 500 } }], durationMonths: 12 };
     const valid = JSON.stringify({
-      AF: { Monthly: flat, Annual: flat },
+      AF: { Monthly: tiered, Annual: flat },
       AFPlus: { Monthly: flat, Annual: flat },
     });
-    const invalid = JSON.stringify({ AF: { Monthly: { kind: 'percent', basisPoints: 12.5 } } });
+    const cases = {
+      'fractional basis points': {
+        tiers: [{ fromMonth: 1, rule: { kind: 'percent', basisPoints: 12.5 } }],
+        durationMonths: 12,
+      },
+      'tiers not starting at month 1': {
+        tiers: [{ fromMonth: 2, rule: { kind: 'flat', cents: 1 } }],
+        durationMonths: 12,
+      },
+      'tiers out of order': { tiers: [tiered.tiers[1], tiered.tiers[0]], durationMonths: 12 },
+      'a zero duration': { ...flat, durationMonths: 0 },
+    };
 
     // Act + Assess
-    expect(loadRuntimeConfig({ COMMISSION_SCHEDULE: valid }).commissionSchedule.AFPlus.Annual).toEqual(flat);
-    expect(() => loadRuntimeConfig({ COMMISSION_SCHEDULE: invalid })).toThrow(
-      /COMMISSION_SCHEDULE: AF.Monthly/,
-    );
+    expect(loadRuntimeConfig({ COMMISSION_SCHEDULE: valid }).commissionSchedule.AF.Monthly).toEqual(tiered);
+    for (const [what, terms] of Object.entries(cases)) {
+      const json = JSON.stringify({
+        AF: { Monthly: terms, Annual: flat },
+        AFPlus: { Monthly: flat, Annual: flat },
+      });
+      expect(() => loadRuntimeConfig({ COMMISSION_SCHEDULE: json })).toThrow(
+        /COMMISSION_SCHEDULE: AF.Monthly/,
+      );
+    }
+  });
+
+  it('reads the hold period and the program currency, with their defaults', () => {
+    expect(loadRuntimeConfig({})).toMatchObject({ holdPeriodDays: 30, programCurrency: 'usd' });
+    expect(loadRuntimeConfig({ HOLD_PERIOD_DAYS: '14', PROGRAM_CURRENCY: 'JPY' })).toMatchObject({
+      holdPeriodDays: 14,
+      programCurrency: 'jpy',
+    });
+    expect(() => loadRuntimeConfig({ HOLD_PERIOD_DAYS: '1.5' })).toThrow(/HOLD_PERIOD_DAYS/);
+    expect(() => loadRuntimeConfig({ PROGRAM_CURRENCY: 'dollars' })).toThrow(/PROGRAM_CURRENCY/);
   });
 
   it('rejects a landing URL that is not absolute', () => {
