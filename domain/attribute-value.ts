@@ -49,7 +49,8 @@ export function toAttributeValue(value: unknown): AttributeValue {
   if (typeof value === 'boolean') return { BOOL: value };
   if (value instanceof Set) return { SS: [...(value as Set<string>)].map(String).sort() };
   if (Array.isArray(value)) return { L: value.map(toAttributeValue) };
-  if (typeof value === 'object' && value !== null) return { M: toAttributeMap(value as Record<string, unknown>) };
+  if (typeof value === 'object' && value !== null)
+    return { M: toAttributeMap(value as Record<string, unknown>) };
   throw new TypeError(`cannot store ${String(value)}`);
 }
 

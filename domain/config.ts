@@ -62,7 +62,24 @@ export const DEFAULT_PROGRAM_CURRENCY = 'usd';
  * (https://docs.stripe.com/currencies#zero-decimal). Every other supported currency has two decimals
  * here; the three-decimal ones (bhd, jod, kwd, omr, tnd) are listed with 3.
  */
-const ZERO_DECIMAL = ['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf'];
+const ZERO_DECIMAL = [
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'ugx',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
+];
 const THREE_DECIMAL = ['bhd', 'jod', 'kwd', 'omr', 'tnd'];
 /** Decimal places of a currency's minor unit. */
 export const currencyExponent = (currency: string): number =>
@@ -281,12 +298,14 @@ function parseCommissionSchedule(json: string): CommissionSchedule {
 
 function parseHoldPeriod(value: string): number {
   const days = Number(value);
-  if (!Number.isSafeInteger(days) || days < 0) throw new Error(`HOLD_PERIOD_DAYS: expected whole days ≥ 0, got ${value}`);
+  if (!Number.isSafeInteger(days) || days < 0)
+    throw new Error(`HOLD_PERIOD_DAYS: expected whole days ≥ 0, got ${value}`);
   return days;
 }
 
 function parseCurrency(value: string): string {
-  if (!/^[A-Za-z]{3}$/.test(value)) throw new Error(`PROGRAM_CURRENCY: expected an ISO 4217 code, got ${value}`);
+  if (!/^[A-Za-z]{3}$/.test(value))
+    throw new Error(`PROGRAM_CURRENCY: expected an ISO 4217 code, got ${value}`);
   return value.toLowerCase();
 }
 

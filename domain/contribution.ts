@@ -29,7 +29,8 @@ export function contributionOf(referral: Referral | undefined): ReferralCounters
   c.afPlusActiveSubscriptions = isAfPlus ? active : 0;
   c.totalRevenueCents = referral.revenueCents ?? 0;
   c.refundedCents = referral.refundedCents ?? 0;
-  c.netRevenueCents = c.totalRevenueCents - c.refundedCents;
+  c.disputeLostCents = referral.disputeLostCents ?? 0;
+  c.netRevenueCents = c.totalRevenueCents - c.refundedCents - c.disputeLostCents;
   c.refundCount = referral.refundCount ?? 0;
   c.disputeCount = referral.disputeCount ?? 0;
   c.totalEarningsCents = referral.partnerEarningsCents ?? 0;

@@ -58,6 +58,7 @@ export function formatMinorUnits(amount: number, currency: string): string {
 const MONEY_COUNTERS = [
   ['totalRevenueCents', 'totalRevenue'],
   ['refundedCents', 'refunded'],
+  ['disputeLostCents', 'disputeLost'],
   ['netRevenueCents', 'netRevenue'],
   ['totalEarningsCents', 'totalEarnings'],
   ['pendingEarningsCents', 'pendingEarnings'],

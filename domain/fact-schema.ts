@@ -4,7 +4,10 @@ import { COMMISSIONABLE_REASONS, DISPUTE_PHASES, type Fact } from './facts';
 import { nonNegativeIntegerSchema } from './validation';
 
 /** A recorded fact as the lifecycle compute reads it back: every field the fold relies on, checked. */
-const base = { key: z.string().check(z.minLength(1)), at: z.iso.datetime({ error: 'expected an ISO-8601 timestamp' }) };
+const base = {
+  key: z.string().check(z.minLength(1)),
+  at: z.iso.datetime({ error: 'expected an ISO-8601 timestamp' }),
+};
 const ids = z.array(z.string());
 const amount = nonNegativeIntegerSchema;
 const plan = z.enum(PLAN_TYPES);
@@ -59,7 +62,12 @@ export const factSchema = z.discriminatedUnion('kind', [
     billingCycle: z.optional(cycle),
   }),
   z.object({ ...base, kind: z.literal('approval'), commissionId: z.string() }),
-  z.object({ ...base, kind: z.literal('review'), commissionId: z.string(), decision: z.enum(['approve', 'reject']) }),
+  z.object({
+    ...base,
+    kind: z.literal('review'),
+    commissionId: z.string(),
+    decision: z.enum(['approve', 'reject']),
+  }),
   z.object({
     ...base,
     kind: z.literal('payout'),

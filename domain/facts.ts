@@ -31,7 +31,11 @@ export interface CheckoutFact extends FactBase {
   subscriptionId: string;
 }
 
-export const COMMISSIONABLE_REASONS = ['subscription_create', 'subscription_cycle', 'subscription_update'] as const;
+export const COMMISSIONABLE_REASONS = [
+  'subscription_create',
+  'subscription_cycle',
+  'subscription_update',
+] as const;
 export type CommissionableReason = (typeof COMMISSIONABLE_REASONS)[number];
 
 /** `invoice.paid` with a commissionable billing reason. */

@@ -39,6 +39,7 @@ export const referralItemSchema = z.object({
   reversedCents: z._default(money, 0),
   revenueCents: z._default(cents, 0),
   refundedCents: z._default(cents, 0),
+  disputeLostCents: z._default(cents, 0),
   invoiceCount: z._default(cents, 0),
   refundCount: z._default(cents, 0),
   disputeCount: z._default(cents, 0),

@@ -198,6 +198,15 @@ export function referralStateOf(
       .filter((r) => r.amountRefundedCents > 0 && invoices.some((i) => refundMatches(r, i, idsOf(i))))
       .map((r) => r.chargeId),
   );
+  const disputeFacts = all.filter((f): f is DisputeFact => f.kind === 'dispute');
+  // What lost disputes took, per invoice: never more than the refunds left of it.
+  const disputeLost = invoices.reduce((sum, invoice) => {
+    const ids = idsOf(invoice);
+    const lost = disputeFacts
+      .filter((d) => d.phase === 'lost' && disputeMatches(d, ids))
+      .reduce((s, d) => s + d.amountCents, 0);
+    return sum + Math.min(lost, invoice.amountCents - refundedOf(invoice, ids, refunds));
+  }, 0);
   const disputes = new Set(
     all
       .filter((f): f is DisputeFact => f.kind === 'dispute')
@@ -233,6 +242,7 @@ export function referralStateOf(
     ...earnings,
     revenueCents: invoices.reduce((sum, i) => sum + i.amountCents, 0),
     refundedCents: refunded,
+    disputeLostCents: disputeLost,
     invoiceCount: invoices.length,
     refundCount: refundedCharges.size,
     disputeCount: disputes.size,

@@ -76,6 +76,7 @@ const STATE_FIELDS = [
   'reversedCents',
   'revenueCents',
   'refundedCents',
+  'disputeLostCents',
   'invoiceCount',
   'refundCount',
   'disputeCount',
@@ -99,7 +100,13 @@ export function planReferralWrite({ userId, facts, stored, terms, tables }: Writ
   if (stored && factKeys.every((k) => folded.has(k))) {
     return { outcome: 'upToDate', partnerId, referralId, factCount: folded.size };
   }
-  const previous = stored ? referralStateOf(userId, facts.filter((f) => folded.has(f.key)), terms) : undefined;
+  const previous = stored
+    ? referralStateOf(
+        userId,
+        facts.filter((f) => folded.has(f.key)),
+        terms,
+      )
+    : undefined;
 
   const delta = contributionDelta(stored, next.referral as Referral);
   const movesStats = STATS_COUNTERS.some((k) => delta[k] !== 0);
@@ -111,7 +118,10 @@ export function planReferralWrite({ userId, facts, stored, terms, tables }: Writ
   }
   const key = { partnerId: S(partnerId), referralId: S(referralId) };
   const truthWrite = {
-    TransactItems: [referralUpdate(tables.referrals, key, stored, next, factKeys, movesStats ? marker : undefined), ...ledger.actions],
+    TransactItems: [
+      referralUpdate(tables.referrals, key, stored, next, factKeys, movesStats ? marker : undefined),
+      ...ledger.actions,
+    ],
   };
   const summary: WriteSummary = {
     status: next.referral.status,
@@ -154,7 +164,8 @@ export function planReferralWrite({ userId, facts, stored, terms, tables }: Writ
   };
 }
 
-const latestFactTime = (facts: readonly Fact[]): string => facts.map((f) => f.at).reduce((a, b) => (a > b ? a : b));
+const latestFactTime = (facts: readonly Fact[]): string =>
+  facts.map((f) => f.at).reduce((a, b) => (a > b ? a : b));
 
 /** SET every state field, REMOVE the ones the new state no longer has, conditional on the referral as read. */
 function referralUpdate(
@@ -224,7 +235,9 @@ function ledgerChanges(before: readonly Commission[], after: readonly Commission
   }
   for (const c of before) {
     if (kept.has(c.commissionId)) continue;
-    actions.push({ Delete: { TableName: table, Key: { partnerId: S(c.partnerId), commissionId: S(c.commissionId) } } });
+    actions.push({
+      Delete: { TableName: table, Key: { partnerId: S(c.partnerId), commissionId: S(c.commissionId) } },
+    });
     deleted.push(c.commissionId);
   }
   return { actions, written, deleted };

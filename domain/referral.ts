@@ -38,6 +38,8 @@ export interface Referral extends EarningsByStatus {
   partnerEarningsCents: number;
   revenueCents: number;
   refundedCents: number;
+  /** Taken by lost disputes (beyond what was refunded). */
+  disputeLostCents: number;
   invoiceCount: number;
   refundCount: number;
   disputeCount: number;

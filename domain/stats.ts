@@ -16,6 +16,7 @@ export const STATS_COUNTERS = [
   'afPlusActiveSubscriptions',
   'totalRevenueCents',
   'refundedCents',
+  'disputeLostCents',
   'netRevenueCents',
   'refundCount',
   'disputeCount',

@@ -267,7 +267,7 @@ async function printDashboard(system: LocalSystem): Promise<void> {
   const s = (bodyOf(res) as { stats: Record<string, number> }).stats;
   const m = (cents: number | undefined): string => formatMinorUnits(cents ?? 0, 'usd');
   line(
-    `  dashboard: revenue ${m(s.totalRevenueCents)} refunded ${m(s.refundedCents)} net ${m(s.netRevenueCents)} | earnings ${m(s.totalEarningsCents)}: pending ${m(s.pendingEarningsCents)} approved ${m(s.approvedEarningsCents)} on hold ${m(s.onHoldEarningsCents)} paid ${m(s.paidEarningsCents)} reversed ${m(s.reversedEarningsCents)} | active ${s.activeSubscriptions} (AF ${s.afActiveSubscriptions}, AF+ ${s.afPlusActiveSubscriptions}) refunds ${s.refundCount} disputes ${s.disputeCount}`,
+    `  dashboard: revenue ${m(s.totalRevenueCents)} refunded ${m(s.refundedCents)} disputes lost ${m(s.disputeLostCents)} net ${m(s.netRevenueCents)} | earnings ${m(s.totalEarningsCents)}: pending ${m(s.pendingEarningsCents)} approved ${m(s.approvedEarningsCents)} on hold ${m(s.onHoldEarningsCents)} paid ${m(s.paidEarningsCents)} reversed ${m(s.reversedEarningsCents)} | active ${s.activeSubscriptions} (AF ${s.afActiveSubscriptions}, AF+ ${s.afPlusActiveSubscriptions}) refunds ${s.refundCount} disputes ${s.disputeCount}`,
   );
 }
 

@@ -38,6 +38,7 @@ export function signedUpReferral(overrides: Partial<Referral> = {}): Referral {
     reversedCents: 0,
     revenueCents: 0,
     refundedCents: 0,
+    disputeLostCents: 0,
     invoiceCount: 0,
     refundCount: 0,
     disputeCount: 0,

@@ -17,6 +17,7 @@ function signedUp(overrides: Partial<Referral> = {}): Referral {
     ...noEarnings,
     revenueCents: 0,
     refundedCents: 0,
+    disputeLostCents: 0,
     invoiceCount: 0,
     refundCount: 0,
     disputeCount: 0,
