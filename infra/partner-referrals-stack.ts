@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cd
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
@@ -129,7 +130,9 @@ export class PartnerReferralsStack extends Stack {
     const program: Record<string, string> = {
       PROGRAM_CURRENCY: settings.programCurrency,
       HOLD_PERIOD_DAYS: String(settings.holdPeriodDays),
-      ...(settings.commissionSchedule ? { COMMISSION_SCHEDULE: JSON.stringify(settings.commissionSchedule) } : {}),
+      ...(settings.commissionSchedule
+        ? { COMMISSION_SCHEDULE: JSON.stringify(settings.commissionSchedule) }
+        : {}),
     };
     const asyncIngest = (queue: ParkingQueue) => ({
       onFailure: new SqsDestination(queue.queue),
@@ -146,7 +149,8 @@ export class PartnerReferralsStack extends Stack {
         environment: { CLICK_IP_SALT: clickIpSalt, LANDING_URL: settings.landingUrl },
         timeout: Duration.seconds(5),
       },
-      'dashboard-api': { environment: auth },
+      // The currency of referrals that carry none (referralView); without it the dashboard would say usd.
+      'dashboard-api': { environment: { ...auth, PROGRAM_CURRENCY: settings.programCurrency } },
       'admin-api': { environment: { ...auth, CLICK_IP_SALT: clickIpSalt } },
       'referral-compute': { environment: program },
       'reconciliation-compute': { environment: program, timeout: Duration.seconds(30) },
@@ -209,6 +213,13 @@ export class PartnerReferralsStack extends Stack {
       .bindIndexQuery(table(COMMISSIONS_TABLE), INDEX_NAMES.commissionsByPartner)
       .bindIndexQuery(table(COMMISSIONS_TABLE), INDEX_NAMES.commissionsByPartnerStatus);
     functions['admin-api'].bindIndexQuery(table(COMMISSIONS_TABLE), INDEX_NAMES.commissionsByStatus);
+    // A review reads the one commission it decides on (consistently) before starting the commission workflow.
+    functions['admin-api'].addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [table(COMMISSIONS_TABLE).tableArn],
+      }),
+    );
 
     // ---- Event routing ----------------------------------------------------------------------------
     const targetOptions = {

@@ -6,6 +6,7 @@ import {
   DEFAULT_PROGRAM_CURRENCY,
   DEFAULT_LANDING_URL,
   DEFAULT_PRICE_MAP,
+  isValidPlanCommission,
   PLAN_TYPES,
   type PlanChoice,
 } from '../domain/config';
@@ -87,11 +88,13 @@ export function readSettings(node: Node): DeploySettings {
     if (v === false || v === 'false') return false;
     throw new Error(`context ${key}: expected true or false`);
   };
-  const num = (key: string, fallback: number): number => {
+  const num = (key: string, fallback: number, min = 1): number => {
     const v = raw(key);
     if (v === undefined || v === null || v === '') return fallback;
     const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`context ${key}: expected a positive integer`);
+    if (!Number.isInteger(n) || n < min) {
+      throw new Error(`context ${key}: expected ${min === 0 ? 'a whole number ≥ 0' : 'a positive integer'}`);
+    }
     return n;
   };
 
@@ -123,6 +126,29 @@ export function readSettings(node: Node): DeploySettings {
   }
   const salt = raw(CONTEXT_KEYS.clickIpSalt);
   const scheduleRaw = raw(CONTEXT_KEYS.commissionSchedule);
+  // The Lambdas parse these at cold start (domain/config.ts): a value they refuse must not synthesize.
+  const schedule =
+    scheduleRaw === undefined || scheduleRaw === null || scheduleRaw === ''
+      ? undefined
+      : ((typeof scheduleRaw === 'string' ? JSON.parse(scheduleRaw) : scheduleRaw) as Record<
+          string,
+          Record<string, unknown> | undefined
+        >);
+  for (const plan of schedule ? PLAN_TYPES : []) {
+    for (const cycle of BILLING_CYCLES) {
+      if (!isValidPlanCommission(schedule?.[plan]?.[cycle])) {
+        throw new Error(
+          `context ${CONTEXT_KEYS.commissionSchedule}: ${plan}.${cycle} is missing or not valid terms`,
+        );
+      }
+    }
+  }
+  const programCurrency = str(CONTEXT_KEYS.programCurrency, DEFAULT_SETTINGS.programCurrency);
+  if (!/^[A-Za-z]{3}$/.test(programCurrency)) {
+    throw new Error(
+      `context ${CONTEXT_KEYS.programCurrency}: expected an ISO 4217 code, got ${programCurrency}`,
+    );
+  }
 
   return {
     fixedTableNames: bool(CONTEXT_KEYS.fixedTableNames, DEFAULT_SETTINGS.fixedTableNames),
@@ -133,14 +159,10 @@ export function readSettings(node: Node): DeploySettings {
     jwtIssuer: str(CONTEXT_KEYS.jwtIssuer, DEFAULT_SETTINGS.jwtIssuer),
     jwtAudience: str(CONTEXT_KEYS.jwtAudience, DEFAULT_SETTINGS.jwtAudience),
     ...(typeof salt === 'string' && salt !== '' ? { clickIpSalt: salt } : {}),
-    ...(scheduleRaw !== undefined && scheduleRaw !== null && scheduleRaw !== ''
-      ? {
-          commissionSchedule:
-            typeof scheduleRaw === 'string' ? (JSON.parse(scheduleRaw) as unknown) : scheduleRaw,
-        }
-      : {}),
-    programCurrency: str(CONTEXT_KEYS.programCurrency, DEFAULT_SETTINGS.programCurrency).toLowerCase(),
-    holdPeriodDays: num(CONTEXT_KEYS.holdPeriodDays, DEFAULT_SETTINGS.holdPeriodDays),
+    ...(schedule ? { commissionSchedule: schedule } : {}),
+    programCurrency: programCurrency.toLowerCase(),
+    // Zero is a valid hold (payable at once), as HOLD_PERIOD_DAYS accepts it.
+    holdPeriodDays: num(CONTEXT_KEYS.holdPeriodDays, DEFAULT_SETTINGS.holdPeriodDays, 0),
     logRetentionDays: num(CONTEXT_KEYS.logRetentionDays, DEFAULT_SETTINGS.logRetentionDays),
   };
 }

@@ -137,7 +137,8 @@ export class Workflow extends Construct {
 }
 
 /** State machines are named `<stack>-<workflow>`: ops find them by name, and grants can name them. */
-export const stateMachineNameFor = (stackName: string, workflow: WorkflowName): string => `${stackName}-${workflow}`;
+export const stateMachineNameFor = (stackName: string, workflow: WorkflowName): string =>
+  `${stackName}-${workflow}`;
 
 /** Orders workflows so that every workflow comes after the ones it starts. */
 export function buildOrder(specs: readonly WorkflowSpec[]): WorkflowSpec[] {

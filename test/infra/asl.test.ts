@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { FACT_WORKFLOWS } from '../../domain/config';
 import { READ_ACTIONS, WRITE_ACTIONS } from '../../infra/constructs/tables';
 import { STATS_PENDING_DETAIL_TYPE, WORKFLOW_EVENT_SOURCE } from '../../infra/partner-referrals-stack';
 import {
@@ -82,16 +83,38 @@ function allKeys(value: unknown): string[] {
 
 const files = fs.readdirSync(STATE_MACHINES_DIR).filter((f) => f.endsWith('.asl.json'));
 const read = (spec: WorkflowSpec): { text: string; definition: Json } => {
-  const text = fs.readFileSync(aslPathOf(spec.name), 'utf8');
+  const text = fs.readFileSync(aslPathOf(spec), 'utf8');
   return { text, definition: JSON.parse(text) as Json };
 };
-const cases = WORKFLOWS.map((w) => [w.name, w] as const);
+/** One case per workflow: a file shared by several workflows is checked once for each of them. */
+const cases = WORKFLOWS.map((w) => [w.name, w.definition, w] as const);
+
+/** Every Task at any depth of a workflow's ASL. */
+const tasksOf = (spec: WorkflowSpec): TaskState[] =>
+  allStates(read(spec).definition.States as Json).filter((s) => s.state.Type === 'Task');
+
+/** A replay's target: the `stateMachineArn` attribute of a parked fact, as DynamoDB returns it. */
+const PARKED_FACT_ARN = /\.stateMachineArn\.S$/;
 
 test('every ASL file belongs to a manifest workflow and every workflow has one', () => {
-  expect(files.sort()).toEqual(WORKFLOWS.map((w) => path.basename(aslPathOf(w.name))).sort());
+  const definitions = [...new Set(WORKFLOWS.map((w) => path.basename(aslPathOf(w))))];
+  expect(files.sort()).toEqual(definitions.sort());
+  for (const spec of WORKFLOWS) expect(fs.existsSync(aslPathOf(spec))).toBe(true);
 });
 
-describe.each(cases)('%s.asl.json', (_name, spec) => {
+test('the seven lifecycle steps share referral-fact.asl.json; every other workflow has its own file', () => {
+  const sharing = WORKFLOWS.filter((w) => w.definition === 'referral-fact').map((w) => w.name);
+  expect(sharing).toEqual([...FACT_WORKFLOWS]);
+  for (const spec of WORKFLOWS.filter((w) => !sharing.includes(w.name))) {
+    expect([spec.name, spec.definition]).toEqual([spec.name, spec.name]);
+  }
+});
+
+test('only the lifecycle steps replay parked facts (the machines the IAM replay grant names)', () => {
+  expect(WORKFLOWS.filter((w) => w.replaysParkedFacts).map((w) => w.name)).toEqual([...FACT_WORKFLOWS]);
+});
+
+describe.each(cases)('%s (statemachines/%s.asl.json)', (_name, _definition, spec) => {
   test('is valid Amazon States Language (asl-validator, paths and ARNs checked after substitution)', () => {
     const { text } = read(spec);
     const result = aslValidator(substituted(text), { checkPaths: true, checkArn: true });
@@ -122,14 +145,14 @@ describe.each(cases)('%s.asl.json', (_name, spec) => {
   });
 
   test('every Task uses an integration the offline runtime implements, request-response only', () => {
-    const tasks = allStates(read(spec).definition.States as Json).filter((s) => s.state.Type === 'Task');
+    const tasks = tasksOf(spec);
     for (const { path: p, state } of tasks) {
       expect([p, isAllowedResource(state.Resource as string)]).toEqual([p, true]);
     }
   });
 
   test('every Task reaches only resources its manifest entry grants', () => {
-    const tasks = allStates(read(spec).definition.States as Json).filter((s) => s.state.Type === 'Task');
+    const tasks = tasksOf(spec);
     const tableAccess = new Map(spec.tables.map((t) => [`\${${t.table.substitutionKey}}`, t.access]));
     const problems: string[] = [];
     const needs = (p: string, table: unknown, action: string): void => {
@@ -159,11 +182,17 @@ describe.each(cases)('%s.asl.json', (_name, spec) => {
             Get: 'dynamodb:GetItem',
           };
           const items = params.TransactItems;
-          // Items built at run time (reconciliation's compute Lambda plans the correction) cannot be
-          // checked here; the role still confines them to the manifest tables, which must all be writable.
+          // Items built at run time (a compute Lambda plans them) cannot be checked here; the role confines
+          // them to the workflow's readWrite tables. A table only the compute names must be one of those; a
+          // read-only table (the ledger reconciliation reports on) is named by the literal read Tasks above.
           const dynamic = params['TransactItems.$'] !== undefined;
-          if (dynamic && spec.tables.some((t) => t.access !== 'readWrite')) {
-            problems.push(`${p}: run-time TransactItems need readWrite on every table of the workflow`);
+          if (dynamic && !spec.tables.some((t) => t.access === 'readWrite')) {
+            problems.push(`${p}: run-time TransactItems in a workflow with no readWrite table`);
+          }
+          for (const t of dynamic ? spec.tables : []) {
+            if (t.namedByCompute && t.access !== 'readWrite') {
+              problems.push(`${p}: ${t.table.id} is named by the compute only, so it needs readWrite`);
+            }
           }
           if (!dynamic && !Array.isArray(items)) problems.push(`${p}: TransactItems must be a list`);
           for (const item of (items as Json[] | undefined) ?? []) {
@@ -180,9 +209,22 @@ describe.each(cases)('%s.asl.json', (_name, spec) => {
           problems.push(`${p}: invokes ${String(params.FunctionName)}, not in ${allowed.join(', ')}`);
         }
       } else if (resource === 'arn:aws:states:::states:startExecution') {
-        const allowed = spec.starts.map((wf) => `\${${stateMachineKey(wf)}}`);
-        if (!allowed.includes(params.StateMachineArn as string)) {
-          problems.push(`${p}: starts ${String(params.StateMachineArn)}, not in ${allowed.join(', ')}`);
+        const replayed = params['StateMachineArn.$'];
+        if (replayed !== undefined) {
+          // A run-time ARN only as a replay of a parked fact; the role grants the lifecycle machines by name.
+          if (!spec.replaysParkedFacts) {
+            problems.push(
+              `${p}: starts the run-time ARN ${String(replayed)}, but replaysParkedFacts is false`,
+            );
+          } else if (typeof replayed !== 'string' || !PARKED_FACT_ARN.test(replayed)) {
+            problems.push(`${p}: starts ${String(replayed)}, which is not a parked fact's stateMachineArn`);
+          }
+          if (params.StateMachineArn !== undefined) problems.push(`${p}: both a literal and a run-time ARN`);
+        } else {
+          const allowed = spec.starts.map((wf) => `\${${stateMachineKey(wf)}}`);
+          if (!allowed.includes(params.StateMachineArn as string)) {
+            problems.push(`${p}: starts ${String(params.StateMachineArn)}, not in ${allowed.join(', ')}`);
+          }
         }
       } else if (resource === 'arn:aws:states:::events:putEvents') {
         if (!spec.putsEvents) problems.push(`${p}: puts events but the manifest says putsEvents: false`);
@@ -199,4 +241,40 @@ describe.each(cases)('%s.asl.json', (_name, spec) => {
     }
     expect(problems).toEqual([]);
   });
+
+  test('a parked fact names the machine that parked it, so a replay starts a lifecycle machine only', () => {
+    const writes = tasksOf(spec).flatMap(({ path: p, state }) => {
+      const item = ((state.Parameters ?? {}) as Json).Item as Json | undefined;
+      return item && 'stateMachineArn' in item ? [[p, item.stateMachineArn] as const] : [];
+    });
+    expect(writes.length > 0).toBe(spec.replaysParkedFacts);
+    for (const [p, value] of writes) expect([p, value]).toEqual([p, { 'S.$': '$$.StateMachine.Id' }]);
+    const replays = tasksOf(spec).filter((t) => ((t.state.Parameters ?? {}) as Json)['StateMachineArn.$']);
+    expect(replays.length > 0).toBe(spec.replaysParkedFacts);
+  });
 });
+
+/** Workflows granted a table they never name: the compute Lambda writes it in the transaction it plans. */
+const computeNamed = WORKFLOWS.filter((w) => w.tables.some((t) => t.namedByCompute));
+
+test('the lifecycle steps, and only they, write a table through their compute (the ledger)', () => {
+  expect(computeNamed.map((w) => w.name)).toEqual([...FACT_WORKFLOWS]);
+});
+
+test.each(computeNamed.map((w) => [w.name, w] as const))(
+  '%s: a table named by the compute is reached only through a run-time transaction of the compute',
+  (_name, spec) => {
+    // The ASL cannot name it (no substitution), so the only way in is the plan the compute returns.
+    for (const { table, access } of spec.tables.filter((t) => t.namedByCompute)) {
+      expect([table.id, access]).toEqual([table.id, 'readWrite']);
+      expect(read(spec).text).not.toContain(`\${${table.substitutionKey}}`);
+    }
+    expect(spec.invokes.length).toBeGreaterThan(0);
+    const runTime = tasksOf(spec).filter(
+      (t) =>
+        t.state.Resource === 'arn:aws:states:::aws-sdk:dynamodb:transactWriteItems' &&
+        ((t.state.Parameters ?? {}) as Json)['TransactItems.$'] !== undefined,
+    );
+    expect(runTime.length).toBeGreaterThan(0);
+  },
+);

@@ -1,4 +1,5 @@
 import { App } from 'aws-cdk-lib';
+import { loadRuntimeConfig } from '../../domain/config';
 import { DEFAULT_SETTINGS, readSettings } from '../../infra/settings';
 import { TABLE_SPECS } from '../../infra/table-specs';
 import { onlyResource, resourcesOf, synth, type Synth } from './synth';
@@ -13,12 +14,23 @@ const context = {
   jwtAudience: 'aud-123',
   clickIpSalt: 'test-salt',
   commissionSchedule: JSON.stringify({
-    AF: { Monthly: { kind: 'flat', cents: 100 }, Annual: { kind: 'flat', cents: 900 } },
+    AF: {
+      Monthly: { tiers: [{ fromMonth: 1, rule: { kind: 'flat', cents: 100 } }], durationMonths: 12 },
+      Annual: { tiers: [{ fromMonth: 1, rule: { kind: 'flat', cents: 900 } }], durationMonths: 'lifetime' },
+    },
     AFPlus: {
-      Monthly: { kind: 'percent', basisPoints: 2500 },
-      Annual: { kind: 'percent', basisPoints: 2000 },
+      Monthly: {
+        tiers: [
+          { fromMonth: 1, rule: { kind: 'percent', basisPoints: 4000 } },
+          { fromMonth: 4, rule: { kind: 'percent', basisPoints: 2000 } },
+        ],
+        durationMonths: 24,
+      },
+      Annual: { tiers: [{ fromMonth: 1, rule: { kind: 'percent', basisPoints: 2000 } }], durationMonths: 12 },
     },
   }),
+  programCurrency: 'EUR',
+  holdPeriodDays: '0', // payable at once: a valid hold
   logRetentionDays: '14',
 };
 
@@ -61,6 +73,7 @@ describe('context settings', () => {
     );
     expect(env('StripeIngest').STRIPE_EVENT_SOURCE).toBe(context.stripeEventSourceName);
     expect(env('ClickApi')).toMatchObject({ CLICK_IP_SALT: 'test-salt', LANDING_URL: context.landingUrl });
+    for (const fn of ['AppIngest', 'AdminApi']) expect(env(fn).CLICK_IP_SALT).toBe('test-salt');
     for (const fn of ['DashboardApi', 'AdminApi']) {
       expect(env(fn)).toMatchObject({
         JWT_ISSUER: context.jwtIssuer,
@@ -69,12 +82,21 @@ describe('context settings', () => {
       // Admin rights are the route's scopes, enforced by API Gateway: no function is told the scope.
       expect(env(fn).ADMIN_SCOPE).toBeUndefined();
     }
-    for (const fn of ['PaymentCompute', 'ReconciliationCompute']) {
+    // The program's terms reach the functions that check or compute with them, as their handlers parse them.
+    for (const fn of ['StripeIngest', 'ReferralCompute', 'ReconciliationCompute']) {
       expect(JSON.parse(env(fn).COMMISSION_SCHEDULE as string)).toEqual(
         JSON.parse(context.commissionSchedule),
       );
+      expect(env(fn)).toMatchObject({ PROGRAM_CURRENCY: 'eur', HOLD_PERIOD_DAYS: '0' });
+      const config = loadRuntimeConfig(env(fn) as NodeJS.ProcessEnv);
+      expect(config).toMatchObject({ programCurrency: 'eur', holdPeriodDays: 0 });
+      expect(config.commissionSchedule).toEqual(JSON.parse(context.commissionSchedule));
     }
-    expect(env('StripeIngest').COMMISSION_SCHEDULE).toBeUndefined();
+    expect(env('DashboardApi').PROGRAM_CURRENCY).toBe('eur');
+    for (const fn of ['AppIngest', 'ClickApi', 'DashboardApi', 'AdminApi']) {
+      expect(env(fn).COMMISSION_SCHEDULE).toBeUndefined();
+      expect(env(fn).HOLD_PERIOD_DAYS).toBeUndefined();
+    }
   });
 
   test('a salt from context replaces the generated secret', () => {
@@ -95,7 +117,23 @@ describe('context settings', () => {
     ['fixedTableNames', 'yes', /true or false/],
     ['logRetentionDays', '13', /retention value/],
     ['stripePriceMap', '{"p":{"planType":"Gold","billingCycle":"Monthly"}}', /unknown plan or cycle/],
-  ])('rejects a bad %s', (key, value, message) => {
+    ['programCurrency', 'dollars', /programCurrency: expected an ISO 4217 code/],
+    ['holdPeriodDays', '-1', /holdPeriodDays: expected a whole number ≥ 0/],
+    ['holdPeriodDays', '1.5', /holdPeriodDays: expected a whole number ≥ 0/],
+    // The flat rules of the schedule before tiers: every handler would refuse it at cold start.
+    [
+      'commissionSchedule',
+      JSON.stringify({ AF: { Monthly: { kind: 'flat', cents: 100 } } }),
+      /AF\.Monthly is missing or not valid terms/,
+    ],
+    [
+      'commissionSchedule',
+      JSON.stringify({
+        AF: { Monthly: { tiers: [{ fromMonth: 1, rule: { kind: 'flat', cents: 1 } }], durationMonths: 1 } },
+      }),
+      /AF\.Annual is missing or not valid terms/,
+    ],
+  ])('rejects a bad %s: %s', (key, value, message) => {
     expect(() => synth({ [key]: value }, false)).toThrow(message);
   });
 });

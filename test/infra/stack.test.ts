@@ -9,15 +9,20 @@ import type { IConstruct } from 'constructs';
 import {
   APP_EVENT_SOURCE,
   DEFAULT_APP_BUS_NAME,
+  DEFAULT_HOLD_PERIOD_DAYS,
   DEFAULT_PRICE_MAP,
+  DEFAULT_PROGRAM_CURRENCY,
+  FACT_WORKFLOWS,
   INDEX_NAMES,
   STRIPE_SOURCE_PREFIX,
   WORKFLOW_NAMES,
   stateMachineArnEnv,
   type WorkflowName,
 } from '../../domain/config';
+import { STRIPE_EVENT_TYPES } from '../../domain/stripe-events';
 import { READ_ACTIONS, WRITE_ACTIONS } from '../../infra/constructs/tables';
-import { ADMIN_PATH_PREFIX, ROUTES } from '../../domain/routes';
+import { stateMachineNameFor } from '../../infra/constructs/workflow';
+import { ADMIN_PATH_PREFIX, ROUTES, routeKeyOf, type RouteName } from '../../domain/routes';
 import { ADMIN_SCOPE, ReferralsHttpApi } from '../../infra/constructs/http-api';
 import {
   APP_DETAIL_TYPES,
@@ -26,7 +31,14 @@ import {
   WORKFLOW_EVENT_SOURCE,
 } from '../../infra/partner-referrals-stack';
 import { PLACEHOLDER_STRIPE_EVENT_SOURCE } from '../../infra/settings';
-import { REFERRALS_TABLE, STATS_TABLE, TABLE_SPECS, type TableSpec } from '../../infra/table-specs';
+import {
+  CLICKS_TABLE,
+  COMMISSIONS_TABLE,
+  REFERRALS_TABLE,
+  STATS_TABLE,
+  TABLE_SPECS,
+  type TableSpec,
+} from '../../infra/table-specs';
 import {
   FUNCTION_NAMES,
   WORKFLOWS,
@@ -44,6 +56,12 @@ const fnId = (fn: FunctionName): string => id(s.stack.functions[fn]);
 const smId = (wf: WorkflowName): string => id(s.stack.workflows[wf].stateMachine);
 const props = (logicalId: string): Record<string, unknown> =>
   (s.template.toJSON().Resources[logicalId] as { Properties: Record<string, unknown> }).Properties;
+/** The ARN a lifecycle machine's replay grant names, normalised as `iam.ts` reads it (`Fn::Join` of pseudo parameters). */
+const formattedMachineArn = (wf: WorkflowName): string =>
+  `arn:AWS::Partition:states:AWS::Region:AWS::AccountId:stateMachine:${stateMachineNameFor(s.stack.stackName, wf)}`;
+const queueArnOf = (q: keyof Synth['stack']['queues']): unknown => ({
+  'Fn::GetAtt': [id(s.stack.queues[q].queue), 'Arn'],
+});
 
 beforeAll(() => {
   // Real esbuild bundling of all seven functions, once for this file.
@@ -118,6 +136,17 @@ describe('state machines', () => {
     );
   });
 
+  test('each state machine is named <stack>-<workflow>, the names the replay grants format', () => {
+    expect(s.stack.stackName).toBe('PartnerReferrals');
+    for (const spec of WORKFLOWS) {
+      expect([spec.name, props(smId(spec.name)).StateMachineName]).toEqual([
+        spec.name,
+        `PartnerReferrals-${spec.name}`,
+      ]);
+      expect(stateMachineNameFor(s.stack.stackName, spec.name)).toBe(`PartnerReferrals-${spec.name}`);
+    }
+  });
+
   test.each(WORKFLOWS.map((w) => [w.name, w] as const))(
     '%s: type, logging, tracing, ASL asset',
     (_n, spec) => {
@@ -162,7 +191,7 @@ describe('state machine IAM: only what the manifest lists', () => {
     const allowed = ['logs', 'xray'];
     if (spec.tables.length) allowed.push('dynamodb');
     if (spec.invokes.length) allowed.push('lambda');
-    if (spec.starts.length) allowed.push('states');
+    if (spec.starts.length || spec.replaysParkedFacts) allowed.push('states');
     if (spec.putsEvents) allowed.push('events');
     expect(services).toEqual(allowed.sort());
 
@@ -191,12 +220,86 @@ describe('state machine IAM: only what the manifest lists', () => {
     expect(resourcesFor(grants, 'lambda:InvokeFunction')).toEqual(
       spec.invokes.map((fn) => `${fnId(fn)}.Arn`).sort(),
     );
-    expect(resourcesFor(grants, 'states:StartExecution')).toEqual(spec.starts.map(smId).sort());
+    // Started by reference (`starts`), and replays by the formatted ARNs of the lifecycle machines' fixed names.
+    const startable = [
+      ...spec.starts.map(smId),
+      ...(spec.replaysParkedFacts ? FACT_WORKFLOWS.map(formattedMachineArn) : []),
+    ];
+    expect(resourcesFor(grants, 'states:StartExecution')).toEqual(startable.sort());
     const statesActions = new Set(grants.flatMap((g) => g.actions).filter((a) => a.startsWith('states:')));
-    expect([...statesActions]).toEqual(spec.starts.length ? ['states:StartExecution'] : []);
+    expect([...statesActions]).toEqual(startable.length ? ['states:StartExecution'] : []);
     expect(resourcesFor(grants, 'events:PutEvents')).toEqual(
       spec.putsEvents ? [`${id(s.stack.appBus)}.Arn`] : [],
     );
+  });
+});
+
+describe('state machine IAM: the new design, spelled out', () => {
+  const roleGrants = (wf: WorkflowName): Grant[] => grantsOfRole(s.template, id(s.stack.workflows[wf].role));
+  const tableArn = (t: TableSpec): string => `${tableId(t)}.Arn`;
+  const withIndexes = (t: TableSpec): string[] => [
+    tableArn(t),
+    ...t.globalSecondaryIndexes.map((i) => `${tableArn(t)}/index/${i.indexName}`),
+  ];
+
+  test.each([...FACT_WORKFLOWS])(
+    '%s: stats, referrals and the ledger; referral-compute; the app bus; StartExecution on the seven lifecycle machines',
+    (wf) => {
+      const grants = roleGrants(wf);
+      expect(servicesOf(grants)).toEqual(['dynamodb', 'events', 'lambda', 'logs', 'states', 'xray']);
+      const lifecycleTables = [STATS_TABLE, REFERRALS_TABLE, COMMISSIONS_TABLE];
+      expect(resourcesFor(grants, 'dynamodb:Query')).toEqual(lifecycleTables.flatMap(withIndexes).sort());
+      expect(resourcesFor(grants, 'dynamodb:PutItem')).toEqual(lifecycleTables.map(tableArn).sort());
+      expect(resourcesFor(grants, 'dynamodb:ConditionCheckItem')).toEqual(
+        lifecycleTables.map(tableArn).sort(),
+      );
+      expect(resourcesFor(grants, 'lambda:InvokeFunction')).toEqual([`${fnId('referral-compute')}.Arn`]);
+      expect(resourcesFor(grants, 'events:PutEvents')).toEqual([`${id(s.stack.appBus)}.Arn`]);
+      expect(resourcesFor(grants, 'states:StartExecution')).toEqual(
+        ['signup', 'verify', 'payment', 'refund', 'dispute', 'subscription', 'commission']
+          .map(
+            (name) =>
+              `arn:AWS::Partition:states:AWS::Region:AWS::AccountId:stateMachine:PartnerReferrals-${name}`,
+          )
+          .sort(),
+      );
+      // The ledger is granted, but its name reaches the workflow only through referral-compute's plan.
+      const subs = props(smId(wf)).DefinitionSubstitutions as Record<string, unknown>;
+      expect(Object.keys(subs).sort()).toEqual(
+        ['AppBusName', 'ReferralComputeFunctionArn', 'ReferralsTableName', 'StatsTableName'].sort(),
+      );
+    },
+  );
+
+  test('approval: reads the ledger (its status index included), starts commission only, nothing else', () => {
+    const grants = roleGrants('approval');
+    expect(servicesOf(grants)).toEqual(['dynamodb', 'logs', 'states', 'xray']);
+    expect(resourcesFor(grants, 'dynamodb:Query')).toEqual(withIndexes(COMMISSIONS_TABLE).sort());
+    expect(resourcesFor(grants, 'dynamodb:Query')).toContain(
+      `${tableArn(COMMISSIONS_TABLE)}/index/${INDEX_NAMES.commissionsByStatus}`,
+    );
+    for (const action of WRITE_ACTIONS) expect(resourcesFor(grants, action)).toEqual([]);
+    expect(resourcesFor(grants, 'states:StartExecution')).toEqual([smId('commission')]);
+    expect(props(smId('approval')).DefinitionSubstitutions).toEqual({
+      CommissionsTableName: { Ref: tableId(COMMISSIONS_TABLE) },
+      CommissionStateMachineArn: { Ref: smId('commission') },
+    });
+  });
+
+  test('reconciliation only reads the ledger (it reports ledger drift), and no other workflow reaches it', () => {
+    const ledger = (wf: WorkflowName, action: string): string[] =>
+      resourcesFor(roleGrants(wf), action).filter((r) => r.startsWith(tableArn(COMMISSIONS_TABLE)));
+    expect(ledger('reconciliation', 'dynamodb:Query')).toEqual(withIndexes(COMMISSIONS_TABLE).sort());
+    for (const action of WRITE_ACTIONS) expect(ledger('reconciliation', action)).toEqual([]);
+    for (const spec of WORKFLOWS.filter(
+      (w) => ![...FACT_WORKFLOWS, 'approval', 'reconciliation'].includes(w.name),
+    )) {
+      const resources = roleGrants(spec.name).flatMap((g) => g.resources);
+      expect([spec.name, resources.filter((r) => r.startsWith(tableArn(COMMISSIONS_TABLE)))]).toEqual([
+        spec.name,
+        [],
+      ]);
+    }
   });
 });
 
@@ -224,63 +327,109 @@ describe('functions', () => {
     const env = (props(fnId(fn)).Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env.REFERRALS_TABLE).toEqual({ Ref: tableId(REFERRALS_TABLE) });
     expect(env.STATS_TABLE).toEqual({ Ref: tableId(STATS_TABLE) });
-    expect(env.CLICKS_TABLE).toEqual({ Ref: tableId(TABLE_SPECS[2] as TableSpec) });
+    expect(env.CLICKS_TABLE).toEqual({ Ref: tableId(CLICKS_TABLE) });
+    expect(env.COMMISSIONS_TABLE).toEqual({ Ref: tableId(COMMISSIONS_TABLE) });
     expect(env.APP_BUS_NAME).toEqual({ Ref: id(s.stack.appBus) });
     expect(JSON.parse(env.STRIPE_PRICE_MAP as string)).toEqual(DEFAULT_PRICE_MAP);
     const starts: Partial<Record<FunctionName, WorkflowName[]>> = {
-      'stripe-ingest': ['payment', 'cancellation'],
+      'stripe-ingest': ['payment', 'refund', 'dispute', 'subscription'],
       'app-ingest': ['signup', 'verify'],
       'click-api': ['click'],
-      'admin-api': ['registration'],
+      'admin-api': ['registration', 'commission', 'approval'],
     };
     const arnVars = Object.keys(env).filter((k) => k.endsWith('_STATE_MACHINE_ARN'));
     expect(arnVars.sort()).toEqual((starts[fn] ?? []).map(stateMachineArnEnv).sort());
     for (const wf of starts[fn] ?? []) expect(env[stateMachineArnEnv(wf)]).toEqual({ Ref: smId(wf) });
-    if (fn === 'click-api') {
-      expect(env.CLICK_IP_SALT).toEqual(
-        expect.objectContaining({ 'Fn::Join': ['', expect.arrayContaining(['{{resolve:secretsmanager:'])] }),
-      );
-      expect(env.LANDING_URL).toEqual(expect.any(String));
+    // One generated salt pseudonymises click IPs (click-api) and emails (app-ingest, admin-api).
+    if (['click-api', 'app-ingest', 'admin-api'].includes(fn)) {
+      expect(env.CLICK_IP_SALT).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            '{{resolve:secretsmanager:',
+            { Ref: id(s.stack.node.findChild('ClickIpSalt')) },
+            ':SecretString:::}}',
+          ],
+        ],
+      });
     } else {
       expect(env.CLICK_IP_SALT).toBeUndefined();
     }
+    if (fn === 'click-api') expect(env.LANDING_URL).toBe('https://example.com/');
+    else expect(env.LANDING_URL).toBeUndefined();
+    // The program's terms: the functions that check or compute with them (and the dashboard's currency).
+    const program = ['stripe-ingest', 'referral-compute', 'reconciliation-compute'].includes(fn);
+    expect(env.PROGRAM_CURRENCY).toBe(
+      program || fn === 'dashboard-api' ? DEFAULT_PROGRAM_CURRENCY : undefined,
+    );
+    expect(env.HOLD_PERIOD_DAYS).toBe(program ? String(DEFAULT_HOLD_PERIOD_DAYS) : undefined);
+    expect(env.COMMISSION_SCHEDULE).toBeUndefined(); // the default schedule is domain/config.ts's
   });
 
-  test('function grants: ingest and APIs start only their workflows; dashboard reads stats and one index', () => {
+  test('function grants: ingest and APIs start only their workflows; dashboard and admin read only their indexes', () => {
     const grants = (fn: FunctionName): Grant[] =>
       grantsOfRole(s.template, id(s.stack.functions[fn].functionRole));
-    const expectStarts = (fn: FunctionName, action: string, wfs: WorkflowName[]): void => {
-      expect(resourcesFor(grants(fn), action)).toEqual(wfs.map(smId).sort());
+    type StartAction = 'states:StartExecution' | 'states:StartSyncExecution';
+    const expectStarts = (fn: FunctionName, starts: Partial<Record<StartAction, WorkflowName[]>>): void => {
       const states = grants(fn).flatMap((g) => g.actions.filter((a) => a.startsWith('states:')));
-      expect([...new Set(states)]).toEqual(wfs.length ? [action] : []);
+      expect([fn, [...new Set(states)].sort()]).toEqual([fn, Object.keys(starts).sort()]);
+      for (const [action, wfs] of Object.entries(starts)) {
+        expect([fn, action, resourcesFor(grants(fn), action)]).toEqual([fn, action, wfs.map(smId).sort()]);
+      }
     };
-    expectStarts('stripe-ingest', 'states:StartExecution', ['payment', 'cancellation']);
-    expectStarts('app-ingest', 'states:StartExecution', ['signup', 'verify']);
-    expectStarts('click-api', 'states:StartSyncExecution', ['click']);
-    expectStarts('admin-api', 'states:StartSyncExecution', ['registration']);
-    for (const fn of ['payment-compute', 'reconciliation-compute', 'dashboard-api'] as const) {
-      expectStarts(fn, 'states:StartExecution', []);
+    expectStarts('stripe-ingest', {
+      'states:StartExecution': ['payment', 'refund', 'dispute', 'subscription'],
+    });
+    expectStarts('app-ingest', { 'states:StartExecution': ['signup', 'verify'] });
+    expectStarts('click-api', { 'states:StartSyncExecution': ['click'] });
+    expectStarts('admin-api', {
+      'states:StartSyncExecution': ['registration'],
+      'states:StartExecution': ['commission', 'approval'],
+    });
+    for (const fn of ['referral-compute', 'reconciliation-compute', 'dashboard-api'] as const) {
+      expectStarts(fn, {});
     }
 
+    const index = (t: TableSpec, name: string): string => `${tableId(t)}.Arn/index/${name}`;
     const dashboard = grants('dashboard-api');
     expect(servicesOf(dashboard)).toEqual(['dynamodb', 'logs', 'xray']);
     const stats = `${tableId(STATS_TABLE)}.Arn`;
-    const paidIndex = `${tableId(REFERRALS_TABLE)}.Arn/index/${INDEX_NAMES.paidByPartner}`;
     expect(resourcesFor(dashboard, 'dynamodb:GetItem')).toEqual([stats]);
-    expect(resourcesFor(dashboard, 'dynamodb:Query')).toEqual([stats, paidIndex].sort());
+    expect(resourcesFor(dashboard, 'dynamodb:Query')).toEqual(
+      [
+        stats,
+        index(REFERRALS_TABLE, INDEX_NAMES.paidByPartner),
+        index(COMMISSIONS_TABLE, INDEX_NAMES.commissionsByPartner),
+        index(COMMISSIONS_TABLE, INDEX_NAMES.commissionsByPartnerStatus),
+      ].sort(),
+    );
+    for (const action of READ_ACTIONS.filter((a) => a !== 'dynamodb:Query')) {
+      expect([action, resourcesFor(dashboard, action)]).toEqual([action, [stats]]);
+    }
     for (const action of WRITE_ACTIONS) expect(resourcesFor(dashboard, action)).toEqual([]);
 
-    for (const fn of FUNCTION_NAMES.filter((f) => f !== 'dashboard-api')) {
+    // The admin list (by status, oldest due first) queries the status index; a review reads its one
+    // commission by key. Nothing else of any table, and no writes: reviews are facts the workflow records.
+    const admin = grants('admin-api');
+    expect(servicesOf(admin)).toEqual(['dynamodb', 'logs', 'states', 'xray']);
+    const adminDynamo = [
+      ...new Set(admin.flatMap((g) => g.actions).filter((a) => a.startsWith('dynamodb:'))),
+    ];
+    expect(adminDynamo.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(resourcesFor(admin, 'dynamodb:Query')).toEqual([
+      index(COMMISSIONS_TABLE, INDEX_NAMES.commissionsByStatus),
+    ]);
+    expect(resourcesFor(admin, 'dynamodb:GetItem')).toEqual([`${tableId(COMMISSIONS_TABLE)}.Arn`]);
+
+    for (const fn of FUNCTION_NAMES.filter((f) => f !== 'dashboard-api' && f !== 'admin-api')) {
       expect(servicesOf(grants(fn))).not.toContain('dynamodb');
     }
-    expect(servicesOf(grants('payment-compute'))).toEqual(['logs', 'xray']);
+    expect(servicesOf(grants('referral-compute'))).toEqual(['logs', 'xray']);
     expect(servicesOf(grants('reconciliation-compute'))).toEqual(['logs', 'xray']);
   });
 
   test('ingest functions: on-failure SQS destination with 2 retries', () => {
-    const queueArn = (q: keyof Synth['stack']['queues']): unknown => ({
-      'Fn::GetAtt': [id(s.stack.queues[q].queue), 'Arn'],
-    });
+    const queueArn = queueArnOf;
     for (const [fn, queue] of [
       ['stripe-ingest', 'stripeIngestFailures'],
       ['app-ingest', 'appIngestFailures'],
@@ -337,16 +486,116 @@ describe('event routing', () => {
     });
   });
 
-  test('nightly reconciliation at 03:00 UTC with input {}', () => {
+  test('the routed Stripe types are exactly the types the domain handles', () => {
+    expect(STRIPE_DETAIL_TYPES).toEqual([...STRIPE_EVENT_TYPES]);
+    expect(new Set(STRIPE_DETAIL_TYPES).size).toBe(STRIPE_DETAIL_TYPES.length);
+    for (const type of [
+      'invoice.paid',
+      'checkout.session.completed',
+      'charge.refunded',
+      'customer.subscription.deleted',
+    ]) {
+      expect(STRIPE_DETAIL_TYPES).toContain(type);
+    }
+  });
+
+  test('Stripe events of any other type are kept in UnroutedStripeEvents (the two rules partition the types)', () => {
+    const { id: ruleId, props: rule } = onlyResource(
+      s.template,
+      'AWS::Events::Rule',
+      'UnhandledStripeTypeRule',
+    );
+    expect(rule).toMatchObject({
+      EventBusName: { Ref: id(s.stack.stripeBus) },
+      EventPattern: {
+        source: [{ prefix: STRIPE_SOURCE_PREFIX }],
+        'detail-type': [{ 'anything-but': STRIPE_DETAIL_TYPES }],
+      },
+      State: 'ENABLED',
+    });
+    expect(Object.keys(rule.EventPattern as object).sort()).toEqual(['detail-type', 'source']);
+    expect(rule.Targets).toEqual([
+      {
+        Id: 'Target0',
+        Arn: queueArnOf('unroutedStripeEvents'),
+        DeadLetterConfig: { Arn: dlqArn() },
+        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 },
+      },
+    ]);
+    const handled = onlyResource(s.template, 'AWS::Events::Rule', 'StripeEventsRule').props;
+    expect((handled.EventPattern as Record<string, unknown>)['detail-type']).toEqual(STRIPE_DETAIL_TYPES);
+    // EventBridge may deliver to the queue from this rule only.
+    s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: id(s.stack.queues.unroutedStripeEvents.queue) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  const scheduleRole = (ruleProps: Record<string, unknown>): string =>
+    (
+      (ruleProps.Targets as { RoleArn: { 'Fn::GetAtt': [string, string] } }[])[0] as {
+        RoleArn: { 'Fn::GetAtt': [string, string] };
+      }
+    ).RoleArn['Fn::GetAtt'][0];
+
+  test('hourly approval on the default bus with input {}; its role starts approval only', () => {
+    const { props: rule } = onlyResource(s.template, 'AWS::Events::Rule', 'HourlyApproval');
+    expect(rule.ScheduleExpression).toBe('rate(1 hour)');
+    expect(rule.EventBusName).toBeUndefined();
+    expect(rule.EventPattern).toBeUndefined();
+    expect(rule.Targets).toEqual([
+      {
+        Id: 'Target0',
+        Arn: { Ref: smId('approval') },
+        Input: '{}',
+        RoleArn: { 'Fn::GetAtt': [scheduleRole(rule), 'Arn'] },
+        DeadLetterConfig: { Arn: dlqArn() },
+        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 },
+      },
+    ]);
+    const grants = grantsOfRole(s.template, scheduleRole(rule));
+    expect(grants.flatMap((g) => g.actions)).toEqual(['states:StartExecution']);
+    expect(resourcesFor(grants, 'states:StartExecution')).toEqual([smId('approval')]);
+  });
+
+  test('nightly reconciliation at 03:00 UTC with input {}; its role starts reconciliation only', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'cron(0 3 * * ? *)',
       Targets: [target({ Ref: smId('reconciliation') }, { Input: '{}' })],
     });
+    const { props: rule } = onlyResource(s.template, 'AWS::Events::Rule', 'NightlyReconciliation');
+    const grants = grantsOfRole(s.template, scheduleRole(rule));
+    expect(grants.flatMap((g) => g.actions)).toEqual(['states:StartExecution']);
+    expect(resourcesFor(grants, 'states:StartExecution')).toEqual([smId('reconciliation')]);
   });
 
   test('every rule target has a dead-letter queue and a retry policy', () => {
     const rules = resourcesOf(s.template, 'AWS::Events::Rule');
-    expect(Object.keys(rules)).toHaveLength(6);
+    expect(
+      Object.keys(rules)
+        .map((ruleId) => ruleId.replace(/[0-9A-F]{8}$/, ''))
+        .sort(),
+    ).toEqual(
+      [
+        'StripeEventsRule',
+        'UnhandledStripeTypeRule',
+        'AppEventsRule',
+        'StatsPendingRule',
+        'UnknownAppSourceRule',
+        'UnknownAppDetailTypeRule',
+        'HourlyApproval',
+        'NightlyReconciliation',
+      ].sort(),
+    );
     for (const rule of Object.values(rules)) {
       for (const t of (rule.Properties as { Targets: Record<string, unknown>[] }).Targets) {
         expect(t.DeadLetterConfig).toEqual({ Arn: dlqArn() });
@@ -357,7 +606,21 @@ describe('event routing', () => {
 
   test('every queue is encrypted and TLS-only, and alarms when not empty', () => {
     const queues = resourcesOf(s.template, 'AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(5);
+    expect(Object.keys(queues).sort()).toEqual(
+      Object.values(s.stack.queues)
+        .map((q) => id(q.queue))
+        .sort(),
+    );
+    expect(Object.keys(s.stack.queues).sort()).toEqual(
+      [
+        'eventTargetDlq',
+        'stripeIngestFailures',
+        'appIngestFailures',
+        'statsPendingNotices',
+        'unroutedAppEvents',
+        'unroutedStripeEvents',
+      ].sort(),
+    );
     for (const [queueId, q] of Object.entries(queues)) {
       expect(q.Properties?.SqsManagedSseEnabled).toBe(true);
       s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -375,11 +638,29 @@ describe('event routing', () => {
     }
   });
 
-  test('failed payment executions raise an alarm', () => {
-    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ExecutionsFailed',
-      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: smId('payment') } }],
-    });
+  test('failed executions of every lifecycle machine and of approval raise an alarm', () => {
+    const alarms = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm'))
+      .map((a) => a.Properties ?? {})
+      .filter((p) => p.Namespace === 'AWS/States');
+    const machines = alarms.map((p) => (p.Dimensions as { Value: { Ref: string } }[])[0]?.Value.Ref);
+    const alarmed: WorkflowName[] = [...FACT_WORKFLOWS, 'approval'];
+    expect(machines.sort()).toEqual(alarmed.map(smId).sort());
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({
+        MetricName: 'ExecutionsFailed',
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      expect(alarm.Dimensions).toHaveLength(1);
+    }
+    // Every alarm of the stack: one per queue, one per alarmed workflow.
+    expect(Object.keys(resourcesOf(s.template, 'AWS::CloudWatch::Alarm'))).toHaveLength(
+      Object.keys(s.stack.queues).length + FACT_WORKFLOWS.length + 1,
+    );
   });
 });
 
@@ -387,25 +668,35 @@ describe('HTTP API', () => {
   const templateRoutes = () =>
     Object.values(resourcesOf(s.template, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties ?? {});
 
+  /** Every route: who may call it and which function serves it. */
+  const EXPECTED_ROUTES: Record<RouteName, { access: 'partner' | 'admin' | 'public'; fn: FunctionName }> = {
+    dashboard: { access: 'partner', fn: 'dashboard-api' },
+    commissions: { access: 'partner', fn: 'dashboard-api' },
+    adminDashboard: { access: 'admin', fn: 'dashboard-api' },
+    adminPartners: { access: 'admin', fn: 'admin-api' },
+    adminCommissions: { access: 'admin', fn: 'admin-api' },
+    adminApproveCommission: { access: 'admin', fn: 'admin-api' },
+    adminRejectCommission: { access: 'admin', fn: 'admin-api' },
+    adminApprovals: { access: 'admin', fn: 'admin-api' },
+    click: { access: 'public', fn: 'click-api' },
+  };
+  const routeEntries = Object.entries(EXPECTED_ROUTES) as [RouteName, (typeof EXPECTED_ROUTES)[RouteName]][];
+
   test('routes and authorizers', () => {
     const byKey = new Map(templateRoutes().map((r) => [r.RouteKey as string, r]));
-    expect([...byKey.keys()].sort()).toEqual(
-      [
-        `GET ${ROUTES.dashboard}`,
-        `GET ${ROUTES.adminDashboard}`,
-        `POST ${ROUTES.adminPartners}`,
-        `GET ${ROUTES.click}`,
-      ].sort(),
-    );
-    expect(byKey.get(`GET ${ROUTES.dashboard}`)).toMatchObject({ AuthorizationType: 'JWT' });
-    expect(byKey.get(`GET ${ROUTES.dashboard}`)?.AuthorizationScopes).toBeUndefined();
-    for (const adminKey of [`GET ${ROUTES.adminDashboard}`, `POST ${ROUTES.adminPartners}`]) {
-      expect(byKey.get(adminKey)).toMatchObject({
-        AuthorizationType: 'JWT',
-        AuthorizationScopes: [ADMIN_SCOPE],
-      });
+    expect([...byKey.keys()].sort()).toEqual(routeEntries.map(([name]) => routeKeyOf(name)).sort());
+    for (const [name, { access }] of routeEntries) {
+      const route = byKey.get(routeKeyOf(name));
+      const expected =
+        access === 'public'
+          ? { AuthorizationType: 'NONE', AuthorizationScopes: undefined }
+          : { AuthorizationType: 'JWT', AuthorizationScopes: access === 'admin' ? [ADMIN_SCOPE] : undefined };
+      expect([name, route?.AuthorizationType, route?.AuthorizationScopes]).toEqual([
+        name,
+        expected.AuthorizationType,
+        expected.AuthorizationScopes,
+      ]);
     }
-    expect(byKey.get(`GET ${ROUTES.click}`)).toMatchObject({ AuthorizationType: 'NONE' });
     // One authorizer serves every JWT route.
     const authorizerIds = new Set(
       templateRoutes()
@@ -518,11 +809,31 @@ describe('HTTP API', () => {
     });
   });
 
-  test('each route integrates its function', () => {
+  test('each route integrates its function, which its route may invoke', () => {
     const integrations = Object.values(resourcesOf(s.template, 'AWS::ApiGatewayV2::Integration'));
     const uris = integrations.map((i) => JSON.stringify(i.Properties?.IntegrationUri));
     for (const fn of ['dashboard-api', 'admin-api', 'click-api'] as const) {
       expect(uris.filter((u) => u.includes(fnId(fn)))).toHaveLength(1);
+    }
+    expect(integrations).toHaveLength(3);
+    const integrationOf = (target: unknown): string =>
+      ((target as { 'Fn::Join': [string, [string, { Ref: string }]] })['Fn::Join'][1][1] as { Ref: string })
+        .Ref;
+    const permissions = Object.values(resourcesOf(s.template, 'AWS::Lambda::Permission')).map((p) => ({
+      fn: JSON.stringify(p.Properties?.FunctionName),
+      source: JSON.stringify(p.Properties?.SourceArn),
+    }));
+    for (const route of templateRoutes()) {
+      const entry = routeEntries.find(([name]) => routeKeyOf(name) === route.RouteKey);
+      const [name, { fn }] = entry ?? [String(route.RouteKey), { fn: 'none' as FunctionName }];
+      const uri = (props(integrationOf(route.Target)).IntegrationUri as { 'Fn::GetAtt': [string, string] })[
+        'Fn::GetAtt'
+      ][0];
+      expect([name, uri]).toEqual([name, fnId(fn)]);
+      const invocable = permissions.some(
+        (p) => p.fn.includes(fnId(fn)) && p.source.includes(`/*/*${ROUTES[name as RouteName]}`),
+      );
+      expect([name, invocable]).toEqual([name, true]);
     }
   });
 
@@ -552,6 +863,9 @@ describe('outputs', () => {
         'StripeIngestFailuresUrl',
         'AppIngestFailuresUrl',
         'StatsPendingNoticesUrl',
+        'CommissionsTableName',
+        'UnroutedAppEventsUrl',
+        'UnroutedStripeEventsUrl',
         ...WORKFLOWS.map((w) => `${w.name.charAt(0).toUpperCase()}${w.name.slice(1)}StateMachineArn`),
       ]),
     );

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { loadRuntimeConfig, WORKFLOW_NAMES } from '../../domain/config';
+import { FACT_WORKFLOWS, loadRuntimeConfig, WORKFLOW_NAMES } from '../../domain/config';
+import { STRIPE_EVENT_TYPES } from '../../domain/stripe-events';
 import { FUNCTION_NAMES, WORKFLOWS, aslPathOf, substitutionsFor } from '../../infra/workflow-manifest';
 import { localFunctionArn, localNames, localStateMachineArn } from '../../local/aws-names';
 import { loadAsl, taskStates } from '../../local/definition';
@@ -12,7 +13,7 @@ import { synthesizeLocalTemplate, type LocalTemplate } from '../../local/stack/s
 import type { CfnTemplate } from '../../local/stack/template';
 import { LocalWorkflowRuntime } from '../../local/workflow-runtime';
 
-const TABLES = ['PartnerReferrals', 'PartnerStats', 'ReferralEvents'];
+const TABLES = ['PartnerReferrals', 'PartnerStats', 'ReferralEvents', 'PartnerCommissions'];
 const APP_BUS = 'partner-referrals';
 const STRIPE_BUS = 'aws.partner/stripe.com/ed_placeholder';
 
@@ -33,6 +34,14 @@ const byName = <T extends { name: string }>(list: readonly T[], name: string): T
   return found;
 };
 const clone = (t: CfnTemplate): CfnTemplate => JSON.parse(JSON.stringify(t)) as CfnTemplate;
+/** The logical id of the resource at a construct path (ids carry a hash; paths are what infra/ writes). */
+const logicalIdAt = (t: CfnTemplate, cdkPath: string): string => {
+  const ids = Object.keys(t.Resources).filter(
+    (id) => t.Resources[id]?.Metadata?.['aws:cdk:path'] === cdkPath,
+  );
+  if (ids.length !== 1) throw new Error(`expected one resource at ${cdkPath}, found ${ids.join(', ')}`);
+  return ids[0] as string;
+};
 
 /** Every string under a key named `key` (not `key.$`), at any depth. */
 function valuesOf(value: unknown, key: string): string[] {
@@ -53,9 +62,9 @@ describe('synthesis', () => {
 });
 
 describe('tables: from the template properties', () => {
-  test('the three tables with their keys, billing and TTL', () => {
+  test('the four tables with their keys, billing and TTL', () => {
     expect(model.tables.map((t) => t.tableName)).toEqual(TABLES);
-    const [referrals, stats, clicks] = model.tables;
+    const [referrals, stats, clicks, commissions] = model.tables;
     expect(referrals?.createTableInput).toMatchObject({
       TableName: 'PartnerReferrals',
       BillingMode: 'PAY_PER_REQUEST',
@@ -66,7 +75,21 @@ describe('tables: from the template properties', () => {
     });
     expect(stats?.createTableInput.KeySchema).toEqual([{ AttributeName: 'partnerId', KeyType: 'HASH' }]);
     expect(clicks?.createTableInput.KeySchema).toEqual([{ AttributeName: 'clickId', KeyType: 'HASH' }]);
-    expect(model.tables.map((t) => t.timeToLiveAttribute)).toEqual(['expiresAt', undefined, 'expiresAt']);
+    expect(commissions?.createTableInput).toMatchObject({
+      TableName: 'PartnerCommissions',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'partnerId', KeyType: 'HASH' },
+        { AttributeName: 'commissionId', KeyType: 'RANGE' },
+      ],
+    });
+    // Paid commissions are never rewritten, so the ledger never expires.
+    expect(model.tables.map((t) => t.timeToLiveAttribute)).toEqual([
+      'expiresAt',
+      undefined,
+      'expiresAt',
+      undefined,
+    ]);
   });
 
   test('the two GSIs of PartnerReferrals, projecting ALL', () => {
@@ -98,8 +121,37 @@ describe('tables: from the template properties', () => {
   });
 });
 
+describe('tables: the commission ledger', () => {
+  test('the three GSIs of PartnerCommissions, projecting ALL', () => {
+    const input = byName(
+      model.tables.map((t) => ({ ...t, name: t.tableName })),
+      'PartnerCommissions',
+    ).createTableInput;
+    const index = (IndexName: string, hash: string, range: string) => ({
+      IndexName,
+      KeySchema: [
+        { AttributeName: hash, KeyType: 'HASH' },
+        { AttributeName: range, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    });
+    expect(input.GlobalSecondaryIndexes).toEqual([
+      index('status-dueAt-index', 'status', 'dueAt'),
+      index('partnerId-earnedAt-index', 'partnerId', 'earnedAt'),
+      index('partnerId-statusEarnedAt-index', 'partnerId', 'statusEarnedAt'),
+    ]);
+    expect(input.AttributeDefinitions).toEqual(
+      ['partnerId', 'commissionId', 'status', 'dueAt', 'earnedAt', 'statusEarnedAt'].map((name) => ({
+        AttributeName: name,
+        AttributeType: 'S',
+      })),
+    );
+  });
+});
+
 describe('workflows: the ASL assets with their substitutions resolved', () => {
-  test('seven workflows, named from the construct path, typed as the manifest says', () => {
+  test('eleven workflows, named from the construct path, typed as the manifest says', () => {
+    expect(model.workflows).toHaveLength(11);
     expect(model.workflows.map((w) => w.name).sort()).toEqual([...WORKFLOW_NAMES].sort());
     for (const spec of WORKFLOWS) expect(byName(model.workflows, spec.name).type).toBe(spec.type);
   });
@@ -116,13 +168,29 @@ describe('workflows: the ASL assets with their substitutions resolved', () => {
       for (const bus of valuesOf(tasks, 'EventBusName')) expect(bus).toBe(APP_BUS);
     }
     const payment = [...taskStates(byName(model.workflows, 'payment').definition).values()];
-    expect(valuesOf(payment, 'FunctionName')).toEqual([localFunctionArn('payment-compute')]);
-    expect(valuesOf(payment, 'StateMachineArn')).toContain(localStateMachineArn('cancellation'));
+    expect(valuesOf(payment, 'FunctionName')).toEqual([localFunctionArn('referral-compute')]);
+    // A lifecycle step names no machine: it replays a parked fact on the machine that parked it.
+    expect(valuesOf(payment, 'StateMachineArn')).toEqual([]);
+    expect(valuesOf(payment, 'StateMachineArn.$')).toEqual(['$.item.stateMachineArn.S']);
+    expect(new Set(valuesOf(payment, 'TableName'))).toEqual(new Set(['PartnerStats', 'PartnerReferrals']));
+    const approval = [...taskStates(byName(model.workflows, 'approval').definition).values()];
+    expect(valuesOf(approval, 'StateMachineArn')).toEqual([localStateMachineArn('commission')]);
+    expect(new Set(valuesOf(approval, 'TableName'))).toEqual(new Set(['PartnerCommissions']));
+    expect(valuesOf(approval, 'FunctionName')).toEqual([]);
+  });
+
+  test('the seven lifecycle steps run one definition, each under its own name', () => {
+    const lifecycle = model.workflows.filter((w) => (FACT_WORKFLOWS as readonly string[]).includes(w.name));
+    expect(lifecycle.map((w) => w.name).sort()).toEqual([...FACT_WORKFLOWS].sort());
+    const [first, ...others] = lifecycle;
+    for (const wf of others) expect(wf.definition).toEqual(first?.definition);
+    expect(new Set(lifecycle.map((w) => w.type))).toEqual(new Set(['STANDARD']));
+    expect(new Set(lifecycle.map((w) => w.logicalId)).size).toBe(FACT_WORKFLOWS.length);
   });
 
   test('each definition equals the ASL file with the manifest substitutions and local names', () => {
     for (const spec of WORKFLOWS) {
-      const expected = loadAsl(aslPathOf(spec.name), substitutionsFor(spec, localNames));
+      const expected = loadAsl(aslPathOf(spec), substitutionsFor(spec, localNames));
       expect(byName(model.workflows, spec.name).definition).toEqual(expected);
     }
   });
@@ -145,23 +213,35 @@ describe('functions: environment resolved to local names', () => {
         REFERRALS_TABLE: 'PartnerReferrals',
         STATS_TABLE: 'PartnerStats',
         CLICKS_TABLE: 'ReferralEvents',
+        COMMISSIONS_TABLE: 'PartnerCommissions',
         APP_BUS_NAME: APP_BUS,
       });
       expect(() => loadRuntimeConfig(fn.environment)).not.toThrow();
     }
   });
 
-  test('state machine ARNs, the Stripe source and the click salt', () => {
+  test('state machine ARNs, the Stripe source, the click salt and the program terms', () => {
     const env = (name: string) => byName(model.functions, name).environment;
+    const arnVars = (name: string) =>
+      Object.keys(env(name))
+        .filter((k) => k.endsWith('_STATE_MACHINE_ARN'))
+        .sort();
     expect(env('stripe-ingest')).toMatchObject({
       PAYMENT_STATE_MACHINE_ARN: localStateMachineArn('payment'),
-      CANCELLATION_STATE_MACHINE_ARN: localStateMachineArn('cancellation'),
+      REFUND_STATE_MACHINE_ARN: localStateMachineArn('refund'),
+      DISPUTE_STATE_MACHINE_ARN: localStateMachineArn('dispute'),
+      SUBSCRIPTION_STATE_MACHINE_ARN: localStateMachineArn('subscription'),
       STRIPE_EVENT_SOURCE: STRIPE_BUS,
+      PROGRAM_CURRENCY: 'usd',
+      HOLD_PERIOD_DAYS: '30',
     });
+    expect(arnVars('stripe-ingest')).toHaveLength(4);
     expect(env('app-ingest')).toMatchObject({
       SIGNUP_STATE_MACHINE_ARN: localStateMachineArn('signup'),
       VERIFY_STATE_MACHINE_ARN: localStateMachineArn('verify'),
+      CLICK_IP_SALT: 'local-click-salt',
     });
+    expect(arnVars('app-ingest')).toHaveLength(2);
     expect(env('click-api')).toMatchObject({
       CLICK_STATE_MACHINE_ARN: localStateMachineArn('click'),
       CLICK_IP_SALT: 'local-click-salt',
@@ -169,8 +249,17 @@ describe('functions: environment resolved to local names', () => {
     });
     expect(env('admin-api')).toMatchObject({
       REGISTRATION_STATE_MACHINE_ARN: localStateMachineArn('registration'),
+      COMMISSION_STATE_MACHINE_ARN: localStateMachineArn('commission'),
+      APPROVAL_STATE_MACHINE_ARN: localStateMachineArn('approval'),
       JWT_ISSUER: 'https://auth.example.com/',
+      CLICK_IP_SALT: 'local-click-salt',
     });
+    expect(arnVars('admin-api')).toHaveLength(3);
+    expect(env('dashboard-api')).toMatchObject({ PROGRAM_CURRENCY: 'usd' });
+    for (const fn of ['referral-compute', 'reconciliation-compute']) {
+      expect(env(fn)).toMatchObject({ PROGRAM_CURRENCY: 'usd', HOLD_PERIOD_DAYS: '30' });
+      expect(arnVars(fn)).toEqual([]);
+    }
   });
 
   test('the ingest functions fail to their on-failure queues after 2 retries; the others have none', () => {
@@ -191,6 +280,7 @@ describe('event routing', () => {
       'AppIngestFailures',
       'StatsPendingNotices',
       'UnroutedAppEvents',
+      'UnroutedStripeEvents',
     ]);
     expect(byName(model.queues, 'EventTargetDlq')).toMatchObject({
       arn: 'arn:aws:sqs:us-east-1:000000000000:EventTargetDlq',
@@ -198,18 +288,27 @@ describe('event routing', () => {
     });
   });
 
-  test('rules with their buses, patterns and targets; the nightly schedule', () => {
+  test('rules with their buses, patterns and targets; the hourly and nightly schedules', () => {
     const target = { id: 'Target0', deadLetterQueue: 'EventTargetDlq' };
+    const stripeTypes = [...STRIPE_EVENT_TYPES];
+    expect(stripeTypes).toEqual(expect.arrayContaining(['invoice.paid', 'charge.refunded']));
     expect(model.rules).toEqual([
       expect.objectContaining({
         name: 'StripeEventsRule',
         busName: STRIPE_BUS,
         enabled: true,
+        eventPattern: { source: [{ prefix: 'aws.partner/stripe.com' }], 'detail-type': stripeTypes },
+        targets: [expect.objectContaining({ ...target, kind: 'function', name: 'stripe-ingest' })],
+      }),
+      expect.objectContaining({
+        name: 'UnhandledStripeTypeRule',
+        busName: STRIPE_BUS,
+        enabled: true,
         eventPattern: {
           source: [{ prefix: 'aws.partner/stripe.com' }],
-          'detail-type': ['invoice.paid', 'checkout.session.completed', 'customer.subscription.deleted'],
+          'detail-type': [{ 'anything-but': stripeTypes }],
         },
-        targets: [expect.objectContaining({ ...target, kind: 'function', name: 'stripe-ingest' })],
+        targets: [expect.objectContaining({ ...target, kind: 'queue', name: 'UnroutedStripeEvents' })],
       }),
       expect.objectContaining({
         name: 'AppEventsRule',
@@ -244,6 +343,21 @@ describe('event routing', () => {
         targets: [expect.objectContaining({ ...target, kind: 'queue', name: 'UnroutedAppEvents' })],
       }),
       expect.objectContaining({
+        name: 'HourlyApproval',
+        busName: 'default',
+        enabled: true,
+        scheduleExpression: 'rate(1 hour)',
+        targets: [
+          {
+            ...target,
+            kind: 'stateMachine',
+            name: 'approval',
+            input: '{}',
+            retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 86400 },
+          },
+        ],
+      }),
+      expect.objectContaining({
         name: 'NightlyReconciliation',
         busName: 'default',
         scheduleExpression: 'cron(0 3 * * ? *)',
@@ -266,36 +380,24 @@ describe('event routing', () => {
 });
 
 describe('HTTP API', () => {
-  test('four routes with their functions and authorization, the admin ones with the admin scope', () => {
+  test('nine routes with their functions and authorization, the admin ones with the admin scope', () => {
+    const route = (routeKey: string, functionName: string, access: 'partner' | 'admin' | 'public') => ({
+      routeKey,
+      functionName,
+      authorizationType: access === 'public' ? 'NONE' : 'JWT',
+      authorizationScopes: access === 'admin' ? ['partner-referrals/admin'] : [],
+      payloadFormatVersion: '2.0',
+    });
     expect(model.routes).toEqual([
-      {
-        routeKey: 'GET /partners/{partnerId}/dashboard',
-        functionName: 'dashboard-api',
-        authorizationType: 'JWT',
-        authorizationScopes: [],
-        payloadFormatVersion: '2.0',
-      },
-      {
-        routeKey: 'GET /admin/partners/{partnerId}/dashboard',
-        functionName: 'dashboard-api',
-        authorizationType: 'JWT',
-        authorizationScopes: ['partner-referrals/admin'],
-        payloadFormatVersion: '2.0',
-      },
-      {
-        routeKey: 'POST /admin/partners',
-        functionName: 'admin-api',
-        authorizationType: 'JWT',
-        authorizationScopes: ['partner-referrals/admin'],
-        payloadFormatVersion: '2.0',
-      },
-      {
-        routeKey: 'GET /r/{partnerId}',
-        functionName: 'click-api',
-        authorizationType: 'NONE',
-        authorizationScopes: [],
-        payloadFormatVersion: '2.0',
-      },
+      route('GET /partners/{partnerId}/dashboard', 'dashboard-api', 'partner'),
+      route('GET /partners/{partnerId}/commissions', 'dashboard-api', 'partner'),
+      route('GET /admin/partners/{partnerId}/dashboard', 'dashboard-api', 'admin'),
+      route('POST /admin/partners', 'admin-api', 'admin'),
+      route('GET /admin/commissions', 'admin-api', 'admin'),
+      route('POST /admin/partners/{partnerId}/commissions/{commissionId}/approve', 'admin-api', 'admin'),
+      route('POST /admin/partners/{partnerId}/commissions/{commissionId}/reject', 'admin-api', 'admin'),
+      route('POST /admin/approvals', 'admin-api', 'admin'),
+      route('GET /r/{partnerId}', 'click-api', 'public'),
     ]);
   });
 
@@ -355,28 +457,33 @@ describe('what the local stack cannot run is an error naming the resource', () =
   test('a workflow or function whose construct is not a known name', () => {
     expect(
       load((t) => {
-        const sm = t.Resources.PaymentWorkflowStateMachine19CA364F;
+        const sm = t.Resources[logicalIdAt(t, 'PartnerReferrals/PaymentWorkflow/StateMachine/Resource')];
         if (sm?.Metadata)
-          sm.Metadata['aws:cdk:path'] = 'PartnerReferrals/RefundWorkflow/StateMachine/Resource';
+          sm.Metadata['aws:cdk:path'] = 'PartnerReferrals/PayoutWorkflow/StateMachine/Resource';
       }),
-    ).toThrow("is workflow 'refund', which is not in WORKFLOW_NAMES");
+    ).toThrow("is workflow 'payout', which is not in WORKFLOW_NAMES");
     expect(
       load((t) => {
-        const fn = t.Resources.PaymentCompute1ED04CFA;
-        if (fn?.Metadata) fn.Metadata['aws:cdk:path'] = 'PartnerReferrals/RefundCompute/Resource';
+        const fn = t.Resources[logicalIdAt(t, 'PartnerReferrals/ReferralCompute/Resource')];
+        if (fn?.Metadata) fn.Metadata['aws:cdk:path'] = 'PartnerReferrals/PayoutCompute/Resource';
       }),
-    ).toThrow("is 'refund-compute', which is not in FUNCTION_NAMES");
+    ).toThrow("is 'payout-compute', which is not in FUNCTION_NAMES");
   });
 
   test('an environment value pointing at something without a local name', () => {
     expect(
       load((t) => {
-        const vars = (t.Resources.PaymentCompute1ED04CFA?.Properties?.Environment as { Variables: object })
-          .Variables as Record<string, unknown>;
-        vars.LOG_GROUP = { 'Fn::GetAtt': ['PaymentComputeLogsDFDCAC46', 'Arn'] };
+        const fn = t.Resources[logicalIdAt(t, 'PartnerReferrals/ReferralCompute/Resource')];
+        const vars = (fn?.Properties?.Environment as { Variables: object }).Variables as Record<
+          string,
+          unknown
+        >;
+        vars.LOG_GROUP = {
+          'Fn::GetAtt': [logicalIdAt(t, 'PartnerReferrals/ReferralComputeLogs/Resource'), 'Arn'],
+        };
       }),
     ).toThrow(
-      /PaymentCompute1ED04CFA \(PartnerReferrals\/PaymentCompute\/Resource\) Properties\.Environment\.Variables\.LOG_GROUP.*PaymentComputeLogsDFDCAC46 .*has no local name/,
+      /ReferralCompute[0-9A-F]{8} \(PartnerReferrals\/ReferralCompute\/Resource\) Properties\.Environment\.Variables\.LOG_GROUP.*ReferralComputeLogs[0-9A-F]{8} .*has no local name/,
     );
   });
 

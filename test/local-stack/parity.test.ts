@@ -38,30 +38,46 @@ const sorted = (inventory: RunningInventory): RunningInventory =>
 describe('the real app', () => {
   test('the template declares the tables, indexes, state machines, rules, schedule and routes', () => {
     expect(sorted(stackInventory(synth.template))).toEqual({
-      tables: ['PartnerReferrals', 'PartnerStats', 'ReferralEvents'],
-      indexes: ['PartnerReferrals/partnerId-paidAt-index', 'PartnerReferrals/referredUserId-index'],
+      tables: ['PartnerCommissions', 'PartnerReferrals', 'PartnerStats', 'ReferralEvents'],
+      indexes: [
+        'PartnerCommissions/partnerId-earnedAt-index',
+        'PartnerCommissions/partnerId-statusEarnedAt-index',
+        'PartnerCommissions/status-dueAt-index',
+        'PartnerReferrals/partnerId-paidAt-index',
+        'PartnerReferrals/referredUserId-index',
+      ],
       stateMachines: [
-        'cancellation',
+        'approval',
         'click',
+        'commission',
+        'dispute',
         'payment',
         'reconciliation',
+        'refund',
         'registration',
         'signup',
+        'subscription',
         'verify',
       ],
       rules: [
         'AppEventsRule',
         'StatsPendingRule',
         'StripeEventsRule',
+        'UnhandledStripeTypeRule',
         'UnknownAppDetailTypeRule',
         'UnknownAppSourceRule',
       ],
-      schedules: ['NightlyReconciliation'],
+      schedules: ['HourlyApproval', 'NightlyReconciliation'],
       routes: [
+        'GET /admin/commissions',
         'GET /admin/partners/{partnerId}/dashboard',
+        'GET /partners/{partnerId}/commissions',
         'GET /partners/{partnerId}/dashboard',
         'GET /r/{partnerId}',
+        'POST /admin/approvals',
         'POST /admin/partners',
+        'POST /admin/partners/{partnerId}/commissions/{commissionId}/approve',
+        'POST /admin/partners/{partnerId}/commissions/{commissionId}/reject',
       ],
     });
   });
@@ -86,33 +102,33 @@ describe('a template that changed under the local stack', () => {
         },
         Metadata: path('AuditLog'),
       };
-      t.Resources.RefundStateMachine = {
+      t.Resources.PayoutStateMachine = {
         ...copyOf(t, 'PaymentWorkflowStateMachine19CA364F'),
-        Metadata: { 'aws:cdk:path': 'PartnerReferrals/RefundWorkflow/StateMachine/Resource' },
+        Metadata: { 'aws:cdk:path': 'PartnerReferrals/PayoutWorkflow/StateMachine/Resource' },
       };
-      t.Resources.RefundsRule = {
+      t.Resources.PayoutsRule = {
         Type: 'AWS::Events::Rule',
-        Properties: { EventPattern: { source: ['refunds'] }, Targets: [] },
-        Metadata: path('RefundsRule'),
+        Properties: { EventPattern: { source: ['payouts'] }, Targets: [] },
+        Metadata: path('PayoutsRule'),
       };
       t.Resources.WeeklyReport = {
         Type: 'AWS::Events::Rule',
         Properties: { ScheduleExpression: 'rate(7 days)', Targets: [] },
         Metadata: path('WeeklyReport'),
       };
-      t.Resources.RefundRoute = {
+      t.Resources.PayoutRoute = {
         Type: 'AWS::ApiGatewayV2::Route',
-        Properties: { RouteKey: 'POST /refunds' },
-        Metadata: path('RefundRoute'),
+        Properties: { RouteKey: 'POST /payouts' },
+        Metadata: path('PayoutRoute'),
       };
     });
     expect(diffInventory(stackInventory(template), modelInventory(model))).toEqual({
       missing: [
         'index AuditLog/byActor-index',
-        'route POST /refunds',
-        'rule RefundsRule',
+        'route POST /payouts',
+        'rule PayoutsRule',
         'schedule WeeklyReport',
-        'stateMachine refund',
+        'stateMachine payout',
         'table AuditLog',
       ],
       extra: [],
@@ -140,6 +156,36 @@ describe('a template that changed under the local stack', () => {
     expect(() => assertInventoryParity(stackInventory(template), modelInventory(model))).toThrow(
       'extra (running locally, not in the template): rule StatsPendingRule',
     );
+  });
+
+  test("the ledger's schedule, rule, state machine and indexes are checked like the rest", () => {
+    const byPath = (t: CfnTemplate, cdkPath: string): string => {
+      const ids = Object.keys(t.Resources).filter(
+        (id) => t.Resources[id]?.Metadata?.['aws:cdk:path'] === cdkPath,
+      );
+      if (ids.length !== 1) throw new Error(`expected one resource at ${cdkPath}, found ${ids.join(', ')}`);
+      return ids[0] as string;
+    };
+    const template = doctored((t) => {
+      delete t.Resources[byPath(t, 'PartnerReferrals/HourlyApproval/Resource')];
+      delete t.Resources[byPath(t, 'PartnerReferrals/UnhandledStripeTypeRule/Resource')];
+      delete t.Resources[byPath(t, 'PartnerReferrals/ApprovalWorkflow/StateMachine/Resource')];
+      const ledger = t.Resources[byPath(t, 'PartnerReferrals/PartnerCommissions/Resource')]?.Properties as {
+        GlobalSecondaryIndexes: unknown[];
+      };
+      ledger.GlobalSecondaryIndexes = [];
+    });
+    expect(diffInventory(stackInventory(template), modelInventory(model))).toEqual({
+      missing: [],
+      extra: [
+        'index PartnerCommissions/partnerId-earnedAt-index',
+        'index PartnerCommissions/partnerId-statusEarnedAt-index',
+        'index PartnerCommissions/status-dueAt-index',
+        'rule UnhandledStripeTypeRule',
+        'schedule HourlyApproval',
+        'stateMachine approval',
+      ],
+    });
   });
 
   test('a model loaded from the changed template follows it (no hand-kept list)', () => {
