@@ -97,4 +97,9 @@ export const COMMISSIONS_TABLE: TableSpec = {
   critical: true,
 };
 
-export const TABLE_SPECS: readonly TableSpec[] = [REFERRALS_TABLE, STATS_TABLE, CLICKS_TABLE, COMMISSIONS_TABLE];
+export const TABLE_SPECS: readonly TableSpec[] = [
+  REFERRALS_TABLE,
+  STATS_TABLE,
+  CLICKS_TABLE,
+  COMMISSIONS_TABLE,
+];

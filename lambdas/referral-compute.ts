@@ -41,7 +41,10 @@ function factFrom(item: z.output<typeof attributeMapSchema>, index: number): Fac
 export function createReferralComputeHandler({
   config,
 }: {
-  config: Pick<RuntimeConfig, 'commissionSchedule' | 'holdPeriodDays' | 'referralsTable' | 'statsTable' | 'commissionsTable'>;
+  config: Pick<
+    RuntimeConfig,
+    'commissionSchedule' | 'holdPeriodDays' | 'referralsTable' | 'statsTable' | 'commissionsTable'
+  >;
 }) {
   return lambdaHandler(async (event: unknown): Promise<WritePlan> => {
     const input = parseInput(referralComputeInputSchema, event);
@@ -53,7 +56,11 @@ export function createReferralComputeHandler({
       facts,
       stored,
       terms: { schedule: config.commissionSchedule, holdPeriodDays: config.holdPeriodDays },
-      tables: { referrals: config.referralsTable, stats: config.statsTable, commissions: config.commissionsTable },
+      tables: {
+        referrals: config.referralsTable,
+        stats: config.statsTable,
+        commissions: config.commissionsTable,
+      },
     });
     if (plan.outcome !== 'awaitingSignup') annotate({ partnerId: plan.partnerId, workflow: 'referral' });
     logger.info('Referral computed', {

@@ -47,11 +47,12 @@ describe('loadRuntimeConfig', () => {
     // Act + Assess
     expect(loadRuntimeConfig({ COMMISSION_SCHEDULE: valid }).commissionSchedule.AF.Monthly).toEqual(tiered);
     for (const [what, terms] of Object.entries(cases)) {
+      // `what` names the failing case in the assertion's message.
       const json = JSON.stringify({
         AF: { Monthly: terms, Annual: flat },
         AFPlus: { Monthly: flat, Annual: flat },
       });
-      expect(() => loadRuntimeConfig({ COMMISSION_SCHEDULE: json })).toThrow(
+      expect([what, () => loadRuntimeConfig({ COMMISSION_SCHEDULE: json })][1]).toThrow(
         /COMMISSION_SCHEDULE: AF.Monthly/,
       );
     }
