@@ -17,45 +17,38 @@ describe('loadRuntimeConfig', () => {
     expect(config.stripeEventSource).toBeUndefined();
   });
 
-  it('reads commission terms (tiers, duration) and rejects invalid ones', () => {
-    // Prepare
-    const tiered = {
-      tiers: [
-        { fromMonth: 1, rule: { kind: 'percent', basisPoints: 4000 } },
-        { fromMonth: 4, rule: { kind: 'percent', basisPoints: 2000 } },
-      ],
-      durationMonths: 'lifetime',
-    };
-    const flat = { tiers: [{ fromMonth: 1, rule: { kind: 'flat', cents: 500 } }], durationMonths: 12 };
-    const valid = JSON.stringify({
-      AF: { Monthly: tiered, Annual: flat },
-      AFPlus: { Monthly: flat, Annual: flat },
-    });
-    const cases = {
-      'fractional basis points': {
-        tiers: [{ fromMonth: 1, rule: { kind: 'percent', basisPoints: 12.5 } }],
-        durationMonths: 12,
-      },
-      'tiers not starting at month 1': {
-        tiers: [{ fromMonth: 2, rule: { kind: 'flat', cents: 1 } }],
-        durationMonths: 12,
-      },
-      'tiers out of order': { tiers: [tiered.tiers[1], tiered.tiers[0]], durationMonths: 12 },
-      'a zero duration': { ...flat, durationMonths: 0 },
-    };
+  const tiered = {
+    tiers: [
+      { fromMonth: 1, rule: { kind: 'percent', basisPoints: 4000 } },
+      { fromMonth: 4, rule: { kind: 'percent', basisPoints: 2000 } },
+    ],
+    durationMonths: 'lifetime',
+  };
+  const flat = { tiers: [{ fromMonth: 1, rule: { kind: 'flat', cents: 500 } }], durationMonths: 12 };
+  const scheduleWith = (afMonthly: unknown): string =>
+    JSON.stringify({ AF: { Monthly: afMonthly, Annual: flat }, AFPlus: { Monthly: flat, Annual: flat } });
 
-    // Act + Assess
-    expect(loadRuntimeConfig({ COMMISSION_SCHEDULE: valid }).commissionSchedule.AF.Monthly).toEqual(tiered);
-    for (const [what, terms] of Object.entries(cases)) {
-      // `what` names the failing case in the assertion's message.
-      const json = JSON.stringify({
-        AF: { Monthly: terms, Annual: flat },
-        AFPlus: { Monthly: flat, Annual: flat },
-      });
-      expect([what, () => loadRuntimeConfig({ COMMISSION_SCHEDULE: json })][1]).toThrow(
-        /COMMISSION_SCHEDULE: AF.Monthly/,
-      );
-    }
+  it('reads commission terms with tiers and a lifetime duration', () => {
+    expect(
+      loadRuntimeConfig({ COMMISSION_SCHEDULE: scheduleWith(tiered) }).commissionSchedule.AF.Monthly,
+    ).toEqual(tiered);
+  });
+
+  it.each([
+    [
+      'fractional basis points',
+      { tiers: [{ fromMonth: 1, rule: { kind: 'percent', basisPoints: 12.5 } }], durationMonths: 12 },
+    ],
+    [
+      'tiers not starting at month 1',
+      { tiers: [{ fromMonth: 2, rule: { kind: 'flat', cents: 1 } }], durationMonths: 12 },
+    ],
+    ['tiers out of order', { tiers: [tiered.tiers[1], tiered.tiers[0]], durationMonths: 12 }],
+    ['a zero duration', { ...flat, durationMonths: 0 }],
+  ])('rejects terms with %s', (_what, terms) => {
+    expect(() => loadRuntimeConfig({ COMMISSION_SCHEDULE: scheduleWith(terms) })).toThrow(
+      /COMMISSION_SCHEDULE: AF.Monthly/,
+    );
   });
 
   it('reads the hold period and the program currency, with their defaults', () => {
