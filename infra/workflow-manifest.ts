@@ -102,6 +102,7 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
     tables: [
       { table: STATS_TABLE, access: 'readWrite' },
       { table: REFERRALS_TABLE, access: 'readWrite' },
+      { table: COMMISSIONS_TABLE, access: 'read' },
     ],
     invokes: ['reconciliation-compute'],
     starts: [],

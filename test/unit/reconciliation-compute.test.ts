@@ -1,6 +1,12 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { contributionOf } from '../../domain/contribution';
-import type { Accumulation, CorrectionPlan, ReconciliationSummary } from '../../domain/reconciliation';
+import type {
+  Accumulation,
+  CorrectionPlan,
+  LedgerAccumulation,
+  LedgerCheck,
+  ReconciliationSummary,
+} from '../../domain/reconciliation';
 import { handler as compute } from '../../lambdas/reconciliation-compute';
 import { paidReferral, partnerStats, signedUpReferral } from './builders';
 import { lambdaContext } from './lambda-context';
@@ -28,6 +34,7 @@ describe('reconciliation-compute handler', () => {
     // Assess
     expect(acc.counters).toEqual(contributionOf(paidReferral()));
     expect(acc.pending).toEqual([{ referralId: 'ref_user_1', keys: ['payment'] }]);
+    expect(acc.earnings).toEqual({ ref_user_1: [null, 750, 0, 0, 0, 0] });
   });
 
   it('continues from the accumulation of the previous page', async () => {
@@ -89,6 +96,105 @@ describe('reconciliation-compute handler', () => {
     // Assess
     expect(summary).toMatchObject({ partnersChecked: 6, partnersCorrected: 1, partnersSkipped: 1 });
     expect(summary.drift).toEqual([{ partnerId: 'a', fields: { totalPaid: { stored: 3, actual: 1 } } }]);
+    expect(summary).toMatchObject({ partnersWithLedgerDrift: 0, ledgerDrift: [] });
+  });
+
+  it('checks ledger pages (as the Query projects them) against the referrals, then confirms on the re-read', async () => {
+    // Prepare: the referral's row, edited by hand (net 700, not 750), and a row of no referral
+    const acc = (await handler({
+      action: 'accumulate',
+      partnerId: 'partner_1',
+      items: [item(paidReferral({ factCount: 2 }))],
+    })) as Accumulation;
+    const projected = (referralId: string, netCents: number) =>
+      item({
+        referralId,
+        type: 'invoice',
+        status: 'pending',
+        earningsCents: 750,
+        reversedCents: 0,
+        netCents,
+      });
+
+    // Act
+    const ledger = (await handler({
+      action: 'accumulateLedger',
+      partnerId: 'partner_1',
+      items: [projected('ref_user_1', 700)],
+      acc,
+      ledger: null,
+    })) as LedgerAccumulation;
+    const last = (await handler({
+      action: 'accumulateLedger',
+      partnerId: 'partner_1',
+      items: [projected('ref_ghost', 750)],
+      acc,
+      ledger,
+    })) as LedgerAccumulation;
+    const check = (await handler({
+      action: 'confirmLedger',
+      partnerId: 'partner_1',
+      acc,
+      ledger: last,
+      // The recheck Map's iterations: the GetItem results (no Item: no such referral)
+      recheck: [
+        {
+          partnerId: 'partner_1',
+          referralId: 'ref_ghost',
+          current: {},
+        },
+        {
+          partnerId: 'partner_1',
+          referralId: 'ref_user_1',
+          current: { Item: item({ factCount: 2, pendingCents: 750 }) },
+        },
+      ],
+    })) as LedgerCheck;
+
+    // Assess
+    expect(last).toMatchObject({ suspects: ['ref_ghost', 'ref_user_1'], mismatched: 2 });
+    expect(check).toEqual({
+      ledgerDrift: [
+        { referralId: 'ref_ghost', field: 'referral', ledger: 1, referral: null },
+        { referralId: 'ref_user_1', field: 'pendingCents', ledger: 700, referral: 750 },
+      ],
+      ledgerDriftOmitted: 0,
+    });
+  });
+
+  it('summarizes the partners with ledger drift', async () => {
+    // Prepare
+    const ledgerDrift = [{ referralId: 'ref_a', field: 'pendingCents', ledger: 700, referral: 750 }];
+
+    // Act
+    const summary = (await handler({
+      action: 'summarize',
+      results: [
+        { partnerId: 'a', corrected: false, skipped: false, fields: {}, ledgerDrift, ledgerDriftOmitted: 0 },
+        {
+          partnerId: 'b',
+          corrected: false,
+          skipped: true,
+          fields: {},
+          ledgerDrift: [],
+          ledgerDriftOmitted: 0,
+        },
+      ],
+      prior: {
+        partnersChecked: 0,
+        partnersCorrected: 0,
+        partnersSkipped: 0,
+        drift: [],
+        partnersWithLedgerDrift: 0,
+        ledgerDrift: [],
+      },
+    })) as ReconciliationSummary;
+
+    // Assess
+    expect(summary).toMatchObject({
+      partnersWithLedgerDrift: 1,
+      ledgerDrift: [{ partnerId: 'a', ledgerDrift }],
+    });
   });
 
   it.each([
@@ -99,7 +205,7 @@ describe('reconciliation-compute handler', () => {
         action: 'plan',
         partnerId: 'p',
         stats: item({ partnerId: 'p', registeredAt: 'x' }),
-        acc: { counters: contributionOf(undefined), pending: [] },
+        acc: { counters: contributionOf(undefined), pending: [], earnings: {} },
         statsTable: 's',
         referralsTable: 'r',
         now: 'n',
@@ -108,6 +214,33 @@ describe('reconciliation-compute handler', () => {
     [
       'items[0].planType',
       { action: 'accumulate', partnerId: 'p', items: [item({ ...signedUpReferral(), planType: 'Gold' })] },
+    ],
+    [
+      'items[0].netCents',
+      {
+        action: 'accumulateLedger',
+        partnerId: 'p',
+        items: [
+          item({
+            referralId: 'ref_a',
+            type: 'invoice',
+            status: 'pending',
+            earningsCents: 750,
+            reversedCents: 0,
+          }),
+        ],
+        acc: { counters: contributionOf(undefined), pending: [], earnings: {} },
+      },
+    ],
+    [
+      'recheck[0].current.Item.factCount',
+      {
+        action: 'confirmLedger',
+        partnerId: 'p',
+        acc: { counters: contributionOf(undefined), pending: [], earnings: {} },
+        ledger: { rows: {}, suspects: ['ref_a'], mismatched: 1 },
+        recheck: [{ referralId: 'ref_a', current: { Item: item({ factCount: 'x' }) } }],
+      },
     ],
   ])('rejects malformed input naming %s', async (field, input) => {
     await expect(handler(input)).rejects.toMatchObject({ name: 'MalformedEvent', field });

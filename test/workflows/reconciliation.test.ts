@@ -1,25 +1,35 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE_NAMES } from '../../domain/config';
+import type { PartnerLedgerDrift } from '../../domain/reconciliation';
 import { handler as reconciliationCompute } from '../../lambdas/reconciliation-compute';
-import { invoicePaidEvent } from '../../local/events/stripe-events';
+import {
+  chargeRefundedEvent,
+  invoicePaidEvent,
+  invoicePaymentPaidEvent,
+} from '../../local/events/stripe-events';
 import { expectedCounters, ONE_AF_PLUS_MONTHLY_PAYMENT, World } from '../support/world';
 
-/** Reconciliation recomputes stats from referrals and must never overwrite increments landing meanwhile. */
+/**
+ * Reconciliation recomputes stats from referrals and must never overwrite increments landing meanwhile;
+ * it checks the ledger rows against their referrals and reports, never corrects, what differs.
+ */
 let world: World;
 /**
- * Work to run inside the next `plan` step of one partner, after its stats row was read and before the
- * corrected write. Keyed by partner: the Map plans other partners too, in no fixed order.
+ * Work to run inside the next `action` step of one partner. `plan`: after its stats row and its referrals were
+ * read, before the corrected write and its ledger rows are read. `accumulateLedger`: after a page of its ledger
+ * rows was read, before the suspects are read again. Keyed by partner: the Map runs other partners too, in no
+ * fixed order.
  */
-let duringPlan: { partnerId: string; work: () => Promise<void> } | undefined;
+let during: { action: 'plan' | 'accumulateLedger'; partnerId: string; work: () => Promise<void> } | undefined;
 
 beforeAll(async () => {
   world = await World.start({
     lambdas: {
       'reconciliation-compute': async (event, context) => {
         const { action, partnerId } = event as { action?: string; partnerId?: string };
-        if (action === 'plan' && duringPlan && duringPlan.partnerId === partnerId) {
-          const { work } = duringPlan;
-          duringPlan = undefined;
+        if (during && during.action === action && during.partnerId === partnerId) {
+          const { work } = during;
+          during = undefined;
           await work();
         }
         return reconciliationCompute(event, context);
@@ -28,6 +38,61 @@ beforeAll(async () => {
   });
 });
 afterAll(() => world.stop());
+
+interface Report {
+  partnersChecked: number;
+  partnersCorrected: number;
+  drift: { partnerId: string }[];
+  partnersWithLedgerDrift: number;
+  ledgerDrift: PartnerLedgerDrift[];
+}
+const reconcile = async (): Promise<Report> => (await world.reconcile()) as unknown as Report;
+
+/** A user's first invoice and the invoice payment that links its PaymentIntent (current API). */
+async function firstPayment(userId: string): Promise<void> {
+  await world.system.deliverStripeEvent(
+    invoicePaidEvent({
+      userId,
+      invoiceId: `in_${userId}`,
+      eventId: `evt_${userId}`,
+      priceId: 'price_afplus_monthly',
+      amountPaidCents: 2999,
+      subscriptionId: `sub_${userId}`,
+      customerId: `cus_${userId}`,
+    }),
+  );
+  await world.system.deliverStripeEvent(
+    invoicePaymentPaidEvent({
+      eventId: `evt_inpay_${userId}`,
+      invoicePaymentId: `inpay_${userId}`,
+      invoiceId: `in_${userId}`,
+      paymentIntentId: `pi_${userId}`,
+      amountPaidCents: 2999,
+    }),
+  );
+}
+
+const refundOf = (userId: string, amountRefundedCents: number) =>
+  chargeRefundedEvent({
+    eventId: `evt_ref_${userId}_${amountRefundedCents}`,
+    chargeId: `ch_${userId}`,
+    paymentIntentId: `pi_${userId}`,
+    amountCents: 2999,
+    amountRefundedCents,
+  });
+
+/** A registered partner with one referred user who paid AF+ Monthly 2999 (one ledger row, 750 pending). */
+async function partnerWithPayingUser(partnerId: string, userId: string): Promise<void> {
+  expect(await world.registerPartner(partnerId)).toBe(201);
+  await world.signup(partnerId, userId);
+  await world.settle();
+  await firstPayment(userId);
+  await world.settle();
+}
+
+/** The partner's entry in the report's ledger drift (undefined: none). */
+const ledgerDriftOf = (report: Report, partnerId: string) =>
+  report.ledgerDrift.find((p) => p.partnerId === partnerId);
 
 async function paidReferral(partnerId: string, userId: string, amountPaidCents = 2999): Promise<void> {
   await world.signup(partnerId, userId);
@@ -85,7 +150,8 @@ describe('reconciliation', () => {
     await world.registerPartner('p_race');
     await paidReferral('p_race', 'u_race');
     await corrupt('p_race', { totalRevenueCents: 0 });
-    duringPlan = {
+    during = {
+      action: 'plan',
       partnerId: 'p_race',
       work: async () => {
         expect(await world.click('p_race')).toMatchObject({ statusCode: 302 });
@@ -129,9 +195,9 @@ describe('reconciliation', () => {
     ]);
     const reconciling = world.runtime.start('reconciliation', {});
     await Promise.all(traffic);
-    await world.runtime.waitFor(reconciling.executionArn);
+    const during = (await world.runtime.waitFor(reconciling.executionArn)).output as unknown as Report;
     await world.settle();
-    await world.reconcile();
+    const final = await reconcile();
 
     for (const p of partners) {
       expect(await world.counters(p)).toEqual(
@@ -143,11 +209,172 @@ describe('reconciliation', () => {
           afPaid: 2,
           afAnnualPaid: 2,
           activeSubscriptions: 2,
+          afActiveSubscriptions: 2,
           totalRevenueCents: 19_800,
+          netRevenueCents: 19_800,
           totalEarningsCents: 4_950,
           pendingEarningsCents: 4_950,
         }),
       );
     }
+    // Referrals and their rows were written while they were read: none of that is ledger drift.
+    for (const report of [during, final]) {
+      for (const p of partners) expect([p, ledgerDriftOf(report, p)]).toEqual([p, undefined]);
+    }
   });
 });
+
+describe('the ledger check', () => {
+  it('reports exactly a row edited by hand and rows of a referral that does not exist, corrects neither, and is clean again once repaired', async () => {
+    // Prepare: three partners, one paying user each; then edit one row and copy another under no referral
+    await partnerWithPayingUser('p_ledger_edit', 'u_ledger_edit');
+    await partnerWithPayingUser('p_ledger_ghost', 'u_ledger_ghost');
+    await partnerWithPayingUser('p_ledger_clean', 'u_ledger_clean');
+    const [clean] = await world.commissions('p_ledger_clean');
+    expect(clean).toMatchObject({ referralId: 'ref_u_ledger_clean', status: 'pending', netCents: 750 });
+    const before = await reconcile();
+    await world.db.send(
+      new UpdateCommand({
+        TableName: TABLE_NAMES.commissions,
+        Key: { partnerId: 'p_ledger_edit', commissionId: 'inv#in_u_ledger_edit' },
+        UpdateExpression: 'SET netCents = :net',
+        ExpressionAttributeValues: { ':net': 700 },
+      }),
+    );
+    const [ghostSource] = await world.commissions('p_ledger_ghost');
+    const ghost = { ...ghostSource, commissionId: 'inv#in_nobody', referralId: 'ref_nobody' };
+    await world.db.send(new PutCommand({ TableName: TABLE_NAMES.commissions, Item: ghost }));
+    const stats = {
+      edit: await world.counters('p_ledger_edit'),
+      ghost: await world.counters('p_ledger_ghost'),
+    };
+
+    // Act
+    const report = await reconcile();
+
+    // Assess: exactly those two, nothing for the untouched partner
+    expect([before.partnersWithLedgerDrift, before.ledgerDrift]).toEqual([0, []]);
+    expect(report.ledgerDrift).toEqual(
+      expect.arrayContaining([
+        {
+          partnerId: 'p_ledger_edit',
+          ledgerDrift: [
+            { referralId: 'ref_u_ledger_edit', field: 'pendingCents', ledger: 700, referral: 750 },
+          ],
+        },
+        {
+          partnerId: 'p_ledger_ghost',
+          ledgerDrift: [{ referralId: 'ref_nobody', field: 'referral', ledger: 1, referral: null }],
+        },
+      ]),
+    );
+    expect(report.ledgerDrift).toHaveLength(2);
+    expect(report.partnersWithLedgerDrift).toBe(2);
+    expect(ledgerDriftOf(report, 'p_ledger_clean')).toBeUndefined();
+    // Reported, not corrected: the rows, the referral and the stats are as they were
+    expect((await world.commissions('p_ledger_edit'))[0]).toMatchObject({ netCents: 700 });
+    expect(await world.commissions('p_ledger_ghost')).toHaveLength(2);
+    expect(await world.referral('p_ledger_edit', 'u_ledger_edit')).toMatchObject({ pendingCents: 750 });
+    expect(await world.counters('p_ledger_edit')).toEqual(stats.edit);
+    expect(await world.counters('p_ledger_ghost')).toEqual(stats.ghost);
+    expect(report.drift.map((d) => d.partnerId)).not.toEqual(
+      expect.arrayContaining(['p_ledger_edit', 'p_ledger_ghost']),
+    );
+
+    // Repaired by hand, the next run finds nothing
+    await world.db.send(
+      new UpdateCommand({
+        TableName: TABLE_NAMES.commissions,
+        Key: { partnerId: 'p_ledger_edit', commissionId: 'inv#in_u_ledger_edit' },
+        UpdateExpression: 'SET netCents = :net',
+        ExpressionAttributeValues: { ':net': 750 },
+      }),
+    );
+    await world.db.send(
+      new DeleteCommand({
+        TableName: TABLE_NAMES.commissions,
+        Key: { partnerId: 'p_ledger_ghost', commissionId: 'inv#in_nobody' },
+      }),
+    );
+    expect(await reconcile()).toMatchObject({ partnersWithLedgerDrift: 0, ledgerDrift: [] });
+  });
+
+  it('a referral and its rows written between the referral and ledger reads are re-read, not reported', async () => {
+    // Prepare: the refund rewrites the referral and its row after the referral pages were read
+    await partnerWithPayingUser('p_ledger_live', 'u_ledger_live');
+    during = {
+      action: 'plan',
+      partnerId: 'p_ledger_live',
+      work: async () => {
+        await world.system.deliverStripeEvent(refundOf('u_ledger_live', 1000));
+        await refundFinished('u_ledger_live');
+      },
+    };
+
+    // Act
+    const { executionArn } = world.runtime.start('reconciliation', {});
+    const done = await world.runtime.waitFor(executionArn);
+
+    // Assess: the rows did not add up to the referral as read; the re-read saw it had been written since
+    expect(done.status).toBe('SUCCEEDED');
+    expect((await world.commissions('p_ledger_live'))[0]).toMatchObject({
+      reversedCents: 250,
+      netCents: 500,
+    });
+    expect(world.runtime.statesEntered(executionArn)).toEqual(
+      expect.arrayContaining(['RecheckSuspects', 'RereadReferral', 'ConfirmLedgerDrift']),
+    );
+    const report = done.output as unknown as Report;
+    expect(ledgerDriftOf(report, 'p_ledger_live')).toBeUndefined();
+    await world.settle();
+    const next = await reconcile();
+    expect(ledgerDriftOf(next, 'p_ledger_live')).toBeUndefined();
+  });
+
+  it('an edited row rewritten by the workflows after the ledger read is not reported with figures that no longer hold', async () => {
+    // Prepare: a row edited by hand (a suspect), then rewritten with its referral (a refund) after the ledger
+    // pages were read and before the suspect is read again
+    await partnerWithPayingUser('p_ledger_heal', 'u_ledger_heal');
+    await world.db.send(
+      new UpdateCommand({
+        TableName: TABLE_NAMES.commissions,
+        Key: { partnerId: 'p_ledger_heal', commissionId: 'inv#in_u_ledger_heal' },
+        UpdateExpression: 'SET netCents = :net',
+        ExpressionAttributeValues: { ':net': 700 },
+      }),
+    );
+    during = {
+      action: 'accumulateLedger',
+      partnerId: 'p_ledger_heal',
+      work: async () => {
+        await world.system.deliverStripeEvent(refundOf('u_ledger_heal', 1000));
+        await refundFinished('u_ledger_heal');
+      },
+    };
+
+    // Act
+    const { executionArn } = world.runtime.start('reconciliation', {});
+    const done = await world.runtime.waitFor(executionArn);
+
+    // Assess: the rows read (700 pending) differ from the referral re-read (500 pending, 250 reversed), but the
+    // referral was written in between (its factCount moved): left for the next run, which finds it repaired
+    expect(done.status).toBe('SUCCEEDED');
+    expect(world.runtime.statesEntered(executionArn)).toContain('ConfirmLedgerDrift');
+    expect(ledgerDriftOf(done.output as unknown as Report, 'p_ledger_heal')).toBeUndefined();
+    expect((await world.commissions('p_ledger_heal'))[0]).toMatchObject({
+      reversedCents: 250,
+      netCents: 500,
+    });
+    await world.settle();
+    expect(ledgerDriftOf(await reconcile(), 'p_ledger_heal')).toBeUndefined();
+  });
+});
+
+/** Resolves once the user's refund execution has ended (`settle` would wait for the reconciliation too). */
+async function refundFinished(userId: string): Promise<void> {
+  for (;;) {
+    const refund = world.executions('refund').find((e) => e.name.startsWith(`refund-ch_${userId}`));
+    if (refund && refund.status !== 'RUNNING') return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
