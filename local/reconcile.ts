@@ -16,6 +16,7 @@ import {
 import { SingleBar, Presets } from 'cli-progress';
 import { TABLE_NAMES } from '../domain/config';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-names';
+import type { LedgerDrift } from '../domain/reconciliation';
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:4566';
 const POLL_MS = 200;
@@ -25,6 +26,8 @@ interface Summary {
   partnersCorrected: number;
   partnersSkipped: number;
   drift: { partnerId: string; fields: Record<string, { stored: number; actual: number }> }[];
+  partnersWithLedgerDrift: number;
+  ledgerDrift: { partnerId: string; ledgerDrift: LedgerDrift[] }[];
 }
 
 async function main(): Promise<void> {
@@ -93,6 +96,14 @@ function printSummary(summary: Summary): void {
   }
   if (summary.drift.length === 0)
     out("No drift: every partner's stats equal the aggregate of its referrals.");
+  // The ledger is written with its referral in one transaction: a difference means a hand edit. Reported only.
+  for (const { partnerId, ledgerDrift } of summary.ledgerDrift) {
+    const lines = ledgerDrift.map(
+      (d) => `${d.referralId} ${d.field}: ledger ${d.ledger}, referral ${d.referral}`,
+    );
+    out(`  ledger of ${partnerId}: ${lines.join('; ')}`);
+  }
+  if (summary.partnersWithLedgerDrift === 0) out('No ledger drift: every ledger sums to its referrals.');
 }
 
 main().catch((error: unknown) => {
