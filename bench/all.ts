@@ -6,15 +6,23 @@ import { benchBundles } from './bundles';
 import { benchCost } from './cost';
 import { benchDashboard } from './dashboard';
 import { benchReconciliation } from './reconciliation';
+import { loadAverage } from './support/report';
 import { benchThroughput } from './throughput';
+
+const BENCHES: [string, () => unknown][] = [
+  ['bundles', benchBundles],
+  ['dashboard', benchDashboard],
+  ['throughput', benchThroughput],
+  ['reconciliation', benchReconciliation],
+  ['cost', benchCost],
+];
 
 async function main(): Promise<void> {
   const started = performance.now();
-  benchBundles();
-  await benchDashboard();
-  await benchThroughput();
-  await benchReconciliation();
-  await benchCost();
+  for (const [name, bench] of BENCHES) {
+    process.stdout.write(`\n[${name}: starting, load average 1/5/15 min ${loadAverage().join(' / ')}]\n`);
+    await bench();
+  }
   process.stdout.write(`\nAll benchmarks in ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
 }
 

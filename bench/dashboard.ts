@@ -1,7 +1,8 @@
 /**
  * `npm run bench:dashboard`: the dashboard route (the real handler: one stats GetItem plus one Query of
  * the 50 newest paid referrals) at 1k, 10k and 100k referrals for one partner, beside the naive
- * alternative the seed warns against (aggregate by querying every referral). DynamoDB Local, bulk-loaded.
+ * alternative the seed warns against (aggregate by querying every referral). DynamoDB Local, bulk-loaded
+ * with paid referrals cloned from ones the real workflows wrote (`PaidReferrals`).
  * Target: p50 at 100k within 1.1× of p50 at 1k.
  */
 import { localHandlerFor } from '../local/functions';
@@ -15,7 +16,7 @@ import type { Referral } from '../domain/referral';
 import { createTables } from '../local/create-tables';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
 import { authorizedEvent } from '../local/events/http-events';
-import { emptyStatsItem, paidReferralItem, putAll } from './support/load';
+import { emptyStatsItem, PaidReferrals, putAll } from './support/load';
 import { ms, percentile, report } from './support/report';
 
 const SIZES = [1_000, 10_000, 100_000];
@@ -31,6 +32,7 @@ export interface DashboardRow {
 }
 
 export async function benchDashboard(sizes: readonly number[] = SIZES): Promise<DashboardRow[]> {
+  const referrals = await PaidReferrals.capture();
   const ddb = await startDynamoDbLocal();
   try {
     pointLambdasAt({ dynamoDb: ddb.endpoint });
@@ -43,7 +45,7 @@ export async function benchDashboard(sizes: readonly number[] = SIZES): Promise<
       TABLE_NAMES.stats,
       sizes.map((size) => emptyStatsItem(partnerOf(size))),
     );
-    for (const size of sizes) await load(ddb, partnerOf(size), size);
+    for (const size of sizes) await load(ddb, referrals, partnerOf(size), size);
     const dashboard = localHandlerFor('dashboard-api', {});
     const eventFor = (partnerId: string) =>
       authorizedEvent(
@@ -104,9 +106,14 @@ export async function benchDashboard(sizes: readonly number[] = SIZES): Promise<
   }
 }
 
-/** `count` paid referrals of one partner. */
-async function load(ddb: DynamoDbLocal, partnerId: string, count: number): Promise<void> {
-  const items = Array.from({ length: count }, (_, i) => paidReferralItem(partnerId, i));
+/** `count` paid referrals of one partner (the dashboard reads referrals and stats, not the ledger). */
+async function load(
+  ddb: DynamoDbLocal,
+  referrals: PaidReferrals,
+  partnerId: string,
+  count: number,
+): Promise<void> {
+  const items = Array.from({ length: count }, (_, i) => referrals.of(partnerId, i).referral);
   await putAll(ddb.client, TABLE_NAMES.referrals, items);
 }
 

@@ -4,7 +4,13 @@ import * as path from 'node:path';
 
 export const RESULTS_DIR = path.join(__dirname, '..', 'results');
 
-/** The machine a figure came from, written next to every result. */
+/** The 1, 5 and 15 minute load averages: other work on the machine moves every timing. */
+export const loadAverage = (): [number, number, number] => {
+  const [one = 0, five = 0, fifteen = 0] = os.loadavg().map((l) => Math.round(l * 100) / 100);
+  return [one, five, fifteen];
+};
+
+/** The machine a figure came from, written next to every result (the load as the result was written). */
 export const machine = () => ({
   cpus: os.cpus().length,
   cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -12,6 +18,7 @@ export const machine = () => ({
   node: process.version,
   platform: `${os.platform()} ${os.release()}`,
   date: new Date().toISOString(),
+  loadAverage: loadAverage(),
 });
 
 /** Prints a plain-text table and writes `bench/results/<name>.json` with the rows and the machine. */
@@ -31,6 +38,7 @@ export function report(
       line(header),
       `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
       ...cells.map(line),
+      `(load average 1/5/15 min: ${loadAverage().join(' / ')} on ${os.cpus().length} cores)`,
       '',
     ].join('\n'),
   );
