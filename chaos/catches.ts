@@ -1,13 +1,21 @@
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { WORKFLOWS } from '../infra/workflow-manifest';
+import { FACT_WORKFLOWS, type FactWorkflowName } from '../domain/config';
+import type { FactKind } from '../domain/facts';
+import { WORKFLOWS, aslPathOf } from '../infra/workflow-manifest';
 
-/** One Catch block of one state machine: `workflow/State [Errors] → Next`. */
+/**
+ * Every Catch block of every deployed state machine: `workflow/State [Errors] → Next`. The lifecycle steps
+ * share one ASL (`referral-fact`) but are seven state machines, each started with its own kinds of fact,
+ * so a Catch on a path only some kinds take cannot fire in the others. Those are listed with the reason;
+ * every other Catch must fire in a chaos run.
+ */
 export interface CatchBlock {
   workflow: string;
   state: string;
   errors: string[];
   next: string;
+  /** Why no traffic can reach this Catch in this state machine; absent when it must fire. */
+  unreachable?: string;
 }
 
 interface AslState {
@@ -15,23 +23,70 @@ interface AslState {
   ItemProcessor?: { States: Record<string, AslState> };
 }
 
-const STATEMACHINES = path.join(__dirname, '..', 'statemachines');
+/**
+ * The kinds of fact each lifecycle state machine is started with: by its ingest (domain/app-events.ts,
+ * domain/stripe-events.ts), by a replay of a parked fact (its own state machine), and for `commission` by
+ * the approval workflow and the program's reviews and payouts. Checked against the ingest in the tests.
+ */
+export const FACT_KINDS_BY_WORKFLOW: Readonly<Record<FactWorkflowName, readonly FactKind[]>> = {
+  signup: ['signup'],
+  verify: ['verified'],
+  payment: ['checkout', 'invoice', 'invoicePayment'],
+  refund: ['refund'],
+  dispute: ['dispute'],
+  subscription: ['subscription'],
+  commission: ['approval', 'review', 'payout'],
+};
 
-/** Every Catch block in the project's ASL files, states inside a Map included. */
+/** Facts that tie Stripe ids to their user (`links`): the invoice, the invoice payment, the refund. */
+export const LINKING_KINDS: readonly FactKind[] = ['invoice', 'invoicePayment', 'refund'];
+
+const isFactWorkflow = (name: string): name is FactWorkflowName =>
+  (FACT_WORKFLOWS as readonly string[]).includes(name);
+
+function unreachableIn(workflow: string, state: string, ancestors: readonly string[]): string | undefined {
+  if (!isFactWorkflow(workflow)) return undefined;
+  const kinds = FACT_KINDS_BY_WORKFLOW[workflow];
+  if (state === 'ClaimReferredUser' && !kinds.includes('signup')) {
+    return `only a signup claims its user, and ${workflow} records ${kinds.join(', ')} facts`;
+  }
+  if (ancestors.includes('LinkStripeIds')) {
+    if (!kinds.some((k) => LINKING_KINDS.includes(k))) {
+      return `${workflow} records ${kinds.join(', ')} facts, which link no Stripe id`;
+    }
+    if (workflow === 'refund' && state === 'ClaimStripeLink') {
+      return (
+        'a refund links only its own charge and PaymentIntent, after finding its user through one of them ' +
+        '(or, in older API versions, through its invoice, whose invoice.paid links both to the same user): ' +
+        'the other id can only belong to another user if Stripe sent a charge and its PaymentIntent with ' +
+        'different users, which it never does'
+      );
+    }
+  }
+  return undefined;
+}
+
+/** Every Catch block in the project's state machines, states inside a Map included. */
 export function catchBlocks(): CatchBlock[] {
   const out: CatchBlock[] = [];
   for (const spec of WORKFLOWS) {
-    const asl = JSON.parse(readFileSync(path.join(STATEMACHINES, `${spec.name}.asl.json`), 'utf8')) as {
-      States: Record<string, AslState>;
-    };
-    const walk = (states: Record<string, AslState>) => {
+    const asl = JSON.parse(readFileSync(aslPathOf(spec), 'utf8')) as { States: Record<string, AslState> };
+    const walk = (states: Record<string, AslState>, ancestors: string[]) => {
       for (const [state, def] of Object.entries(states)) {
-        for (const c of def.Catch ?? [])
-          out.push({ workflow: spec.name, state, errors: c.ErrorEquals, next: c.Next });
-        if (def.ItemProcessor) walk(def.ItemProcessor.States);
+        for (const c of def.Catch ?? []) {
+          const unreachable = unreachableIn(spec.name, state, ancestors);
+          out.push({
+            workflow: spec.name,
+            state,
+            errors: c.ErrorEquals,
+            next: c.Next,
+            ...(unreachable ? { unreachable } : {}),
+          });
+        }
+        if (def.ItemProcessor) walk(def.ItemProcessor.States, [...ancestors, state]);
       }
     };
-    walk(asl.States);
+    walk(asl.States, []);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 /**
- * `npm run chaos -- --journeys N --duplicates P --reorder P --faults P --seed S [--concurrency C] [--json file]`:
- * the chaos run on a fresh in-memory local stack. Prints the figures and exits 1 when an invariant breaks.
+ * `npm run chaos -- --journeys N --duplicates P --reorder P --faults P --latency P --latency-ms MS --seed S
+ * [--concurrency C] [--json file]`: the chaos run on a fresh in-memory local stack (N users' stories). Prints
+ * the figures and exits 1 when an invariant breaks.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -10,10 +11,12 @@ import { runChaos } from './run';
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      journeys: { type: 'string', default: '2000' },
+      journeys: { type: 'string', default: '1000' },
       duplicates: { type: 'string', default: '0.2' },
       reorder: { type: 'string', default: '0.1' },
       faults: { type: 'string', default: '0.05' },
+      latency: { type: 'string', default: '0.1' },
+      'latency-ms': { type: 'string', default: '25' },
       seed: { type: 'string', default: '1' },
       concurrency: { type: 'string', default: '4' },
       json: { type: 'string' },
@@ -30,6 +33,8 @@ async function main(): Promise<number> {
     duplicates: num('duplicates', values.duplicates, 0, 1),
     reorder: num('reorder', values.reorder, 0, 1),
     faults: num('faults', values.faults, 0, 0.5),
+    latency: num('latency', values.latency, 0, 1),
+    latencyMs: Math.floor(num('latency-ms', values['latency-ms'], 0, 10_000)),
     seed: Math.floor(num('seed', values.seed, 0, 2 ** 31)),
     concurrency: Math.floor(num('concurrency', values.concurrency, 1, 64)),
   };

@@ -1,53 +1,83 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { executionNameFor } from '../domain/execution-name';
+import type { FactWorkflowInput } from '../domain/workflow-inputs';
 import { userEmailVerifiedEvent, userSignedUpEvent } from '../local/events/app-events';
 import { putEventsEntry, type Envelope } from '../local/events/event-envelope';
-import { invoicePaidEvent, subscriptionDeletedEvent } from '../local/events/stripe-events';
+import {
+  chargeRefundedEvent,
+  checkoutCompletedEvent,
+  disputeClosedEvent,
+  disputeCreatedEvent,
+  invoicePaidEvent,
+  invoicePaymentPaidEvent,
+  subscriptionDeletedEvent,
+  subscriptionUpdatedEvent,
+} from '../local/events/stripe-events';
 import { Chance } from './random';
-import type { Journey, Scenario } from './scenario';
+import type { Scenario } from './scenario';
+import { factOf, type StoryEvent } from './user-story';
 
 /**
- * Turns journeys into PutEvents entries in delivery order: journeys interleave, a share of them arrive
- * out of their natural order, and a share of events arrive twice (a redelivery later in the stream).
+ * Turns the users' stories into deliveries in delivery order: app and Stripe events as PutEvents entries
+ * for their bus (the builders the tests use), the program's own commission facts (approval, review, payout)
+ * as StartExecution calls on the `commission` state machine. Users interleave, a share of them arrive out of
+ * their natural order, and a share of deliveries arrive twice (a redelivery later in the stream).
  */
 export interface DeliveryOptions {
   seed: number;
-  /** Share of events delivered a second time. */
+  /** Share of deliveries made a second time. */
   duplicates: number;
-  /** Share of journeys whose events arrive in a shuffled order. */
+  /** Share of users whose deliveries arrive in a shuffled order. */
   reorder: number;
   appBus: string;
   stripeBus: string;
 }
 
+export type DeliveryTarget =
+  | { via: 'events'; entry: PutEventsRequestEntry }
+  | { via: 'commission'; name: string; input: FactWorkflowInput };
+
 export interface Delivery {
-  entry: PutEventsRequestEntry;
   userId: string;
-  kind: 'signup' | 'rival-signup' | 'verify' | 'payment' | 'cancellation';
+  type: StoryEvent['type'];
+  target: DeliveryTarget;
+  /** A rival partner's signup for a contested user. */
+  rival: boolean;
   duplicate: boolean;
 }
 
 export interface DeliveryPlan {
   deliveries: Delivery[];
   duplicates: number;
-  reorderedJourneys: number;
+  reorderedUsers: number;
 }
-
-const BASE_TIME = Date.parse('2026-03-01T00:00:00.000Z');
 
 export function planDeliveries(scenario: Scenario, options: DeliveryOptions): DeliveryPlan {
   const chance = new Chance(options.seed);
-  const span = scenario.journeys.length * 4;
+  const total = scenario.users.reduce((n, u) => n + u.story.events.length + (u.rival ? 1 : 0), 0);
+  const span = Math.max(1, total);
   const slotted: { slot: number; delivery: Delivery }[] = [];
   let duplicates = 0;
-  let reorderedJourneys = 0;
-  scenario.journeys.forEach((journey, j) => {
-    const events = journeyEvents(journey, j, options);
+  let reorderedUsers = 0;
+  scenario.users.forEach((user, j) => {
+    const events: { event: StoryEvent; rival: boolean }[] = [];
+    for (const event of user.story.events) {
+      events.push({ event, rival: false });
+      if (event.type === 'UserSignedUp' && user.rival) events.push({ event: user.rival, rival: true });
+    }
     const start = chance.unit(`slot:${j}`) * span;
     const reordered = events.length > 1 && chance.happens(`reorder:${j}`, options.reorder);
-    if (reordered) reorderedJourneys += 1;
-    events.forEach((delivery, k) => {
-      // Natural order: one slot apart. Reordered: anywhere within a short window, so later steps often
-      // arrive before earlier ones (and concurrently with them).
+    if (reordered) reorderedUsers += 1;
+    events.forEach(({ event, rival }, k) => {
+      const delivery: Delivery = {
+        userId: user.userId,
+        type: event.type,
+        target: targetOf(event, user.userId, options),
+        rival,
+        duplicate: false,
+      };
+      // Natural order: one slot apart. Reordered: anywhere within a window as long as the story, so later
+      // events often arrive before earlier ones (and concurrently with them).
       const slot = reordered ? start + chance.unit(`reslot:${j}:${k}`) * events.length : start + k;
       slotted.push({ slot, delivery });
       if (chance.happens(`duplicate:${j}:${k}`, options.duplicates)) {
@@ -58,61 +88,145 @@ export function planDeliveries(scenario: Scenario, options: DeliveryOptions): De
     });
   });
   slotted.sort((a, b) => a.slot - b.slot);
-  return { deliveries: slotted.map((s) => s.delivery), duplicates, reorderedJourneys };
+  return { deliveries: slotted.map((s) => s.delivery), duplicates, reorderedUsers };
 }
 
-function journeyEvents(journey: Journey, j: number, options: DeliveryOptions): Delivery[] {
-  const at = (minutes: number) => new Date(BASE_TIME + j * 60_000 + minutes * 1000);
-  const iso = (minutes: number) => at(minutes).toISOString();
-  const epoch = (minutes: number) => Math.floor(at(minutes).getTime() / 1000);
-  const app = (envelope: Envelope) => putEventsEntry(options.appBus, envelope);
-  const stripe = (envelope: Envelope) =>
-    putEventsEntry(options.stripeBus, envelope, { source: options.stripeBus });
-  const { userId } = journey;
-  const out: Delivery[] = [];
-  const push = (kind: Delivery['kind'], entry: PutEventsRequestEntry) =>
-    out.push({ entry, userId, kind, duplicate: false });
-  if (!journey.neverReferred) {
-    push('signup', app(userSignedUpEvent({ userId, partnerId: journey.partnerId, occurredAt: iso(0) })));
-    if (journey.contestedBy) {
-      push(
-        'rival-signup',
-        app(userSignedUpEvent({ userId, partnerId: journey.contestedBy, occurredAt: iso(0.5) })),
+const seconds = (iso: string): number => Date.parse(iso) / 1000;
+
+/**
+ * One story event as it reaches the stack: the same mapping as the tests' `deliverStoryEvent`, but as the
+ * PutEvents entry of its bus (Stripe's partner events carry the bus name as their source) or, for the
+ * program's own facts, the `commission` execution named after the fact.
+ */
+export function targetOf(
+  event: StoryEvent,
+  userId: string,
+  buses: { appBus: string; stripeBus: string },
+): DeliveryTarget {
+  const app = (envelope: Envelope): DeliveryTarget => ({
+    via: 'events',
+    entry: putEventsEntry(buses.appBus, envelope),
+  });
+  const stripe = (envelope: Envelope): DeliveryTarget => ({
+    via: 'events',
+    entry: putEventsEntry(buses.stripeBus, envelope, { source: buses.stripeBus }),
+  });
+  const created = seconds(event.at);
+  switch (event.type) {
+    case 'UserSignedUp':
+      return app(
+        userSignedUpEvent({
+          eventId: event.eventId,
+          userId,
+          partnerId: event.partnerId,
+          occurredAt: event.at,
+        }),
+      );
+    case 'UserEmailVerified':
+      return app(userEmailVerifiedEvent({ eventId: event.eventId, userId, occurredAt: event.at }));
+    case 'checkout.session.completed':
+      return stripe(
+        checkoutCompletedEvent({
+          eventId: event.eventId,
+          sessionId: event.sessionId,
+          userId,
+          customerId: event.customerId,
+          subscriptionId: event.subscriptionId,
+          created,
+        }),
+      );
+    case 'invoice.paid':
+      return stripe(
+        invoicePaidEvent({
+          eventId: event.eventId,
+          invoiceId: event.invoiceId,
+          userId,
+          priceId: event.priceId,
+          amountPaidCents: event.amountCents,
+          currency: event.currency,
+          billingReason: event.billingReason,
+          subscriptionId: event.subscriptionId,
+          customerId: event.customerId,
+          paidAt: created,
+          created,
+          apiShape: event.apiShape,
+          ...(event.apiShape === 'older'
+            ? { chargeId: event.chargeId ?? null, paymentIntentId: event.paymentIntentId ?? null }
+            : {}),
+        }),
+      );
+    case 'invoice_payment.paid':
+      return stripe(
+        invoicePaymentPaidEvent({
+          eventId: event.eventId,
+          invoicePaymentId: event.invoicePaymentId,
+          invoiceId: event.invoiceId,
+          paymentIntentId: event.paymentIntentId,
+          amountPaidCents: event.amountCents,
+          currency: event.currency,
+          paidAt: created,
+          created,
+        }),
+      );
+    case 'charge.refunded':
+      return stripe(
+        chargeRefundedEvent({
+          eventId: event.eventId,
+          chargeId: event.chargeId,
+          paymentIntentId: event.paymentIntentId,
+          ...(event.apiShape === 'older' ? { invoiceId: event.invoiceId } : {}),
+          amountCents: event.amountCents,
+          amountRefundedCents: event.amountRefundedCents,
+          currency: event.currency,
+          created,
+        }),
+      );
+    case 'charge.dispute.created':
+    case 'charge.dispute.closed': {
+      const dispute = {
+        eventId: event.eventId,
+        disputeId: event.disputeId,
+        chargeId: event.chargeId,
+        paymentIntentId: event.paymentIntentId,
+        amountCents: event.amountCents,
+        currency: event.currency,
+        status: event.status,
+        created,
+      };
+      return stripe(
+        event.type === 'charge.dispute.created' ? disputeCreatedEvent(dispute) : disputeClosedEvent(dispute),
       );
     }
-    if (journey.verifies) push('verify', app(userEmailVerifiedEvent({ userId, occurredAt: iso(1) })));
-  }
-  const payment = journey.payment;
-  if (payment) {
-    push(
-      'payment',
-      stripe(
-        invoicePaidEvent({
-          eventId: `evt_paid_c${j}`,
-          invoiceId: payment.invoiceId,
+    case 'customer.subscription.updated':
+      return stripe(
+        subscriptionUpdatedEvent({
+          eventId: event.eventId,
+          subscriptionId: event.subscriptionId,
           userId,
-          priceId: payment.priceId,
-          amountPaidCents: payment.amountCents,
-          customerId: `cus_c${j}`,
-          subscriptionId: `sub_c${j}`,
-          created: epoch(2),
-          paidAt: epoch(2),
+          status: event.status,
+          priceId: event.priceId,
+          created,
         }),
-      ),
-    );
-  }
-  if (journey.cancels) {
-    push(
-      'cancellation',
-      stripe(
+      );
+    case 'customer.subscription.deleted':
+      return stripe(
         subscriptionDeletedEvent({
-          eventId: `evt_deleted_c${j}`,
-          subscriptionId: `sub_c${j}`,
+          eventId: event.eventId,
+          subscriptionId: event.subscriptionId,
           userId,
-          created: epoch(3),
+          canceledAt: created,
+          created,
         }),
-      ),
-    );
+      );
+    case 'commission.approved':
+    case 'commission.reviewed':
+    case 'commission.paid_out': {
+      const fact = factOf(event, userId);
+      return {
+        via: 'commission',
+        name: executionNameFor('story', fact.key),
+        input: { fact, userId, findUserBy: [], links: [], parkExpiresAt: 0 },
+      };
+    }
   }
-  return out;
 }

@@ -5,8 +5,11 @@ import { Chance } from './random';
  * The faults the chaos run injects into the local runtime's Task handlers. Transient faults hit a share
  * of Task calls on their first two attempts only (so the state's Retry sees them and, as in AWS, a later
  * attempt gets through); an outage makes one execution's stats write fail on every attempt, which is
- * what drives the compensation paths. Nothing here exists in the deployed stack: it is an option of the
- * local runtime, which only this harness and the tests set.
+ * what drives the compensation paths. A replay of a parked fact whose StartExecution response is lost
+ * (the replay started, the caller timed out) is retried after the replay has ended, as AWS's Retry interval
+ * (1 s and more) would let it: the retry meets `ExecutionAlreadyExists`. Latency holds calls that get no
+ * fault before they run. Nothing here exists in the deployed stack: it is an option of the local runtime,
+ * which only this harness and the tests set.
  */
 export interface ChaosFaultOptions {
   seed: number;
@@ -14,6 +17,11 @@ export interface ChaosFaultOptions {
   rate: number;
   /** Share of Task calls delayed before they run, and the longest delay: interleavings, not only reorderings. */
   latency?: { rate: number; maxMs: number };
+  /**
+   * Resolves once the execution (ARN) has closed: lets the retry of a lost StartExecution response wait for
+   * the execution it started, which retry waits scaled to zero would otherwise never do.
+   */
+  executionClosed?: (executionArn: string) => PromiseLike<unknown>;
 }
 
 export type FaultKind =
@@ -27,6 +35,8 @@ export type FaultKind =
   | 'transaction conflict'
   | 'stats write outage'
   | 'notice outage'
+  | 'replay response lost'
+  | 'replay after the one before it'
   | 'latency';
 
 export interface ChaosFaults {
@@ -39,14 +49,25 @@ export interface ChaosFaults {
 const WRITE_ACTIONS = /:(putItem|updateItem|deleteItem|transactWriteItems)$/;
 const STATS_WRITE = /^Apply\w+ToStats$/;
 const NOTICE = /^Announce\w*StatsPending$/;
+/** The Task that replays a parked fact (`states:startExecution` of the fact's own state machine). */
+const REPLAY = 'ReplayWaitingFact';
 /** Workflows behind synchronous HTTP calls (a click, a registration) are left alone: a fault there is a 5xx the caller sees. */
 const EXEMPT_WORKFLOWS = new Set(['click', 'registration']);
 
-export function chaosFaults({ seed, rate, latency }: ChaosFaultOptions): ChaosFaults {
+export function chaosFaults({ seed, rate, latency, executionClosed }: ChaosFaultOptions): ChaosFaults {
   const chance = new Chance(seed);
   const counts = new Map<FaultKind, number>();
   /** Workflow → the execution whose stats write had the forced outage. */
   const forced = new Map<string, string>();
+  /** Workflows that had a replay response lost; the executions those replays started. */
+  const lostReplayIn = new Set<string>();
+  const lostReplays = new Set<string>();
+  const replayTarget = (call: TaskCall): string | undefined => {
+    const p = call.parameters as { StateMachineArn?: unknown; Name?: unknown } | undefined;
+    return typeof p?.StateMachineArn === 'string' && typeof p.Name === 'string'
+      ? `${p.StateMachineArn.replace(':stateMachine:', ':execution:')}:${p.Name}`
+      : undefined;
+  };
   const inject = (
     kind: FaultKind,
     kindOf: FaultDecision['kind'],
@@ -57,15 +78,8 @@ export function chaosFaults({ seed, rate, latency }: ChaosFaultOptions): ChaosFa
     return { kind: kindOf, error, cause };
   };
 
-  const injector = (call: TaskCall): FaultDecision | HoldDecision | undefined => {
-    if (EXEMPT_WORKFLOWS.has(call.workflow)) return undefined;
+  const faultOf = (call: TaskCall): FaultDecision | undefined => {
     const execution = `${call.workflow}:${call.executionName}`;
-    const callKey = `${execution}:${call.stateName}:${call.attempt}`;
-    if (latency && chance.happens(`latency:${callKey}`, latency.rate)) {
-      counts.set('latency', (counts.get('latency') ?? 0) + 1);
-      const ms = Math.floor(chance.unit(`latency-ms:${callKey}`) * latency.maxMs);
-      return { kind: 'hold', until: new Promise((resolve) => setTimeout(resolve, ms)) };
-    }
     if (rate <= 0) return undefined;
     // An outage: this execution's stats write fails on every attempt; in half of them the notice too.
     // The first execution of each workflow to reach its stats write always gets one, with its notice,
@@ -91,6 +105,22 @@ export function chaosFaults({ seed, rate, latency }: ChaosFaultOptions): ChaosFa
         'throw',
         'EventBridge.InternalException',
         'Internal service error (chaos: outage)',
+      );
+    }
+    // The first replay of each workflow (and a share of the others) starts, then its caller times out.
+    const target = call.stateName === REPLAY && executionClosed ? replayTarget(call) : undefined;
+    if (
+      target &&
+      !lostReplays.has(target) &&
+      (!lostReplayIn.has(call.workflow) || chance.happens(`replay-lost:${target}`, rate))
+    ) {
+      lostReplayIn.add(call.workflow);
+      lostReplays.add(target);
+      return inject(
+        'replay response lost',
+        'lost-response',
+        'StepFunctions.SdkClientException',
+        'Request timed out after the execution started (chaos: response lost)',
       );
     }
     if (call.workflow === 'reconciliation' && call.stateName === 'WriteCorrection' && call.attempt === 1) {
@@ -151,5 +181,48 @@ export function chaosFaults({ seed, rate, latency }: ChaosFaultOptions): ChaosFa
       'Throughput exceeds the current capacity of your table or index. (chaos)',
     );
   };
+  /**
+   * Replays, when faults are on: the retry of a replay whose response was lost comes once that replay has
+   * ended (AWS's Retry interval, 1 s and more); and a Map's later replay starts once the replay before it
+   * has ended (its StartExecution throttled, then retried with AWS's backoff), so the earlier replay may
+   * find the later fact still waiting under the ids it links, and replay it itself.
+   */
+  const lastReplay = new Map<string, string>();
+  const replayHold = (call: TaskCall): HoldDecision | undefined => {
+    if (call.stateName !== REPLAY || !executionClosed || rate <= 0) return undefined;
+    const target = replayTarget(call);
+    if (!target) return undefined;
+    const endOf = (arn: string): HoldDecision => ({
+      kind: 'hold',
+      // A bound, in case the execution waited for never ends (it would be left running, and reported).
+      until: Promise.race([
+        executionClosed(arn),
+        new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
+      ]),
+    });
+    if (lostReplays.has(target)) return endOf(target);
+    const execution = `${call.workflow}:${call.executionName}`;
+    const previous = lastReplay.get(execution);
+    lastReplay.set(execution, target);
+    if (previous === undefined || previous === target) return undefined;
+    counts.set('replay after the one before it', (counts.get('replay after the one before it') ?? 0) + 1);
+    return endOf(previous);
+  };
+
+  // A call that gets no fault may be held (latency); a held call goes through unharmed, so a fault is
+  // decided first: an outage must fail every attempt, whatever the latency.
+  const injector = (call: TaskCall): FaultDecision | HoldDecision | undefined => {
+    if (EXEMPT_WORKFLOWS.has(call.workflow)) return undefined;
+    const replay = replayHold(call);
+    if (replay) return replay;
+    const fault = faultOf(call);
+    if (fault || !latency) return fault;
+    const callKey = `${call.workflow}:${call.executionName}:${call.stateName}:${call.attempt}`;
+    if (!chance.happens(`latency:${callKey}`, latency.rate)) return undefined;
+    counts.set('latency', (counts.get('latency') ?? 0) + 1);
+    const ms = Math.floor(chance.unit(`latency-ms:${callKey}`) * latency.maxMs);
+    return { kind: 'hold', until: new Promise((resolve) => setTimeout(resolve, ms)) };
+  };
+
   return { injector, counts };
 }

@@ -1,4 +1,5 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { MAX_AMOUNT_MINOR_UNITS } from '../domain/config';
 import { userEmailVerifiedEvent, userSignedUpEvent } from '../local/events/app-events';
 import { putEventsEntry, type Envelope } from '../local/events/event-envelope';
 import { invoicePaidEvent } from '../local/events/stripe-events';
@@ -68,6 +69,16 @@ export function malformedCorpus(appBus: string, stripeBus: string): MalformedCas
       entry: withAmount('in_bad_string', '2999'),
     },
     {
+      name: "payment above Stripe's largest amount",
+      marker: 'in_bad_too_large',
+      entry: withAmount('in_bad_too_large', MAX_AMOUNT_MINOR_UNITS + 1),
+    },
+    {
+      name: "payment in a currency other than the program's",
+      marker: 'in_bad_currency',
+      entry: stripe(paid('in_bad_currency', { currency: 'eur' })),
+    },
+    {
       name: 'payment at an unknown price',
       marker: 'in_bad_price',
       entry: stripe(paid('in_bad_price', { priceId: 'price_unknown' })),
@@ -89,6 +100,25 @@ export function malformedCorpus(appBus: string, stripeBus: string): MalformedCas
         ...(paid('in_bad_oversized').detail as object),
         padding: 'x'.repeat(300 * 1024),
       }),
+    },
+    {
+      name: 'Stripe event of a type the stack does not route',
+      marker: 'evt_bad_unrouted_type',
+      entry: putEventsEntry(
+        stripeBus,
+        {
+          source: stripeBus,
+          'detail-type': 'customer.created',
+          detail: {
+            id: 'evt_bad_unrouted_type',
+            object: 'event',
+            type: 'customer.created',
+            created: 1_768_471_200,
+            data: { object: { id: 'cus_bad_unrouted_type', object: 'customer' } },
+          },
+        },
+        { source: stripeBus },
+      ),
     },
     {
       name: 'app event from a wrong source',

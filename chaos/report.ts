@@ -5,14 +5,22 @@ export function formatReport(report: ChaosReport): string {
   const lines: string[] = [];
   const o = report.options;
   lines.push(
-    `Chaos run: ${o.journeys} journeys, duplicates ${pct(o.duplicates)}, reordered ${pct(o.reorder)}, ` +
-      `faults ${pct(o.faults)}, seed ${o.seed}, ${o.concurrency} PutEvents in flight (${report.seconds.toFixed(0)} s)`,
+    `Chaos run: ${o.journeys} users' stories, duplicates ${pct(o.duplicates)}, reordered ${pct(o.reorder)}, ` +
+      `faults ${pct(o.faults)}, latency ${pct(o.latency)} up to ${o.latencyMs} ms, seed ${o.seed}, ` +
+      `${o.concurrency} PutEvents in flight (${report.seconds.toFixed(0)} s)`,
     '',
   );
   lines.push(
     ...table(
       ['figure', 'value'],
       Object.entries(report.figures).map(([k, v]) => [k, String(v)]),
+    ),
+    '',
+  );
+  lines.push(
+    ...table(
+      ['ledger (PartnerCommissions)', 'value'],
+      Object.entries(report.ledger).map(([k, v]) => [k, String(v)]),
     ),
     '',
   );
@@ -30,18 +38,36 @@ export function formatReport(report: ChaosReport): string {
       .join(', '),
   ]);
   lines.push(...table(['workflow', 'executions'], statuses), '');
-  const fired = report.catches.filter((c) => c.fired > 0).length;
-  lines.push(`Catch blocks fired: ${fired} of ${report.catches.length}`);
+  const required = report.catches.filter((c) => !c.block.unreachable);
+  const fired = required.filter((c) => c.fired > 0).length;
+  lines.push(
+    `Catch blocks fired: ${fired} of ${required.length} reachable ` +
+      `(${report.catches.length - required.length} of ${report.catches.length} unreachable by traffic)`,
+  );
   lines.push(
     ...table(
       ['catch block', 'fired'],
-      report.catches.map(({ block, fired: n }) => [
+      required.map(({ block, fired: n }) => [
         `${block.workflow}/${block.state} [${block.errors.join(', ')}] → ${block.next}`,
         String(n),
       ]),
     ),
     '',
   );
+  const unreachable = report.catches.filter((c) => c.block.unreachable);
+  if (unreachable.length > 0) {
+    lines.push(
+      ...table(
+        ['catch block no traffic can reach', 'fired', 'why'],
+        unreachable.map(({ block, fired: n }) => [
+          `${block.workflow}/${block.state}`,
+          String(n),
+          block.unreachable ?? '',
+        ]),
+      ),
+      '',
+    );
+  }
   lines.push(
     ...table(
       ['malformed event', 'answer'],

@@ -5,26 +5,33 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DEFAULT_ADMIN_SCOPE } from '../domain/config';
-import type { Referral } from '../domain/referral';
+import { stripeLinks, type Fact } from '../domain/facts';
+import type { FactWorkflowInput } from '../domain/workflow-inputs';
 import { startLocalCloud, type RunningLocalCloud } from '../local/cloud';
 import { freePort } from '../local/dynamodb-local';
 import { chunk, inParallel } from '../local/parallel';
 import type { ExecutionDescription } from '../local/workflow-runtime';
 import { catchBlocks, catchKey, type CatchBlock } from './catches';
-import { planDeliveries } from './deliveries';
+import { planDeliveries, type Delivery } from './deliveries';
+import { COUNTERS, expectationOf, factsOfUser, ledgerKey, pendingDueBy, type Expectation } from './expected';
 import { chaosFaults, type FaultKind } from './faults';
 import { malformedCorpus, type MalformedCase } from './malformed';
 import { driftFromReferrals, observe, pendingReferrals, type Observation } from './observe';
-import { expectedCounters, generateScenario, type ExpectedCounters, type Scenario } from './scenario';
+import { generateScenario, type Scenario } from './scenario';
 
 export interface ChaosOptions {
+  /** Users, each a story sampled from the seed. */
   journeys: number;
-  /** Share of events delivered twice. */
+  /** Share of deliveries made twice. */
   duplicates: number;
-  /** Share of journeys delivered out of order. */
+  /** Share of users whose deliveries arrive out of order. */
   reorder: number;
   /** Share of Task calls failing transiently (and a fifth of that, executions whose stats write is down). */
   faults: number;
+  /** Share of Task calls held before they run (a timer releases them): interleavings, lost races. */
+  latency?: number;
+  /** The longest hold, in milliseconds. */
+  latencyMs?: number;
   seed: number;
   /** PutEvents calls in flight at once (10 entries each). */
   concurrency?: number;
@@ -42,6 +49,8 @@ export interface CheckResult {
 export interface ChaosReport {
   options: Required<Omit<ChaosOptions, 'onProgress' | 'assemblyDir'>>;
   figures: Record<string, number>;
+  /** The ledger after the run: rows by kind and status. */
+  ledger: Record<string, number>;
   faults: Record<string, number>;
   executions: Record<string, Record<string, number>>;
   catches: { block: CatchBlock; fired: number }[];
@@ -51,21 +60,61 @@ export interface ChaosReport {
   seconds: number;
 }
 
+export const CHECK_NAMES = {
+  nothingOverwritten: 'reconciliation during traffic overwrote nothing (drift only where stats are pending)',
+  statsAggregate: 'every partner: stats = aggregate of its referrals',
+  statsPure:
+    'every partner: stats = the pure expectation from the stories (contributionOf ∘ referralStateOf)',
+  referralsPure: "every referral = the pure fold's referral",
+  ledgerPure: "every ledger row = the pure fold's commission, and no other row",
+  ledgerReconciled: "reconciliation's own ledger check finds no drift (rows add up to their referrals)",
+  contested: 'contested users: the partner whose claim holds the user has all of it, the other nothing',
+  neverReferred: 'users never referred: no referral, no commission, their facts kept',
+  oneReferral: 'one referral per user',
+  factsKept: 'no fact lost: every fact of every story is recorded',
+  sharedLink: 'a Stripe id named by two users stays with the first one',
+  nothingParked: 'nothing parked forever: no fact left waiting under a Stripe id',
+  approvals: 'the approval runs approved exactly the commissions pending and due by their cutoff',
+  nothingPending: 'no stats left pending after reconciliation',
+  nothingRunning: 'no execution left running',
+  failuresExplained: 'every failed execution explained (provoked on purpose or a malformed case)',
+  deadLettersExplained: 'every dead letter explained (a malformed case)',
+  malformedAnswered: 'every malformed event answered with a named error, durably',
+  catchesFired: 'every Catch block fired (except those no traffic can reach, listed with the reason)',
+} as const;
+
 const RECONCILIATION = 'reconciliation';
+const APPROVAL = 'approval';
+const COMMISSION = 'commission';
+/**
+ * The approval runs after the traffic: two overlapping runs as of two cutoffs in the past (a catch-up and
+ * a later run), so the later one finds commissions the earlier one is approving (its Catch `AlreadyApproved`).
+ */
+export const APPROVAL_CUTOFFS = ['2026-01-01T00:00:00.000Z', '2026-07-01T00:00:00.000Z'] as const;
 /** Failures the run provokes on purpose: rival claims, the repeated registration, unknown-partner clicks. */
 const EXPECTED_FAILURES = new Set(['ReferralAlreadyClaimed', 'PartnerAlreadyRegistered', 'UnknownPartner']);
 const ARN_PREFIX = 'arn:aws:states:us-east-1:000000000000';
+const arnOf = (workflow: string) => `${ARN_PREFIX}:stateMachine:${workflow}`;
 
 /**
- * Generates journeys, delivers them through the local stack's EventBridge endpoint with duplicates,
- * reordering, concurrency and injected faults, runs reconciliation during and after the traffic, and
- * checks the architecture's invariants against what the journeys say must be true.
+ * Samples users' stories, delivers them through the local stack's EventBridge and Step Functions endpoints
+ * with duplicates, reordering, concurrency, latency and injected faults, runs reconciliation during and after
+ * the traffic and the approval runs after it, and checks the architecture's invariants against what the
+ * pure fold of the stories says must be true.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const concurrency = options.concurrency ?? 4;
+  const latency = options.latency ?? 0.1;
+  const latencyMs = options.latencyMs ?? 25;
   const progress = options.onProgress ?? (() => undefined);
-  const faults = chaosFaults({ seed: options.seed, rate: options.faults });
+  const running: { cloud?: RunningLocalCloud } = {};
+  const faults = chaosFaults({
+    seed: options.seed,
+    rate: options.faults,
+    ...(latency > 0 ? { latency: { rate: latency, maxMs: latencyMs } } : {}),
+    executionClosed: (arn) => running.cloud?.runtime.waitFor(arn) ?? Promise.resolve(),
+  });
   const cloud = await startLocalCloud({
     assemblyDir: options.assemblyDir ?? mkdtempSync(path.join(os.tmpdir(), 'chaos-cdk-')),
     endpointPort: await freePort(),
@@ -74,6 +123,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     retryDelayScale: 0,
     faults: faults.injector,
   });
+  running.cloud = cloud;
   try {
     const config = {
       endpoint: cloud.endpointUrl,
@@ -86,27 +136,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const appBus = cloud.buses.find((b) => !b.name.startsWith('aws.partner/'))?.name ?? '';
     const stripeBus = cloud.buses.find((b) => b.name.startsWith('aws.partner/'))?.name ?? '';
 
-    const scenario = generateScenario({ journeys: options.journeys, seed: options.seed });
+    const scenario = generateScenario({ users: options.journeys, seed: options.seed });
     const plan = planDeliveries(scenario, { ...options, appBus, stripeBus });
     const http = await driveHttp(cloud, scenario, progress);
 
     // Deliveries, with a reconciliation started halfway through the traffic.
     let reconciliationDuringTraffic: string | undefined;
     const batches = chunk(plan.deliveries, 10);
-    let putFailures = 0;
+    const sent = { putFailures: 0, commissionStarts: 0, commissionRefused: 0 };
     await inParallel(batches, concurrency, async (batch, i) => {
       if (i === Math.floor(batches.length / 2)) {
         reconciliationDuringTraffic = (
-          await sfn.send(
-            new StartExecutionCommand({ stateMachineArn: `${ARN_PREFIX}:stateMachine:${RECONCILIATION}` }),
-          )
+          await sfn.send(new StartExecutionCommand({ stateMachineArn: arnOf(RECONCILIATION) }))
         ).executionArn;
       }
       await backlogBelow(cloud, MAX_BACKLOG);
-      putFailures += await putBatch(
-        events,
-        batch.map((d) => d.entry),
-      );
+      await sendBatch(events, sfn, batch, sent);
       progress('deliveries', Math.min((i + 1) * 10, plan.deliveries.length), plan.deliveries.length);
     });
     const corpus = malformedCorpus(appBus, stripeBus);
@@ -117,55 +162,119 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     await cloud.settle();
 
+    // The approval runs, once the stories are told: what they find is what the pure fold says is due.
+    progress('approval', 0, 1);
+    const settled = await observe(ddb);
+    const winners = winnersOf(scenario, settled);
+    const storiesOnly = expectationOf(scenario, winners);
+    const approvalArns = await Promise.all(
+      APPROVAL_CUTOFFS.map(
+        async (asOf) =>
+          (
+            await sfn.send(
+              new StartExecutionCommand({
+                stateMachineArn: arnOf(APPROVAL),
+                input: JSON.stringify({ asOf }),
+              }),
+            )
+          ).executionArn,
+      ),
+    );
+    await cloud.settle();
+    const approvalReports = await Promise.all(approvalArns.map((arn) => outputOf<ApprovalReport>(sfn, arn)));
+    const approvalFacts = approvalFactsOf(cloud);
+
     const before = await observe(ddb);
     const driftBefore = driftFromReferrals(before);
     const pendingBefore = pendingReferrals(before);
 
     progress('final reconciliation', 0, 1);
-    const finalArn = (
-      await sfn.send(
-        new StartExecutionCommand({ stateMachineArn: `${ARN_PREFIX}:stateMachine:${RECONCILIATION}` }),
-      )
-    ).executionArn;
+    const finalArn = (await sfn.send(new StartExecutionCommand({ stateMachineArn: arnOf(RECONCILIATION) })))
+      .executionArn;
     await cloud.settle();
-    const finalSummary = await summaryOf(sfn, finalArn);
-    const duringSummary = await summaryOf(sfn, reconciliationDuringTraffic);
+    const finalSummary = await outputOf<ReconciliationReport>(sfn, finalArn);
+    const duringSummary = reconciliationDuringTraffic
+      ? await outputOf<ReconciliationReport>(sfn, reconciliationDuringTraffic)
+      : { partnersCorrected: 0, partnersSkipped: 0 };
     const after = await observe(ddb);
+    const expected = expectationOf(scenario, winnersOf(scenario, after), approvalFacts.byUser);
 
     // Every execution described once (tens of thousands in a full run), then read by each report.
     const all = cloud.runtime.list();
     const executions = tallyExecutions(cloud.runtime.workflowNames(), all);
     const catches = firedCatches(cloud, all);
+    const replays = replaysOf(cloud, all);
     const malformed = answerMalformed(cloud, all, corpus, rejected);
-    const checks = [
-      checkNothingOverwritten(driftBefore, pendingBefore),
-      ...checkInvariants({ cloud, all, scenario, after, malformed, corpus }),
-    ];
+    const cutoff = approvalReports.map((r) => r.asOf).sort()[approvalReports.length - 1] ?? '';
+    const { checks, lost, doubleCounted } = checkInvariants({
+      cloud,
+      all,
+      scenario,
+      after,
+      expected,
+      malformed,
+      corpus,
+      catches,
+      approvals: {
+        due: pendingDueBy(storiesOnly, cutoff),
+        facts: approvalFacts.all,
+        byUser: approvalFacts.byUser,
+        cutoff,
+      },
+    });
+    checks.unshift(checkNothingOverwritten(driftBefore, pendingBefore));
+    const ledgerDrift = finalSummary.partnersWithLedgerDrift ?? 0;
+    checks.push({
+      name: CHECK_NAMES.ledgerReconciled,
+      ok: ledgerDrift === 0,
+      detail:
+        ledgerDrift === 0
+          ? `${scenario.partners.length} partners`
+          : `${ledgerDrift} partners: ${JSON.stringify((finalSummary.ledgerDrift ?? []).slice(0, 3))}`,
+    });
+    const users = scenario.users;
     const figures: Record<string, number> = {
-      journeys: scenario.journeys.length,
+      'users (journeys)': users.length,
       partners: scenario.partners.length,
-      'events generated': plan.deliveries.length - plan.duplicates,
-      'events delivered (with duplicates)': plan.deliveries.length,
+      'self-referrals (users who own their partner)': users.filter((u) => u.owner).length,
+      'contested users (a second partner signs them up)': users.filter((u) => u.rival).length,
+      'contested users the second partner won': users.filter(
+        (u) => u.rival && winners.get(u.userId) === u.rival.partnerId,
+      ).length,
+      'users never referred': users.filter((u) => u.neverReferred).length,
+      'pairs of users paid by one PaymentIntent': users.filter((u) => u.sharesPayment).length / 2,
+      'story events': plan.deliveries.length - plan.duplicates,
+      'early approvals left out of the stories (the stack cannot make one)': scenario.earlyApprovalsLeftOut,
+      'deliveries (with duplicates)': plan.deliveries.length,
       duplicates: plan.duplicates,
-      'journeys reordered': plan.reorderedJourneys,
-      'PutEvents entries failed': putFailures,
+      'users delivered out of order': plan.reorderedUsers,
+      'PutEvents entries failed': sent.putFailures,
+      'commission facts started on `commission` (StartExecution)': sent.commissionStarts,
+      'commission redeliveries refused by name (ExecutionAlreadyExists)': sent.commissionRefused,
       'clicks sent': http.clicks,
       'clicks throttled by the API stage (429, retried)': http.throttled,
       'unknown-partner clicks answered 404': http.unknownClicks,
-      'paying users generated': scenario.journeys.filter((j) => j.payment).length,
-      'payments parked (never referred)': after.parked.filter((p) => p.key.startsWith('parked#payment#'))
-        .length,
-      'stats-pending notices queued': [...cloud.queues.values()].reduce((n, q) => n + q.length, 0),
+      'facts recorded': [...after.facts.values()].reduce((n, f) => n + f.length, 0),
+      'approval runs: approvals started': approvalReports.reduce((n, r) => n + r.approvalsStarted, 0),
+      'approval runs: commissions approved': approvalFacts.all.length,
+      'parked facts replayed once linked: by payment': replays.payment ?? 0,
+      'parked facts replayed once linked: by refund': replays.refund ?? 0,
+      'facts left waiting under a Stripe id': after.parked.length,
+      'stats-pending notices queued': (cloud.queues.get('StatsPendingNotices') ?? []).length,
       'partners drifting before final reconciliation': driftBefore.size,
       'referrals pending before final reconciliation': pendingBefore.length,
       'reconciliation during traffic: corrected': duringSummary.partnersCorrected,
       'reconciliation during traffic: skipped (busy)': duringSummary.partnersSkipped,
       'final reconciliation: corrected': finalSummary.partnersCorrected,
+      'final reconciliation: partners with ledger drift': ledgerDrift,
       'dead letters': cloud.deadLetters.length,
+      lost,
+      'double counted': doubleCounted,
     };
     return {
-      options: { ...options, concurrency } as ChaosReport['options'],
+      options: { ...options, concurrency, latency, latencyMs } as ChaosReport['options'],
       figures,
+      ledger: ledgerFigures(after.commissions),
       faults: Object.fromEntries(faults.counts as Map<FaultKind, number>),
       executions,
       catches,
@@ -179,6 +288,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
+interface ApprovalReport {
+  approvalsStarted: number;
+  pages: number;
+  asOf: string;
+}
+
+interface ReconciliationReport {
+  partnersCorrected: number;
+  partnersSkipped: number;
+  /** Partners whose ledger rows do not add up to their referrals' earnings (reported, never corrected). */
+  partnersWithLedgerDrift?: number;
+  ledgerDrift?: unknown[];
+}
+
 // ---- traffic ---------------------------------------------------------------------------------------------
 
 async function driveHttp(
@@ -190,13 +313,18 @@ async function driveHttp(
     { sub: 'chaos-admin', scope: DEFAULT_ADMIN_SCOPE },
     { audience: 'partner-referrals' },
   );
-  const register = async (partnerId: string, expected: number[]) => {
+  const register = async (partner: Scenario['partners'][number], expected: number[]) => {
     const res = await fetch(`${cloud.apiUrl}/admin/partners`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ partnerId, displayName: `Chaos ${partnerId}` }),
+      body: JSON.stringify({
+        partnerId: partner.partnerId,
+        displayName: `Chaos ${partner.partnerId}`,
+        ...(partner.ownerUserId ? { ownerUserId: partner.ownerUserId } : {}),
+      }),
     });
-    if (!expected.includes(res.status)) throw new Error(`registering ${partnerId}: HTTP ${res.status}`);
+    if (!expected.includes(res.status))
+      throw new Error(`registering ${partner.partnerId}: HTTP ${res.status} ${await res.text()}`);
   };
   await inParallel(scenario.partners, 4, (p) => register(p, [201]));
   // A repeated registration is answered 409 and changes nothing.
@@ -226,14 +354,52 @@ async function driveHttp(
   return { clicks: clicks.length, throttled, unknownClicks };
 }
 
-/** Sends one batch; entries EventBridge rejects are resent once (a producer's retry), the rest counted. */
-async function putBatch(events: EventBridgeClient, entries: PutEventsRequestEntry[]): Promise<number> {
-  let pending = entries;
-  for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
-    const out = await events.send(new PutEventsCommand({ Entries: pending }));
-    pending = pending.filter((_, i) => out.Entries?.[i]?.ErrorCode !== undefined);
+/**
+ * One batch: its events in one PutEvents call (entries EventBridge rejects are resent once, a producer's
+ * retry, the rest counted), its commission facts as StartExecution calls, all at once.
+ */
+async function sendBatch(
+  events: EventBridgeClient,
+  sfn: SFNClient,
+  batch: readonly Delivery[],
+  sent: { putFailures: number; commissionStarts: number; commissionRefused: number },
+): Promise<void> {
+  const entries: PutEventsRequestEntry[] = [];
+  const starts: Promise<void>[] = [];
+  for (const d of batch) {
+    const target = d.target;
+    if (target.via === 'events') {
+      entries.push(target.entry);
+      continue;
+    }
+    starts.push(
+      (async () => {
+        try {
+          await sfn.send(
+            new StartExecutionCommand({
+              stateMachineArn: arnOf(COMMISSION),
+              name: target.name,
+              input: JSON.stringify(target.input),
+            }),
+          );
+          sent.commissionStarts += 1;
+        } catch (error) {
+          // A redelivery of the same fact: the execution of that name already ran (as in AWS, by name).
+          if ((error as { name?: string }).name !== 'ExecutionAlreadyExists') throw error;
+          sent.commissionRefused += 1;
+        }
+      })(),
+    );
   }
-  return pending.length;
+  const put = async () => {
+    let pending = entries;
+    for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
+      const out = await events.send(new PutEventsCommand({ Entries: pending }));
+      pending = pending.filter((_, i) => out.Entries?.[i]?.ErrorCode !== undefined);
+    }
+    sent.putFailures += pending.length;
+  };
+  await Promise.all([...starts, entries.length > 0 ? put() : Promise.resolve()]);
 }
 
 /** One malformed entry; returns the named error when EventBridge refuses it. */
@@ -247,15 +413,31 @@ async function putOne(events: EventBridgeClient, entry: PutEventsRequestEntry): 
   }
 }
 
-async function summaryOf(
-  sfn: SFNClient,
-  executionArn: string | undefined,
-): Promise<{ partnersCorrected: number; partnersSkipped: number }> {
-  if (!executionArn) return { partnersCorrected: 0, partnersSkipped: 0 };
+async function outputOf<T>(sfn: SFNClient, executionArn: string | undefined): Promise<T> {
   const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-  if (d.status !== 'SUCCEEDED')
-    throw new Error(`reconciliation ${executionArn} ended ${d.status}: ${d.error} ${d.cause}`);
-  return JSON.parse(d.output ?? '{}') as { partnersCorrected: number; partnersSkipped: number };
+  if (d.status !== 'SUCCEEDED') throw new Error(`${executionArn} ended ${d.status}: ${d.error} ${d.cause}`);
+  return JSON.parse(d.output ?? '{}') as T;
+}
+
+/** Who holds each user: the partner its claim names (contested users), else the story's partner. */
+function winnersOf(scenario: Scenario, observation: Observation): Map<string, string> {
+  return new Map(
+    scenario.users.map((u) => [u.userId, observation.claims.get(u.userId) ?? u.partnerId] as const),
+  );
+}
+
+/** The approval facts the approval runs recorded: the inputs of the `commission` executions they started. */
+function approvalFactsOf(cloud: RunningLocalCloud): { all: Fact[]; byUser: Map<string, Fact[]> } {
+  const byUser = new Map<string, Fact[]>();
+  const all: Fact[] = [];
+  for (const e of cloud.runtime.list(COMMISSION)) {
+    if (!e.name.startsWith('approve-') || e.status !== 'SUCCEEDED') continue;
+    const input = e.input as FactWorkflowInput;
+    if (!input.userId) continue;
+    all.push(input.fact);
+    byUser.set(input.userId, [...(byUser.get(input.userId) ?? []), input.fact]);
+  }
+  return { all, byUser };
 }
 
 // ---- what happened ---------------------------------------------------------------------------------------
@@ -290,7 +472,47 @@ function firedCatches(
   }));
 }
 
-/** Where each malformed case ended: a dead letter, a failed execution, or EventBridge's refusal. */
+/** Replays of parked facts (StartExecution calls of `ReplayWaitingFact`), by the workflow that made them. */
+function replaysOf(cloud: RunningLocalCloud, all: readonly ExecutionDescription[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of all) {
+    const n = cloud.runtime
+      .taskCalls(e.executionArn)
+      .filter((c) => c.stateName === 'ReplayWaitingFact' && c.outcome?.ok).length;
+    if (n > 0) out[e.workflow] = (out[e.workflow] ?? 0) + n;
+  }
+  return out;
+}
+
+/** The ledger's rows by kind and status, and what they are worth. */
+function ledgerFigures(rows: readonly Record<string, unknown>[]): Record<string, number> {
+  const invoices = rows.filter((r) => r.type === 'invoice');
+  const count = (f: (r: Record<string, unknown>) => boolean) => invoices.filter(f).length;
+  const sum = (list: readonly Record<string, unknown>[], field: string) =>
+    list.reduce((n, r) => n + Number(r[field] ?? 0), 0);
+  const clawbacks = rows.filter((r) => r.type === 'clawback');
+  return {
+    'commissions created (one per commissionable invoice)': invoices.length,
+    pending: count((r) => r.status === 'pending'),
+    approved: count((r) => r.status === 'approved'),
+    'paid out': count((r) => r.status === 'paid'),
+    'on hold (open dispute or self-referral)': count((r) => r.status === 'on_hold'),
+    'reversed fully (refund, lost dispute, rejected)': count((r) => r.status === 'reversed'),
+    'reversed partly (still worth something)': count(
+      (r) => r.status !== 'reversed' && r.status !== 'paid' && Number(r.reversedCents) > 0,
+    ),
+    'clawbacks (after payout)': clawbacks.length,
+    'earned, cents': sum(invoices, 'earningsCents'),
+    'reversed before payout, cents': sum(
+      invoices.filter((r) => r.status !== 'paid'),
+      'reversedCents',
+    ),
+    'clawed back, cents': -sum(clawbacks, 'netCents'),
+    'net, cents': sum(rows, 'netCents'),
+  };
+}
+
+/** Where each malformed case ended: a dead letter, a failed execution, a queue, or EventBridge's refusal. */
 function answerMalformed(
   cloud: RunningLocalCloud,
   all: readonly ExecutionDescription[],
@@ -323,12 +545,12 @@ function answerMalformed(
  */
 function checkNothingOverwritten(
   drift: ReadonlyMap<string, string[]>,
-  pending: readonly Referral[],
+  pending: readonly { partnerId: string }[],
 ): CheckResult {
   const explained = new Set(pending.map((r) => r.partnerId));
   const overwritten = [...drift].filter(([partnerId]) => !explained.has(partnerId));
   return {
-    name: 'reconciliation during traffic overwrote nothing (drift only where stats are pending)',
+    name: CHECK_NAMES.nothingOverwritten,
     ok: overwritten.length === 0,
     detail:
       overwritten.length === 0
@@ -340,92 +562,238 @@ function checkNothingOverwritten(
   };
 }
 
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+const LEDGER_FIELDS = ['status', 'netCents', 'reversedCents', 'earningsCents', 'type'] as const;
+
 function checkInvariants(args: {
   cloud: RunningLocalCloud;
   all: readonly ExecutionDescription[];
   scenario: Scenario;
   after: Observation;
+  expected: Expectation;
   malformed: { name: string; answer: string }[];
   corpus: readonly MalformedCase[];
-}): CheckResult[] {
-  const { cloud, all, scenario, after, malformed, corpus } = args;
+  catches: { block: CatchBlock; fired: number }[];
+  approvals: {
+    due: readonly { commissionId: string }[];
+    facts: readonly Fact[];
+    byUser: ReadonlyMap<string, readonly Fact[]>;
+    cutoff: string;
+  };
+}): { checks: CheckResult[]; lost: number; doubleCounted: number } {
+  const { cloud, all, scenario, after, expected, malformed, corpus, catches, approvals } = args;
   const checks: CheckResult[] = [];
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  const first = (items: readonly string[], n = 5) =>
+    items.slice(0, n).join('; ') + (items.length > n ? ` (+${items.length - n} more)` : '');
+  let lost = 0;
+  let doubleCounted = 0;
 
   const drift = driftFromReferrals(after);
   check(
-    'every partner: stats = aggregate of its referrals',
+    CHECK_NAMES.statsAggregate,
     drift.size === 0,
     drift.size === 0
       ? `${after.stats.size} partners`
-      : [...drift]
-          .slice(0, 5)
-          .map(([p, f]) => `${p}: ${f.join(',')}`)
-          .join('; '),
+      : first([...drift].map(([p, f]) => `${p}: ${f.join(',')}`)),
   );
 
-  const ownerOf = (j: { userId: string; partnerId: string }) => after.claims.get(j.userId) ?? j.partnerId;
-  const expected = expectedCounters(scenario, ownerOf);
-  const mismatches: string[] = [];
-  for (const [partnerId, want] of expected) {
-    const got = after.stats.get(partnerId);
-    for (const k of Object.keys(want) as (keyof ExpectedCounters)[]) {
-      if (got?.[k] !== want[k]) mismatches.push(`${partnerId}.${k}: ${got?.[k]} ≠ ${want[k]}`);
+  // Counters against the pure expectation (a counter missing from a stats row reads 0).
+  const counterMismatches: string[] = [];
+  for (const [partnerId, want] of expected.counters) {
+    const got = after.stats.get(partnerId) as Record<string, unknown> | undefined;
+    for (const k of COUNTERS) {
+      const value = Number(got?.[k] ?? 0);
+      if (value === want[k]) continue;
+      counterMismatches.push(`${partnerId}.${k}: ${value} ≠ ${want[k]}`);
+      if (value < want[k]) lost += 1;
+      else doubleCounted += 1;
     }
   }
   check(
-    'every partner: stats = what the journeys generated (nothing lost, nothing double counted)',
-    mismatches.length === 0,
-    mismatches.length === 0 ? `${expected.size} partners × 13 counters` : mismatches.slice(0, 5).join('; '),
+    CHECK_NAMES.statsPure,
+    counterMismatches.length === 0,
+    counterMismatches.length === 0
+      ? `${expected.counters.size} partners × ${COUNTERS.length} counters`
+      : first(counterMismatches),
   );
 
-  const payingReferred = new Set(
-    scenario.journeys.filter((j) => j.payment && !j.neverReferred).map((j) => j.userId),
-  );
-  const paid = after.referrals.filter((r) => r.paidAt !== undefined);
-  const paidUsers = new Set(paid.map((r) => r.referredUserId));
+  // Referrals against the fold: every field the fold defines, as stored.
+  const referralMismatches: string[] = [];
+  let referralsCompared = 0;
+  for (const [userId, state] of expected.states) {
+    const raw = after.rawReferrals.get(userId);
+    if (!state) {
+      if (raw) referralMismatches.push(`${userId}: a referral the facts do not give`);
+      continue;
+    }
+    if (!raw) {
+      referralMismatches.push(`${userId}: no referral`);
+      continue;
+    }
+    referralsCompared += 1;
+    for (const [k, v] of Object.entries(state.referral)) {
+      if (!same(raw[k], v))
+        referralMismatches.push(`${userId}.${k}: ${JSON.stringify(raw[k])} ≠ ${JSON.stringify(v)}`);
+    }
+  }
   check(
-    'paid referrals = distinct paying users generated',
-    paid.length === payingReferred.size && [...payingReferred].every((u) => paidUsers.has(u)),
-    `${paid.length} paid referrals, ${payingReferred.size} paying referred users`,
+    CHECK_NAMES.referralsPure,
+    referralMismatches.length === 0,
+    referralMismatches.length === 0 ? `${referralsCompared} referrals` : first(referralMismatches),
   );
 
-  const neverReferred = scenario.journeys.filter((j) => j.neverReferred);
-  const parkedPayments = new Set(
-    after.parked.filter((p) => p.key.startsWith('parked#payment#')).map((p) => p.userId),
-  );
-  const unparked = neverReferred.filter((j) => !parkedPayments.has(j.userId));
+  // The ledger against the fold, row by row, both ways.
+  const ledgerMismatches: string[] = [];
+  const seen = new Set<string>();
+  for (const row of after.commissions) {
+    const key = ledgerKey(String(row.partnerId), String(row.commissionId));
+    seen.add(key);
+    const want = expected.ledger.get(key);
+    if (!want) {
+      ledgerMismatches.push(`${key}: a row the facts do not give`);
+      doubleCounted += 1;
+      continue;
+    }
+    for (const f of LEDGER_FIELDS) {
+      if (!same(row[f], want[f]))
+        ledgerMismatches.push(`${key}.${f}: ${JSON.stringify(row[f])} ≠ ${JSON.stringify(want[f])}`);
+    }
+  }
+  for (const key of expected.ledger.keys()) {
+    if (seen.has(key)) continue;
+    ledgerMismatches.push(`${key}: missing`);
+    lost += 1;
+  }
   check(
-    'no payment lost: each is applied or parked',
-    unparked.length === 0,
-    `${paid.length} applied, ${neverReferred.length} parked (user never referred)` +
-      (unparked.length
-        ? `; not parked: ${unparked
-            .slice(0, 5)
-            .map((j) => j.userId)
-            .join(', ')}`
-        : ''),
+    CHECK_NAMES.ledgerPure,
+    ledgerMismatches.length === 0,
+    ledgerMismatches.length === 0
+      ? `${after.commissions.length} rows = ${expected.ledger.size} commissions of the fold`
+      : first(ledgerMismatches),
+  );
+
+  // Contested users: all of the user with the claim's partner, nothing with the other.
+  const contestedProblems: string[] = [];
+  const contested = scenario.users.filter((u) => u.rival);
+  for (const user of contested) {
+    const holder = after.claims.get(user.userId);
+    const other = holder === user.partnerId ? user.rival?.partnerId : user.partnerId;
+    const referrals = after.referrals.filter((r) => r.referredUserId === user.userId);
+    if (!holder || (holder !== user.partnerId && holder !== user.rival?.partnerId))
+      contestedProblems.push(`${user.userId}: claimed by ${holder ?? 'nobody'}`);
+    if (referrals.length !== 1 || referrals[0]?.partnerId !== holder)
+      contestedProblems.push(`${user.userId}: referrals with ${referrals.map((r) => r.partnerId).join(',')}`);
+    if (after.commissions.some((c) => c.referredUserId === user.userId && c.partnerId === other))
+      contestedProblems.push(`${user.userId}: a commission with ${other}`);
+  }
+  check(
+    CHECK_NAMES.contested,
+    contestedProblems.length === 0,
+    contestedProblems.length === 0
+      ? `${contested.length} contested users, ${contested.filter((u) => after.claims.get(u.userId) === u.rival?.partnerId).length} won by the second partner`
+      : first(contestedProblems),
+  );
+
+  const neverReferred = scenario.users.filter((u) => u.neverReferred);
+  const neverProblems = neverReferred.flatMap((u) => [
+    ...(after.referrals.some((r) => r.referredUserId === u.userId) ? [`${u.userId}: a referral`] : []),
+    ...(after.commissions.some((c) => c.referredUserId === u.userId) ? [`${u.userId}: a commission`] : []),
+    ...((after.facts.get(u.userId)?.length ?? 0) < u.story.events.length
+      ? [`${u.userId}: facts missing`]
+      : []),
+  ]);
+  check(
+    CHECK_NAMES.neverReferred,
+    neverProblems.length === 0,
+    neverProblems.length === 0
+      ? `${neverReferred.length} users, ${neverReferred.reduce((n, u) => n + (after.facts.get(u.userId)?.length ?? 0), 0)} facts kept waiting for a signup`
+      : first(neverProblems),
   );
 
   const perUser = new Map<string, number>();
   for (const r of after.referrals) perUser.set(r.referredUserId, (perUser.get(r.referredUserId) ?? 0) + 1);
   const doubled = [...perUser].filter(([, n]) => n > 1);
+  doubleCounted += doubled.length;
   check(
-    'one referral per user (contested users go to one partner)',
+    CHECK_NAMES.oneReferral,
     doubled.length === 0,
-    `${perUser.size} referred users`,
+    doubled.length === 0 ? `${perUser.size} referred users` : first(doubled.map(([u, n]) => `${u}: ${n}`)),
+  );
+
+  // Every story fact recorded: Stripe and program facts by their natural key, app facts (keyed by the
+  // EventBridge event id, which PutEvents assigns) by kind and time.
+  const missingFacts: string[] = [];
+  let factsExpected = 0;
+  for (const user of scenario.users) {
+    const recorded = after.facts.get(user.userId) ?? [];
+    const keys = new Set(recorded.map((f) => f.key));
+    const holder = after.claims.get(user.userId);
+    for (const fact of factsOfUser(user, holder, approvals.byUser.get(user.userId))) {
+      factsExpected += 1;
+      const found =
+        fact.kind === 'signup' || fact.kind === 'verified'
+          ? recorded.some(
+              (r) =>
+                r.kind === fact.kind &&
+                r.at === fact.at &&
+                (r.kind !== 'signup' || fact.kind !== 'signup' || r.partnerId === fact.partnerId),
+            )
+          : keys.has(fact.key);
+      if (!found) missingFacts.push(`${user.userId}: ${fact.key}`);
+    }
+  }
+  lost += missingFacts.length;
+  check(
+    CHECK_NAMES.factsKept,
+    missingFacts.length === 0,
+    missingFacts.length === 0 ? `${factsExpected} facts` : first(missingFacts),
+  );
+
+  const pairs = scenario.users.filter((u) => u.sharesPayment);
+  const linkProblems = pairs.flatMap((u) => {
+    const owner = after.links.get(stripeLinks.payment(u.sharesPayment?.paymentIntentId ?? ''));
+    return owner === u.userId || owner === u.sharesPayment?.with
+      ? []
+      : [`${u.sharesPayment?.paymentIntentId}: linked to ${owner ?? 'nobody'}`];
+  });
+  check(
+    CHECK_NAMES.sharedLink,
+    linkProblems.length === 0 && pairs.length > 0,
+    linkProblems.length === 0
+      ? `${pairs.length / 2} shared PaymentIntents, each linked to one user of its pair`
+      : first(linkProblems),
+  );
+
+  check(
+    CHECK_NAMES.nothingParked,
+    after.parked.length === 0,
+    after.parked.length === 0
+      ? 'no fact waiting'
+      : first(after.parked.map((p) => `${p.factKey} under ${p.link}`)),
+  );
+
+  const dueIds = new Set(approvals.due.map((c) => c.commissionId));
+  const approvedIds = new Set(approvals.facts.map((f) => (f as { commissionId: string }).commissionId));
+  const notApproved = [...dueIds].filter((id) => !approvedIds.has(id));
+  const notDue = [...approvedIds].filter((id) => !dueIds.has(id));
+  check(
+    CHECK_NAMES.approvals,
+    notApproved.length === 0 && notDue.length === 0 && approvals.facts.length === approvedIds.size,
+    notApproved.length === 0 && notDue.length === 0
+      ? `${approvedIds.size} commissions due by ${approvals.cutoff}, each approved once`
+      : first([
+          ...notApproved.map((id) => `${id}: due, not approved`),
+          ...notDue.map((id) => `${id}: not due`),
+        ]),
   );
 
   const pending = pendingReferrals(after);
-  check(
-    'no stats left pending after reconciliation',
-    pending.length === 0,
-    `${pending.length} referrals pending`,
-  );
+  check(CHECK_NAMES.nothingPending, pending.length === 0, `${pending.length} referrals pending`);
 
   const running = all.filter((e) => e.status === 'RUNNING');
   check(
-    'no execution left running',
+    CHECK_NAMES.nothingRunning,
     running.length === 0,
     `${all.length} executions, ${running.length} running`,
   );
@@ -437,37 +805,52 @@ function checkInvariants(args: {
       !(e.status === 'FAILED' && corpus.some((c) => JSON.stringify(e.input).includes(c.marker))),
   );
   check(
-    'every failed execution explained (provoked on purpose or a malformed case)',
+    CHECK_NAMES.failuresExplained,
     unexplained.length === 0,
     unexplained.length === 0
       ? `${all.filter((e) => e.status === 'FAILED').length} failed, all explained`
-      : unexplained
-          .slice(0, 3)
-          .map((e) => `${e.workflow}/${e.name} ${e.status} ${e.error ?? ''} ${e.cause ?? ''}`)
-          .join('; '),
+      : first(
+          unexplained.map((e) => `${e.workflow}/${e.name} ${e.status} ${e.error ?? ''} ${e.cause ?? ''}`),
+          3,
+        ),
   );
 
   const strayLetters = cloud.deadLetters.filter(
     (d) => !corpus.some((c) => JSON.stringify(d.record.requestPayload).includes(c.marker)),
   );
   check(
-    'every dead letter explained (a malformed case)',
+    CHECK_NAMES.deadLettersExplained,
     strayLetters.length === 0,
     strayLetters.length === 0
       ? `${cloud.deadLetters.length} dead letters`
-      : strayLetters
-          .slice(0, 3)
-          .map((d) => `${d.functionName}: ${d.record.responsePayload.errorMessage}`)
-          .join('; '),
+      : first(
+          strayLetters.map((d) => `${d.functionName}: ${d.record.responsePayload.errorMessage}`),
+          3,
+        ),
   );
 
-  const lost = malformed.filter((m) => m.answer === 'LOST');
+  const unanswered = malformed.filter((m) => m.answer === 'LOST');
   check(
-    'every malformed event answered with a named error, durably',
-    lost.length === 0,
-    lost.length === 0 ? `${malformed.length} cases` : `lost: ${lost.map((m) => m.name).join(', ')}`,
+    CHECK_NAMES.malformedAnswered,
+    unanswered.length === 0,
+    unanswered.length === 0
+      ? `${malformed.length} cases`
+      : `lost: ${unanswered.map((m) => m.name).join(', ')}`,
   );
-  return checks;
+
+  const required = catches.filter((c) => !c.block.unreachable);
+  const silent = required.filter((c) => c.fired === 0);
+  check(
+    CHECK_NAMES.catchesFired,
+    silent.length === 0,
+    silent.length === 0
+      ? `${required.length} of ${required.length} (${catches.length - required.length} unreachable by traffic)`
+      : `silent: ${first(
+          silent.map((c) => catchKey(c.block.workflow, c.block.state)),
+          10,
+        )}`,
+  );
+  return { checks, lost, doubleCounted };
 }
 
 // ---- helpers ---------------------------------------------------------------------------------------------

@@ -5,10 +5,10 @@ import {
   DEFAULT_PRICE_MAP,
   DEFAULT_PROGRAM_CURRENCY,
   MAX_AMOUNT_MINOR_UNITS,
-} from '../../domain/config';
-import { proRata, quoteCommission } from '../../domain/earnings';
-import { commissionIds, factKeys, type CommissionableReason, type Fact } from '../../domain/facts';
-import type { ProgramTerms } from '../../domain/lifecycle';
+} from '../domain/config';
+import { proRata, quoteCommission } from '../domain/earnings';
+import { commissionIds, factKeys, type CommissionableReason, type Fact } from '../domain/facts';
+import type { ProgramTerms } from '../domain/lifecycle';
 
 /**
  * One referred user's story as the deliveries that tell it: the app's signup and verification, Stripe's

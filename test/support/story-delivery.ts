@@ -11,7 +11,7 @@ import {
   subscriptionDeletedEvent,
   subscriptionUpdatedEvent,
 } from '../../local/events/stripe-events';
-import { factOf, type StoryEvent, type UserStory } from './user-story';
+import { factOf, type StoryEvent, type UserStory } from '../../chaos/user-story';
 import type { World } from './world';
 
 /** Fields of story events that hold ids: renamed together, so one story can be delivered many times. */

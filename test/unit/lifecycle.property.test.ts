@@ -28,7 +28,7 @@ import {
   type InvoicePaidStoryEvent,
   type StoryEvent,
   type UserStory,
-} from '../support/user-story';
+} from '../../chaos/user-story';
 
 // ---- Terms the stories run under ----
 

@@ -10,7 +10,7 @@ import {
   factsOf,
   userStoryArbitrary,
   type UserStory,
-} from '../support/user-story';
+} from '../../chaos/user-story';
 import { World } from '../support/world';
 
 /**
