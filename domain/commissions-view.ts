@@ -52,16 +52,6 @@ export class CommissionNotOnHoldError extends DomainError {
   }
 }
 
-/**
- * The HTTP status of each error above. `lambdas/commons/http.ts` (`STATUS_BY_ERROR`) does not list them yet,
- * so the commission routes' handlers map them with this before falling back to `errorResponse`.
- */
-export const COMMISSION_ERROR_STATUS: Readonly<Record<string, number>> = {
-  InvalidCommissionStatus: 400,
-  UnknownCommission: 404,
-  CommissionNotOnHold: 409,
-};
-
 // ---- Request parameters -----------------------------------------------------------------------------------
 
 /** A `status` query parameter: one of `COMMISSION_STATUSES`, else `InvalidCommissionStatus`. */

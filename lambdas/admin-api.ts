@@ -9,7 +9,6 @@ import {
   commissionItemSchema,
   commissionStatusOf,
   CommissionNotOnHoldError,
-  COMMISSION_ERROR_STATUS,
   decodeAdminCommissionsCursor,
   DEFAULT_ADMIN_COMMISSION_STATUS,
   nextAdminCommissionsCursor,
@@ -26,7 +25,6 @@ import {
 } from '../domain/config';
 import {
   ConfigurationError,
-  DomainError,
   InvalidRequestError,
   MalformedEventError,
   PartnerAlreadyRegisteredError,
@@ -42,7 +40,7 @@ import { parseOrThrow } from '../domain/validation';
 import { expiresAfterDays, type FactWorkflowInput } from '../domain/workflow-inputs';
 import { createDocumentClient } from './commons/dynamodb';
 import { annotate, lambdaHandler } from './commons/handler';
-import { errorBody, errorResponse, json, type HttpResponse } from './commons/http';
+import { errorResponse, json, type HttpResponse } from './commons/http';
 import { logger } from './commons/logger';
 import { createSfnClient } from './commons/sfn';
 import { runWorkflowSync, startWorkflowIdempotently, stateMachineArnOf } from './commons/start-workflow';
@@ -150,7 +148,7 @@ export function createAdminApiHandler({
           throw new ConfigurationError(`admin-api does not serve ${event.routeKey}`);
       }
     } catch (error) {
-      return respondTo(error);
+      return errorResponse(error);
     }
   });
 }
@@ -296,17 +294,6 @@ function parseBody(event: Event): unknown {
   } catch {
     throw invalid('body', 'not valid JSON');
   }
-}
-
-/** The commission errors' statuses (not in `STATUS_BY_ERROR` yet), then the shared mapping. */
-function respondTo(error: unknown): HttpResponse {
-  const status = error instanceof DomainError ? COMMISSION_ERROR_STATUS[error.name] : undefined;
-  if (error instanceof DomainError && status !== undefined) {
-    logger.info('Request rejected', { errorName: error.name, reason: error.message });
-    const field = 'field' in error && typeof error.field === 'string' ? error.field : undefined;
-    return json(status, errorBody(error.name, error.message, field));
-  }
-  return errorResponse(error);
 }
 
 export const handler = createAdminApiHandler({

@@ -5,7 +5,6 @@ import {
   commissionItemSchema,
   commissionStatusOf,
   commissionView,
-  COMMISSION_ERROR_STATUS,
   decodePartnerCommissionsCursor,
   nextPartnerCommissionsCursor,
   statusEarnedAtPrefix,
@@ -22,7 +21,6 @@ import {
 import { dashboardView, decodeCursor, nextDashboardCursor, type DashboardView } from '../domain/dashboard';
 import {
   ConfigurationError,
-  DomainError,
   InvalidRequestError,
   MalformedEventError,
   UnknownPartnerError,
@@ -33,8 +31,7 @@ import { parseOrThrow } from '../domain/validation';
 import { partnerAllowedFor } from './commons/auth';
 import { createDocumentClient } from './commons/dynamodb';
 import { annotate, lambdaHandler } from './commons/handler';
-import { errorBody, errorResponse, json, type HttpResponse } from './commons/http';
-import { logger } from './commons/logger';
+import { errorResponse, json, type HttpResponse } from './commons/http';
 
 const invalid = (field: string, problem: string): InvalidRequestError =>
   new InvalidRequestError(field, problem);
@@ -66,7 +63,7 @@ export function createDashboardApiHandler(deps: Deps) {
           throw new ConfigurationError(`dashboard-api does not serve ${event.routeKey}`);
       }
     } catch (error) {
-      return respondTo(error);
+      return errorResponse(error);
     }
   });
 }
@@ -138,17 +135,6 @@ async function partnerCommissions(
     commissionView(parseOrThrow(commissionItemSchema, item, corrupt, `commissions[${i}]`)),
   );
   return { commissions, nextCursor: nextPartnerCommissionsCursor(page.LastEvaluatedKey, status) };
-}
-
-/** The commission errors' statuses (not in `STATUS_BY_ERROR` yet), then the shared mapping. */
-function respondTo(error: unknown): HttpResponse {
-  const status = error instanceof DomainError ? COMMISSION_ERROR_STATUS[error.name] : undefined;
-  if (error instanceof DomainError && status !== undefined) {
-    logger.info('Request rejected', { errorName: error.name, reason: error.message });
-    const field = 'field' in error && typeof error.field === 'string' ? error.field : undefined;
-    return json(status, errorBody(error.name, error.message, field));
-  }
-  return errorResponse(error);
 }
 
 export const handler = createDashboardApiHandler({ config: loadRuntimeConfig(), db: createDocumentClient() });

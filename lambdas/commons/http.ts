@@ -21,6 +21,9 @@ const STATUS_BY_ERROR: Readonly<Record<string, number>> = {
   Forbidden: 403,
   UnknownPartner: 404,
   PartnerAlreadyRegistered: 409,
+  InvalidCommissionStatus: 400,
+  UnknownCommission: 404,
+  CommissionNotOnHold: 409,
   WorkflowFailed: 502,
 };
 
