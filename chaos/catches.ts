@@ -50,6 +50,13 @@ function unreachableIn(workflow: string, state: string, ancestors: readonly stri
   if (state === 'ClaimReferredUser' && !kinds.includes('signup')) {
     return `only a signup claims its user, and ${workflow} records ${kinds.join(', ')} facts`;
   }
+  if (state === 'RecordFact') {
+    return (
+      'each fact reaches its workflow under an execution name built from the ids its key is built from, so a ' +
+      'different fact under a recorded key is refused by StartExecution (ExecutionAlreadyExists) before it runs; ' +
+      "the Catch guards replays and the program's own facts (test/workflows/lifecycle.test.ts provokes it)"
+    );
+  }
   if (ancestors.includes('LinkStripeIds')) {
     if (!kinds.some((k) => LINKING_KINDS.includes(k))) {
       return `${workflow} records ${kinds.join(', ')} facts, which link no Stripe id`;

@@ -217,6 +217,7 @@ describe('the Catch table', () => {
     for (const wf of FACT_WORKFLOWS) {
       expect(blocks.filter((b) => b.workflow === wf).map((b) => b.state)).toEqual([
         'ClaimReferredUser',
+        'RecordFact',
         'ClaimStripeLink',
         'ReplayWaitingFact',
         'WriteReferralAndLedger',

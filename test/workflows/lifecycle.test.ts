@@ -435,6 +435,43 @@ describe('approval', () => {
   });
 });
 
+describe('facts are immutable', () => {
+  it('a different fact under a recorded key fails FactKeyConflict and changes nothing', async () => {
+    // Prepare: a paid commission approved once by the approval run
+    await registered('p_conflict');
+    await world.signup('p_conflict', 'u_conflict');
+    for (const e of firstPayment('u_conflict')) await stripe(e);
+    await world.settle();
+    const approval = (at: string) => ({
+      fact: { kind: 'approval', key: 'approval#inv#in_u_conflict', at, commissionId: 'inv#in_u_conflict' },
+      userId: 'u_conflict',
+      findUserBy: [],
+      links: [],
+      parkExpiresAt: 0,
+    });
+    const first = world.runtime.start('commission', approval('2026-03-01T00:00:00.000Z'), 'approve-first');
+    await world.runtime.waitFor(first.executionArn);
+    await world.settle();
+    const before = {
+      referral: await world.referral('p_conflict', 'u_conflict'),
+      ledger: await world.commissions('p_conflict'),
+    };
+    // Act: the same key with another time, under another execution name
+    const second = world.runtime.start('commission', approval('2026-04-01T00:00:00.000Z'), 'approve-second');
+    const done = await world.runtime.waitFor(second.executionArn);
+    await world.settle();
+    // Assess
+    expect(done).toMatchObject({ status: 'FAILED', error: 'FactKeyConflict' });
+    expect(before.ledger).toEqual([
+      expect.objectContaining({ status: 'approved', approvedAt: '2026-03-01T00:00:00.000Z' }),
+    ]);
+    expect({
+      referral: await world.referral('p_conflict', 'u_conflict'),
+      ledger: await world.commissions('p_conflict'),
+    }).toEqual(before);
+  });
+});
+
 describe('money safety at the door', () => {
   it('an amount above Stripe maximum and a foreign currency are dead-lettered with a named error', async () => {
     // Act
