@@ -93,24 +93,34 @@ export function planDeliveries(scenario: Scenario, options: DeliveryOptions): De
 
 const seconds = (iso: string): number => Date.parse(iso) / 1000;
 
-/**
- * One story event as it reaches the stack: the same mapping as the tests' `deliverStoryEvent`, but as the
- * PutEvents entry of its bus (Stripe's partner events carry the bus name as their source) or, for the
- * program's own facts, the `commission` execution named after the fact.
- */
+/** What one story event is when it reaches the stack: an event on a bus, or a `commission` execution. */
+export type StoryMessage =
+  | { bus: 'app' | 'stripe'; envelope: Envelope }
+  | { via: 'commission'; name: string; input: FactWorkflowInput };
+
+/** One story event as it reaches the stack: as the PutEvents entry of its bus, or the `commission` execution. */
 export function targetOf(
   event: StoryEvent,
   userId: string,
   buses: { appBus: string; stripeBus: string },
 ): DeliveryTarget {
-  const app = (envelope: Envelope): DeliveryTarget => ({
+  const message = storyMessage(event, userId);
+  if ('via' in message) return message;
+  if (message.bus === 'app') return { via: 'events', entry: putEventsEntry(buses.appBus, message.envelope) };
+  return {
     via: 'events',
-    entry: putEventsEntry(buses.appBus, envelope),
-  });
-  const stripe = (envelope: Envelope): DeliveryTarget => ({
-    via: 'events',
-    entry: putEventsEntry(buses.stripeBus, envelope, { source: buses.stripeBus }),
-  });
+    entry: putEventsEntry(buses.stripeBus, message.envelope, { source: buses.stripeBus }),
+  };
+}
+
+/**
+ * One story event as the world sends it: app and Stripe events built with the builders the tests use (the
+ * EventBridge envelope their bus delivers), the program's own facts (approval, review, payout) as the
+ * `commission` execution named after the fact, as the workflow that records them starts it.
+ */
+export function storyMessage(event: StoryEvent, userId: string): StoryMessage {
+  const app = (envelope: Envelope): StoryMessage => ({ bus: 'app', envelope });
+  const stripe = (envelope: Envelope): StoryMessage => ({ bus: 'stripe', envelope });
   const created = seconds(event.at);
   switch (event.type) {
     case 'UserSignedUp':

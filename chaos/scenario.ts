@@ -6,6 +6,7 @@ import {
   userStoryArbitrary,
   type SignedUpStoryEvent,
   type StoryEvent,
+  renamedStory,
   type UserStory,
   type UserStoryOptions,
 } from './user-story';
@@ -13,7 +14,7 @@ import {
 /**
  * Many referred users' stories, sampled deterministically from the seed with the generator the property
  * tests use (`userStoryArbitrary`), spread over several partners. Each user's ids are made unique by a
- * suffix (every id field renamed together, as `renamedStory` does in the tests). On top of the stories:
+ * suffix (every id field renamed together, `renamedStory`). On top of the stories:
  * - a few contested users: a second partner's signup for the same user, which must lose (or win) whole;
  * - a few users never referred: their Stripe events and email verification arrive, no signup ever does;
  * - a few pairs of users billed to one Stripe customer whose invoices one PaymentIntent pays (Stripe's
@@ -63,39 +64,6 @@ const NEVER_REFERRED = 0.03;
 const CONTESTED = 0.03;
 /** Pairs of users sharing one PaymentIntent: about one per 100 users, at least one. */
 const SHARED_PAYMENT_PAIRS_PER_USER = 0.01;
-
-/** Fields of story events that hold ids: renamed together (as `renamedStory` in the tests). */
-const ID_FIELDS = [
-  'userId',
-  'eventId',
-  'sessionId',
-  'invoiceId',
-  'invoicePaymentId',
-  'chargeId',
-  'paymentIntentId',
-  'disputeId',
-  'subscriptionId',
-  'customerId',
-  'commissionId',
-  'payoutId',
-] as const;
-
-/** The story with every id suffixed by `_<suffix>` and its partner replaced. */
-export function renamedFor(story: UserStory, suffix: string, partnerId: string): UserStory {
-  const rename = (id: string): string => `${id}_${suffix}`;
-  return {
-    userId: rename(story.userId),
-    partnerId,
-    events: story.events.map((event) => {
-      const copy: Record<string, unknown> = { ...event };
-      for (const field of ID_FIELDS) {
-        if (typeof copy[field] === 'string') copy[field] = rename(copy[field]);
-      }
-      if (typeof copy.partnerId === 'string') copy.partnerId = partnerId;
-      return copy as unknown as StoryEvent;
-    }),
-  };
-}
 
 /**
  * The story without its approvals made before the commission was due. The generator tells them so that the
@@ -157,7 +125,7 @@ export function generateScenario({ users, seed }: ScenarioOptions): Scenario {
       if (!isSelfReferral(sampled)) break;
       if (!neverReferred && !contested && partner.ownerUserId === undefined) break;
     }
-    const renamed = renamedFor(sampled, `c${i}`, partner.partnerId);
+    const renamed = renamedStory(sampled, `c${i}`, partner.partnerId);
     const story = withoutEarlyApprovals(renamed);
     earlyApprovalsLeftOut += renamed.events.length - story.events.length;
     const owner = isSelfReferral(story);

@@ -827,3 +827,40 @@ export function withDuplicates<T>(events: readonly T[], maxDuplicates = 10): fc.
 /** What an at-least-once, unordered transport delivers: the events redelivered and in any order. */
 export const deliveriesOf = <T>(events: readonly T[], maxDuplicates = 10): fc.Arbitrary<T[]> =>
   withDuplicates(events, maxDuplicates).chain((withCopies) => permutationOf(withCopies));
+
+/** Fields of story events that hold ids: renamed together, so one story can be delivered many times. */
+const ID_FIELDS = [
+  'userId',
+  'eventId',
+  'sessionId',
+  'invoiceId',
+  'invoicePaymentId',
+  'chargeId',
+  'paymentIntentId',
+  'disputeId',
+  'subscriptionId',
+  'customerId',
+  'commissionId',
+  'payoutId',
+] as const;
+
+/** The story with every id suffixed by `_<suffix>` (commission ids stay `inv#<invoiceId>`), its partner `partnerId`. */
+export function renamedStory(
+  story: UserStory,
+  suffix: string,
+  partnerId = `${story.partnerId}_${suffix}`,
+): UserStory {
+  const rename = (id: string): string => `${id}_${suffix}`;
+  return {
+    userId: rename(story.userId),
+    partnerId,
+    events: story.events.map((event) => {
+      const copy: Record<string, unknown> = { ...event };
+      for (const field of ID_FIELDS) {
+        if (typeof copy[field] === 'string') copy[field] = rename(copy[field]);
+      }
+      if (typeof copy.partnerId === 'string') copy.partnerId = partnerId;
+      return copy as unknown as StoryEvent;
+    }),
+  };
+}

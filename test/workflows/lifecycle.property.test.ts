@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { DEFAULT_ADMIN_SCOPE } from '../../domain/config';
 import { authorizedEvent } from '../../local/events/http-events';
 import type { TaskCall } from '../../local/workflow-runtime';
-import { deliverStoryEvent, renamedStory, withoutSuffix } from '../support/story-delivery';
+import { deliverStoryEvent, withoutSuffix } from '../support/story-delivery';
 import { referralStateOf } from '../../domain/lifecycle';
 import {
   DEFAULT_TERMS,
+  renamedStory,
   deliveriesOf,
   factsOf,
   userStoryArbitrary,
