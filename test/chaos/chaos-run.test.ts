@@ -1,3 +1,4 @@
+import { FACT_WORKFLOWS } from '../../domain/config';
 import { CHECK_NAMES, runChaos, type ChaosReport } from '../../chaos/run';
 
 /**
@@ -102,6 +103,7 @@ it('fired every Catch block that traffic can reach, and says why the others cann
         (w) => `${w}/ClaimStripeLink`,
       ),
       ...['signup', 'verify', 'dispute', 'subscription', 'commission'].map((w) => `${w}/ReplayWaitingFact`),
+      ...FACT_WORKFLOWS.map((w) => `${w}/RecordFact`),
     ].sort(),
   );
 });
