@@ -17,7 +17,7 @@ import type { Commission } from '../../domain/lifecycle';
 import { createAdminApiHandler } from '../../lambdas/admin-api';
 import { authorizedEvent, bodyOf } from '../../local/events/http-events';
 import { logLinesOf, type LogLines } from '../support/log-lines';
-import { ARNS, sfnThrottling, testConfig } from './builders';
+import { ARNS, commission as pendingCommission, sfnThrottling, testConfig } from './builders';
 import { lambdaContext } from './lambda-context';
 
 jest.mock('../../lambdas/commons/logger', () =>
@@ -231,33 +231,9 @@ describe('admin-api handler: POST /admin/partners', () => {
 
 const ADMIN_TOKEN = { scope: 'partner-referrals/admin' };
 
-function commission(overrides: Partial<Commission> = {}): Commission {
-  return {
-    partnerId: 'acme',
-    commissionId: 'inv#in_1',
-    referredUserId: 'user_1',
-    referralId: 'ref_user_1',
-    type: 'invoice',
-    invoiceId: 'in_1',
-    billingReason: 'subscription_create',
-    subscriptionId: 'sub_1',
-    subscriptionMonth: 1,
-    planType: 'AFPlus',
-    billingCycle: 'Monthly',
-    baseAmountCents: 2999,
-    currency: 'usd',
-    rule: '25%',
-    earningsCents: 750,
-    reversedCents: 0,
-    netCents: 750,
-    status: 'on_hold',
-    statusReason: 'open dispute',
-    earnedAt: '2026-01-15T10:00:00.000Z',
-    dueAt: '2026-02-14T10:00:00.000Z',
-    history: [{ at: '2026-01-15T10:00:00.000Z', status: 'pending', reason: 'hold period', netCents: 750 }],
-    ...overrides,
-  };
-}
+/** A held row: the review routes act on `on_hold` only. */
+const commission = (overrides: Partial<Commission> = {}): Commission =>
+  pendingCommission({ status: 'on_hold', statusReason: 'open dispute', ...overrides });
 
 const listRequest = (query?: Record<string, string>, claims: Record<string, string> = ADMIN_TOKEN) =>
   authorizedEvent({ path: '/admin/commissions', routeKey: 'GET /admin/commissions', query }, claims);

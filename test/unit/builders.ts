@@ -6,6 +6,7 @@ import {
   type RuntimeConfig,
   type WorkflowName,
 } from '../../domain/config';
+import type { Commission } from '../../domain/lifecycle';
 import type { Referral } from '../../domain/referral';
 import { zeroCounters, type PartnerStats } from '../../domain/stats';
 
@@ -83,4 +84,33 @@ export function sfnThrottling(): SFNServiceException {
     $metadata: { httpStatusCode: 400 },
     message: 'Rate exceeded',
   });
+}
+
+/** A ledger row as the lifecycle fold makes it: the seed's first invoice, 750 of 2999, pending. */
+export function commission(overrides: Partial<Commission> = {}): Commission {
+  return {
+    partnerId: 'acme',
+    commissionId: 'inv#in_1',
+    referredUserId: 'user_1',
+    referralId: 'ref_user_1',
+    type: 'invoice',
+    invoiceId: 'in_1',
+    billingReason: 'subscription_create',
+    subscriptionId: 'sub_1',
+    subscriptionMonth: 1,
+    planType: 'AFPlus',
+    billingCycle: 'Monthly',
+    baseAmountCents: 2999,
+    currency: 'usd',
+    rule: '25%',
+    earningsCents: 750,
+    reversedCents: 0,
+    netCents: 750,
+    status: 'pending',
+    statusReason: 'hold period',
+    earnedAt: '2026-01-15T10:00:00.000Z',
+    dueAt: '2026-02-14T10:00:00.000Z',
+    history: [{ at: '2026-01-15T10:00:00.000Z', status: 'pending', reason: 'hold period', netCents: 750 }],
+    ...overrides,
+  };
 }

@@ -16,36 +16,8 @@ import {
 } from '../../domain/commissions-view';
 import { InvalidCursorError } from '../../domain/errors';
 import { commissionItemOf } from '../../domain/ledger';
-import type { Commission } from '../../domain/lifecycle';
 import { COMMISSION_STATUSES } from '../../domain/referral';
-
-function commission(overrides: Partial<Commission> = {}): Commission {
-  return {
-    partnerId: 'acme',
-    commissionId: 'inv#in_1',
-    referredUserId: 'user_1',
-    referralId: 'ref_user_1',
-    type: 'invoice',
-    invoiceId: 'in_1',
-    billingReason: 'subscription_create',
-    subscriptionId: 'sub_1',
-    subscriptionMonth: 1,
-    planType: 'AFPlus',
-    billingCycle: 'Monthly',
-    baseAmountCents: 2999,
-    currency: 'usd',
-    rule: '25%',
-    earningsCents: 750,
-    reversedCents: 0,
-    netCents: 750,
-    status: 'pending',
-    statusReason: 'hold period',
-    earnedAt: '2026-01-15T10:00:00.000Z',
-    dueAt: '2026-02-14T10:00:00.000Z',
-    history: [{ at: '2026-01-15T10:00:00.000Z', status: 'pending', reason: 'hold period', netCents: 750 }],
-    ...overrides,
-  };
-}
+import { commission } from './builders';
 
 describe('commission rows', () => {
   it("a partner's row: the commission's terms, amounts, status and history, no ids of other records", () => {

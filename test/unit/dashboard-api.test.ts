@@ -5,11 +5,10 @@ import 'aws-sdk-client-mock-jest';
 import { encodeCommissionsCursor } from '../../domain/commissions-view';
 import { encodeCursor } from '../../domain/dashboard';
 import { commissionItemOf } from '../../domain/ledger';
-import type { Commission } from '../../domain/lifecycle';
 import type { Referral } from '../../domain/referral';
 import { createDashboardApiHandler } from '../../lambdas/dashboard-api';
 import { authorizedEvent, bodyOf } from '../../local/events/http-events';
-import { paidReferral, partnerStats, testConfig } from './builders';
+import { commission, paidReferral, partnerStats, testConfig } from './builders';
 import { lambdaContext } from './lambda-context';
 
 const dbMock = mockClient(DynamoDBDocumentClient);
@@ -314,34 +313,6 @@ describe('dashboard-api handler', () => {
     });
   });
 });
-
-function commission(overrides: Partial<Commission> = {}): Commission {
-  return {
-    partnerId: 'acme',
-    commissionId: 'inv#in_1',
-    referredUserId: 'user_1',
-    referralId: 'ref_user_1',
-    type: 'invoice',
-    invoiceId: 'in_1',
-    billingReason: 'subscription_create',
-    subscriptionId: 'sub_1',
-    subscriptionMonth: 1,
-    planType: 'AFPlus',
-    billingCycle: 'Monthly',
-    baseAmountCents: 2999,
-    currency: 'usd',
-    rule: '25%',
-    earningsCents: 750,
-    reversedCents: 0,
-    netCents: 750,
-    status: 'pending',
-    statusReason: 'hold period',
-    earnedAt: '2026-01-15T10:00:00.000Z',
-    dueAt: '2026-02-14T10:00:00.000Z',
-    history: [{ at: '2026-01-15T10:00:00.000Z', status: 'pending', reason: 'hold period', netCents: 750 }],
-    ...overrides,
-  };
-}
 
 /** `GET /partners/{partnerId}/commissions`: a partner reading its own commissions. */
 const commissionsRequest = (
