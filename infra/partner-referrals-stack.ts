@@ -141,7 +141,10 @@ export class PartnerReferralsStack extends Stack {
     const extra: Partial<Record<FunctionName, Partial<AppFunctionProps>>> = {
       'stripe-ingest': {
         ...asyncIngest(stripeIngestFailures),
-        environment: { STRIPE_EVENT_SOURCE: settings.stripeEventSourceName, ...program },
+        environment: {
+          STRIPE_EVENT_SOURCE: settings.stripeEventSourceName,
+          PROGRAM_CURRENCY: settings.programCurrency,
+        },
       },
       // One salt pseudonymises click IPs and the emails compared for self-referrals.
       'app-ingest': { ...asyncIngest(appIngestFailures), environment: { CLICK_IP_SALT: clickIpSalt } },
@@ -153,7 +156,7 @@ export class PartnerReferralsStack extends Stack {
       'dashboard-api': { environment: { ...auth, PROGRAM_CURRENCY: settings.programCurrency } },
       'admin-api': { environment: { ...auth, CLICK_IP_SALT: clickIpSalt } },
       'referral-compute': { environment: program },
-      'reconciliation-compute': { environment: program, timeout: Duration.seconds(30) },
+      'reconciliation-compute': { timeout: Duration.seconds(30) },
     };
     const invocation: Record<FunctionName, Invocation> = {
       'referral-compute': 'workflow-task',
@@ -300,7 +303,7 @@ export class PartnerReferralsStack extends Stack {
     });
 
     // ---- Alarms -----------------------------------------------------------------------------------
-    for (const name of [...FACT_WORKFLOWS, 'approval'] as const) {
+    for (const name of [...FACT_WORKFLOWS, 'approval', 'reconciliation'] as const) {
       workflows[name].stateMachine
         .metricFailed({ period: Duration.minutes(5) })
         .createAlarm(this, `${pascal(name)}Failures`, {

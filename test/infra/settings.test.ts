@@ -82,18 +82,25 @@ describe('context settings', () => {
       // Admin rights are the route's scopes, enforced by API Gateway: no function is told the scope.
       expect(env(fn).ADMIN_SCOPE).toBeUndefined();
     }
-    // The program's terms reach the functions that check or compute with them, as their handlers parse them.
-    for (const fn of ['StripeIngest', 'ReferralCompute', 'ReconciliationCompute']) {
-      expect(JSON.parse(env(fn).COMMISSION_SCHEDULE as string)).toEqual(
-        JSON.parse(context.commissionSchedule),
-      );
-      expect(env(fn)).toMatchObject({ PROGRAM_CURRENCY: 'eur', HOLD_PERIOD_DAYS: '0' });
-      const config = loadRuntimeConfig(env(fn) as NodeJS.ProcessEnv);
-      expect(config).toMatchObject({ programCurrency: 'eur', holdPeriodDays: 0 });
-      expect(config.commissionSchedule).toEqual(JSON.parse(context.commissionSchedule));
-    }
+    // The program's terms reach the function that computes commissions, as its handler parses them.
+    expect(JSON.parse(env('ReferralCompute').COMMISSION_SCHEDULE as string)).toEqual(
+      JSON.parse(context.commissionSchedule),
+    );
+    expect(env('ReferralCompute')).toMatchObject({ PROGRAM_CURRENCY: 'eur', HOLD_PERIOD_DAYS: '0' });
+    const config = loadRuntimeConfig(env('ReferralCompute') as NodeJS.ProcessEnv);
+    expect(config).toMatchObject({ programCurrency: 'eur', holdPeriodDays: 0 });
+    expect(config.commissionSchedule).toEqual(JSON.parse(context.commissionSchedule));
+    // The currency alone where events are checked and money is shown.
+    expect(env('StripeIngest').PROGRAM_CURRENCY).toBe('eur');
     expect(env('DashboardApi').PROGRAM_CURRENCY).toBe('eur');
-    for (const fn of ['AppIngest', 'ClickApi', 'DashboardApi', 'AdminApi']) {
+    for (const fn of [
+      'StripeIngest',
+      'ReconciliationCompute',
+      'AppIngest',
+      'ClickApi',
+      'DashboardApi',
+      'AdminApi',
+    ]) {
       expect(env(fn).COMMISSION_SCHEDULE).toBeUndefined();
       expect(env(fn).HOLD_PERIOD_DAYS).toBeUndefined();
     }

@@ -357,12 +357,13 @@ describe('functions', () => {
     }
     if (fn === 'click-api') expect(env.LANDING_URL).toBe('https://example.com/');
     else expect(env.LANDING_URL).toBeUndefined();
-    // The program's terms: the functions that check or compute with them (and the dashboard's currency).
-    const program = ['stripe-ingest', 'referral-compute', 'reconciliation-compute'].includes(fn);
+    // The program's terms reach exactly the functions that read them: the currency where events are checked
+    // (stripe-ingest) or money is shown (dashboard-api), everything where commissions are computed.
+    const computes = fn === 'referral-compute';
     expect(env.PROGRAM_CURRENCY).toBe(
-      program || fn === 'dashboard-api' ? DEFAULT_PROGRAM_CURRENCY : undefined,
+      computes || fn === 'stripe-ingest' || fn === 'dashboard-api' ? DEFAULT_PROGRAM_CURRENCY : undefined,
     );
-    expect(env.HOLD_PERIOD_DAYS).toBe(program ? String(DEFAULT_HOLD_PERIOD_DAYS) : undefined);
+    expect(env.HOLD_PERIOD_DAYS).toBe(computes ? String(DEFAULT_HOLD_PERIOD_DAYS) : undefined);
     expect(env.COMMISSION_SCHEDULE).toBeUndefined(); // the default schedule is domain/config.ts's
   });
 
@@ -638,12 +639,12 @@ describe('event routing', () => {
     }
   });
 
-  test('failed executions of every lifecycle machine and of approval raise an alarm', () => {
+  test('failed executions of every lifecycle machine, of approval and of reconciliation raise an alarm', () => {
     const alarms = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm'))
       .map((a) => a.Properties ?? {})
       .filter((p) => p.Namespace === 'AWS/States');
     const machines = alarms.map((p) => (p.Dimensions as { Value: { Ref: string } }[])[0]?.Value.Ref);
-    const alarmed: WorkflowName[] = [...FACT_WORKFLOWS, 'approval'];
+    const alarmed: WorkflowName[] = [...FACT_WORKFLOWS, 'approval', 'reconciliation'];
     expect(machines.sort()).toEqual(alarmed.map(smId).sort());
     for (const alarm of alarms) {
       expect(alarm).toMatchObject({
@@ -659,7 +660,7 @@ describe('event routing', () => {
     }
     // Every alarm of the stack: one per queue, one per alarmed workflow.
     expect(Object.keys(resourcesOf(s.template, 'AWS::CloudWatch::Alarm'))).toHaveLength(
-      Object.keys(s.stack.queues).length + FACT_WORKFLOWS.length + 1,
+      Object.keys(s.stack.queues).length + FACT_WORKFLOWS.length + 2,
     );
   });
 });

@@ -233,8 +233,8 @@ describe('functions: environment resolved to local names', () => {
       SUBSCRIPTION_STATE_MACHINE_ARN: localStateMachineArn('subscription'),
       STRIPE_EVENT_SOURCE: STRIPE_BUS,
       PROGRAM_CURRENCY: 'usd',
-      HOLD_PERIOD_DAYS: '30',
     });
+    expect(env('stripe-ingest').HOLD_PERIOD_DAYS).toBeUndefined();
     expect(arnVars('stripe-ingest')).toHaveLength(4);
     expect(env('app-ingest')).toMatchObject({
       SIGNUP_STATE_MACHINE_ARN: localStateMachineArn('signup'),
@@ -256,10 +256,9 @@ describe('functions: environment resolved to local names', () => {
     });
     expect(arnVars('admin-api')).toHaveLength(3);
     expect(env('dashboard-api')).toMatchObject({ PROGRAM_CURRENCY: 'usd' });
-    for (const fn of ['referral-compute', 'reconciliation-compute']) {
-      expect(env(fn)).toMatchObject({ PROGRAM_CURRENCY: 'usd', HOLD_PERIOD_DAYS: '30' });
-      expect(arnVars(fn)).toEqual([]);
-    }
+    expect(env('referral-compute')).toMatchObject({ PROGRAM_CURRENCY: 'usd', HOLD_PERIOD_DAYS: '30' });
+    expect(env('reconciliation-compute').PROGRAM_CURRENCY).toBeUndefined();
+    for (const fn of ['referral-compute', 'reconciliation-compute']) expect(arnVars(fn)).toEqual([]);
   });
 
   test('the ingest functions fail to their on-failure queues after 2 retries; the others have none', () => {
