@@ -1,48 +1,6 @@
 import { addContributions, contributionDelta, contributionOf } from '../../domain/contribution';
-import type { Referral } from '../../domain/referral';
 import { STATS_COUNTERS, zeroCounters } from '../../domain/stats';
-
-const noEarnings = { pendingCents: 0, approvedCents: 0, paidCents: 0, onHoldCents: 0, reversedCents: 0 };
-
-/** A referral as the lifecycle fold gives it: signed up for AF, nothing paid. */
-function signedUp(overrides: Partial<Referral> = {}): Referral {
-  return {
-    partnerId: 'partner_1',
-    referralId: 'ref_user_1',
-    referredUserId: 'user_1',
-    status: 'signed_up',
-    planType: 'AF',
-    signedUpAt: '2026-01-10T09:00:00.000Z',
-    partnerEarningsCents: 0,
-    ...noEarnings,
-    revenueCents: 0,
-    refundedCents: 0,
-    disputeLostCents: 0,
-    invoiceCount: 0,
-    refundCount: 0,
-    disputeCount: 0,
-    ...overrides,
-  };
-}
-
-/** The seed: AF+ Monthly 2999 paid, 750 pending. */
-function paid(overrides: Partial<Referral> = {}): Referral {
-  return signedUp({
-    status: 'paid',
-    planType: 'AFPlus',
-    billingCycle: 'Monthly',
-    verifiedAt: '2026-01-10T09:05:00.000Z',
-    paidAt: '2026-01-15T10:00:00.000Z',
-    paymentAmountCents: 2999,
-    currency: 'usd',
-    subscriptionStatus: 'active',
-    partnerEarningsCents: 750,
-    pendingCents: 750,
-    revenueCents: 2999,
-    invoiceCount: 1,
-    ...overrides,
-  });
-}
+import { paidReferral as paid, signedUpReferral as signedUp } from './builders';
 
 describe('contributionOf', () => {
   it('counts nothing for no referral', () => {

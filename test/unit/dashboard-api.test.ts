@@ -5,7 +5,6 @@ import 'aws-sdk-client-mock-jest';
 import { encodeCommissionsCursor } from '../../domain/commissions-view';
 import { encodeCursor } from '../../domain/dashboard';
 import { commissionItemOf } from '../../domain/ledger';
-import type { Referral } from '../../domain/referral';
 import { createDashboardApiHandler } from '../../lambdas/dashboard-api';
 import { authorizedEvent, bodyOf } from '../../local/events/http-events';
 import { commission, paidReferral, partnerStats, testConfig } from './builders';
@@ -15,21 +14,6 @@ const dbMock = mockClient(DynamoDBDocumentClient);
 const context = lambdaContext('dashboard-api');
 const EMPTY_PAGE = { Items: [], Count: 0 };
 const ADMIN_SCOPE = 'openid partner-referrals/admin';
-
-const referral = (overrides: Partial<Referral> = {}): Referral =>
-  paidReferral({
-    pendingCents: 750,
-    approvedCents: 0,
-    paidCents: 0,
-    onHoldCents: 0,
-    reversedCents: 0,
-    revenueCents: 2999,
-    refundedCents: 0,
-    invoiceCount: 1,
-    refundCount: 0,
-    disputeCount: 0,
-    ...overrides,
-  });
 
 /** `GET /partners/{partnerId}/dashboard`: a partner reading its own dashboard. */
 const dashboardRequest = (
@@ -81,7 +65,7 @@ describe('dashboard-api handler', () => {
       },
     });
     dbMock.on(QueryCommand).resolves({
-      Items: [{ ...referral({ partnerId: 'acme' }) }],
+      Items: [{ ...paidReferral({ partnerId: 'acme' }) }],
       LastEvaluatedKey: { partnerId: 'acme', referralId: 'ref_user_1', paidAt: '2026-01-15T10:00:00.000Z' },
     });
 

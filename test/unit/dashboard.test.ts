@@ -8,7 +8,6 @@ import {
   rateOf,
 } from '../../domain/dashboard';
 import { InvalidCursorError } from '../../domain/errors';
-import type { Referral } from '../../domain/referral';
 import { paidReferral, partnerStats } from './builders';
 
 describe('conversion rates', () => {
@@ -60,22 +59,6 @@ describe('formatMinorUnits', () => {
   });
 });
 
-const referral = (overrides: Partial<Referral> = {}): Referral =>
-  paidReferral({
-    partnerEarningsCents: 750,
-    pendingCents: 750,
-    approvedCents: 0,
-    paidCents: 0,
-    onHoldCents: 0,
-    reversedCents: 0,
-    revenueCents: 2999,
-    refundedCents: 0,
-    invoiceCount: 1,
-    refundCount: 0,
-    disputeCount: 0,
-    ...overrides,
-  });
-
 describe('dashboardView', () => {
   it('returns counters in cents with formatted money beside them, rates and referrals', () => {
     // Prepare
@@ -88,7 +71,7 @@ describe('dashboardView', () => {
     });
 
     // Act
-    const view = dashboardView(stats, [referral()], 'next', 'usd');
+    const view = dashboardView(stats, [paidReferral()], 'next', 'usd');
 
     // Assess
     expect(view.partnerId).toBe('partner_1');
@@ -150,7 +133,7 @@ describe('dashboardView', () => {
 
   it("shows each referral's own earnings by status and revenue", () => {
     // Prepare
-    const r = referral({
+    const r = paidReferral({
       pendingCents: 250,
       approvedCents: 500,
       paidCents: 750,
@@ -184,7 +167,7 @@ describe('dashboardView', () => {
   it('formats in the program currency with its exponent (jpy has no decimals)', () => {
     // Prepare
     const stats = partnerStats({ totalRevenueCents: 120_000, pendingEarningsCents: 30_000 });
-    const r = referral({
+    const r = paidReferral({
       currency: undefined,
       revenueCents: 3000,
       partnerEarningsCents: 750,
