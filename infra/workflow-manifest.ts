@@ -31,6 +31,13 @@ export interface WorkflowSpec {
   /** The ASL file, `statemachines/<definition>.asl.json`; the lifecycle steps share one. */
   definition: string;
   type: 'STANDARD' | 'EXPRESS';
+  /**
+   * Which execution history events go to CloudWatch Logs, always with execution data
+   * (https://docs.aws.amazon.com/step-functions/latest/dg/cloudwatch-log-level.html). Fit for the volume:
+   * ERROR (failures only) where executions are many or Standard already keeps the history; ALL only where
+   * Express leaves no other record and executions are few. See `infra/constructs/workflow.ts`.
+   */
+  logLevel: 'ALL' | 'ERROR' | 'FATAL' | 'OFF';
   tables: TableGrant[];
   /** Lambda functions the workflow invokes (compute only). */
   invokes: FunctionName[];
@@ -53,6 +60,7 @@ const lifecycleStep = (name: FactWorkflowName): WorkflowSpec => ({
   name,
   definition: 'referral-fact',
   type: 'STANDARD',
+  logLevel: 'ERROR',
   tables: LIFECYCLE_TABLES,
   invokes: ['referral-compute'],
   starts: [],
@@ -65,6 +73,7 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
     name: 'registration',
     definition: 'registration',
     type: 'EXPRESS',
+    logLevel: 'ALL',
     tables: [{ table: STATS_TABLE, access: 'readWrite' }],
     invokes: [],
     starts: [],
@@ -75,6 +84,7 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
     name: 'click',
     definition: 'click',
     type: 'EXPRESS',
+    logLevel: 'ERROR',
     tables: [
       { table: STATS_TABLE, access: 'readWrite' },
       { table: CLICKS_TABLE, access: 'readWrite' },
@@ -89,6 +99,7 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
     name: 'approval',
     definition: 'approval',
     type: 'STANDARD',
+    logLevel: 'ERROR',
     tables: [{ table: COMMISSIONS_TABLE, access: 'read' }],
     invokes: [],
     starts: ['commission'],
@@ -99,6 +110,7 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
     name: 'reconciliation',
     definition: 'reconciliation',
     type: 'STANDARD',
+    logLevel: 'ERROR',
     tables: [
       { table: STATS_TABLE, access: 'readWrite' },
       { table: REFERRALS_TABLE, access: 'readWrite' },

@@ -26,9 +26,18 @@ export interface WorkflowProps {
 
 /**
  * One state machine from the manifest: the ASL file `statemachines/<name>.asl.json` (resolved from the
- * manifest module, staged as an asset), `definitionSubstitutions` from `substitutionsFor`, logging ALL
- * with execution data to its own log group, X-Ray on, and a role granted exactly what the manifest
- * lists. CDK cannot derive IAM from an ASL file, so every grant is explicit here.
+ * manifest module, staged as an asset), `definitionSubstitutions` from `substitutionsFor`, logging at the
+ * manifest's `logLevel` with execution data to its own log group, X-Ray on, and a role granted exactly
+ * what the manifest lists. CDK cannot derive IAM from an ASL file, so every grant is explicit here.
+ *
+ * Log levels are chosen for volume, since CloudWatch Logs bills every byte at ingestion
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html): at ALL with execution data an
+ * execution logs every history event with its input and output. The click (Express, one execution per
+ * click) logs at ERROR: a failed click's events with their data, so ops see why; a successful one logs
+ * nothing. Standard workflows log at ERROR too: their full history stays in the Step Functions API and
+ * console for 90 days whatever the logging (longer than the default 30-day log retention), so ALL would pay
+ * again for what the history already shows. Registration (Express, one per partner) keeps ALL: Express
+ * keeps no history of its own, and its volume is negligible.
  */
 export class Workflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -121,9 +130,21 @@ export class Workflow extends Construct {
         spec.type === 'EXPRESS' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
       role: this.role,
       tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logs: { destination: this.logGroup, level: sfn.LogLevel[spec.logLevel], includeExecutionData: true },
       comment: `partner-referrals ${spec.name} workflow (statemachines/${spec.definition}.asl.json)`,
     });
+    if (spec.logLevel !== 'ALL') {
+      Validations.of(this.stateMachine).acknowledge({
+        id: 'AwsSolutions-SF1',
+        reason:
+          `Logs at ${spec.logLevel} with execution data, not ALL, for its volume: ` +
+          (spec.type === 'STANDARD'
+            ? 'a Standard execution keeps its whole history in the Step Functions API and console for 90 days, ' +
+              'whatever the logging, so ALL logs would pay again for what the history already shows.'
+            : 'its executions are as many as the requests it serves (the click runs once per click), and ALL ' +
+              'would log every state of each; failed executions are logged with their data.'),
+      });
+    }
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
