@@ -106,6 +106,7 @@ export const TABLE_NAMES = {
   stats: 'PartnerStats',
   clicks: 'ReferralEvents',
   commissions: 'PartnerCommissions',
+  clickCounters: 'PartnerClickCounters',
 } as const;
 
 export const INDEX_NAMES = {
@@ -150,11 +151,39 @@ export const DEFAULT_LANDING_URL = 'https://example.com/';
 /** The click log keeps at most this much of a user agent. */
 export const USER_AGENT_MAX_LENGTH = 512;
 
+/**
+ * Shards of each partner's click counter (`PartnerClickCounters`, key `<partnerId>#<shard>`). Every shard is
+ * its own partition key, so a partner takes up to this many times one item's write rate in clicks; the
+ * dashboard reads them all with one BatchGetItem (at most 100 keys).
+ */
+export const CLICK_COUNTER_SHARDS = 64;
+/**
+ * Times the click transaction backs off and tries again, each time on another shard, when it is cancelled by
+ * a conflict or throttling (`$.attempt NumericLessThan` in `statemachines/click.asl.json`).
+ */
+export const CLICK_CONTENTION_RETRIES = 4;
+
+/** An HTTP API route's throttle: steady-state requests per second and the token bucket's size. */
+export interface RouteThrottleSettings {
+  rateLimit: number;
+  burstLimit: number;
+}
+/** Every route without its own throttle (admin routes): the stage's default route settings. */
+export const DEFAULT_ROUTE_THROTTLE: RouteThrottleSettings = { rateLimit: 100, burstLimit: 200 };
+/**
+ * The public click route: a viral link must not be refused by its own API. AWS's account-level default for
+ * all APIs of a Region is 10,000 requests per second with a burst of 5,000, and a route cannot exceed it.
+ */
+export const CLICK_ROUTE_THROTTLE: RouteThrottleSettings = { rateLimit: 10_000, burstLimit: 5_000 };
+/** The partners' dashboard and commission reads: far fewer callers, each read costlier than a click. */
+export const DASHBOARD_ROUTE_THROTTLE: RouteThrottleSettings = { rateLimit: 500, burstLimit: 1_000 };
+
 export interface RuntimeConfig {
   referralsTable: string;
   statsTable: string;
   clicksTable: string;
   commissionsTable: string;
+  clickCountersTable: string;
   appBusName: string;
   stateMachineArns: Partial<Record<WorkflowName, string>>;
   priceMap: Readonly<Record<string, PlanChoice>>;
@@ -166,7 +195,10 @@ export interface RuntimeConfig {
   clickIpSalt: string;
   jwtIssuer?: string;
   jwtAudience?: string;
-  /** Click redirect target (`LANDING_URL`); the API appends `ref` and `click` query parameters. */
+  /**
+   * Click redirect target (`LANDING_URL`): the tracking link's query parameters are appended to its own, then
+   * `ref` and `click`.
+   */
   landingUrl: string;
   /** When set (`STRIPE_EVENT_SOURCE`), Stripe events must come from exactly this partner source. */
   stripeEventSource?: string;
@@ -228,6 +260,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     statsTable: env.STATS_TABLE ?? TABLE_NAMES.stats,
     clicksTable: env.CLICKS_TABLE ?? TABLE_NAMES.clicks,
     commissionsTable: env.COMMISSIONS_TABLE ?? TABLE_NAMES.commissions,
+    clickCountersTable: env.CLICK_COUNTERS_TABLE ?? TABLE_NAMES.clickCounters,
     appBusName: env.APP_BUS_NAME ?? DEFAULT_APP_BUS_NAME,
     stateMachineArns,
     priceMap: env.STRIPE_PRICE_MAP ? parsePriceMap(env.STRIPE_PRICE_MAP) : DEFAULT_PRICE_MAP,

@@ -23,6 +23,7 @@ import { SpecTable } from './constructs/tables';
 import { buildOrder, Workflow } from './constructs/workflow';
 import type { DeploySettings } from './settings';
 import {
+  CLICK_COUNTERS_TABLE,
   CLICKS_TABLE,
   COMMISSIONS_TABLE,
   REFERRALS_TABLE,
@@ -179,7 +180,8 @@ export class PartnerReferralsStack extends Stack {
       });
       // Every function knows every table's name (names are not secrets; a missing one would silently
       // fall back to the local default). Access is granted separately and only where needed.
-      for (const spec of TABLE_SPECS) functions[name].addTableName(table(spec));
+      for (const spec of TABLE_SPECS)
+        if (spec !== CLICK_COUNTERS_TABLE) functions[name].addTableName(table(spec));
     }
     this.functions = functions;
 
@@ -210,6 +212,15 @@ export class PartnerReferralsStack extends Stack {
     startsWorkflows(functions['click-api'], ['click'], true);
     startsWorkflows(functions['admin-api'], ['registration'], true);
     startsWorkflows(functions['admin-api'], ['commission', 'approval'], false);
+    // The dashboard sums the click counter shards with one BatchGetItem, and reads nothing else there. The
+    // name variable is set here until TABLE_ENV (constructs/function.ts) names the table.
+    functions['dashboard-api'].addEnvironment('CLICK_COUNTERS_TABLE', table(CLICK_COUNTERS_TABLE).tableName);
+    functions['dashboard-api'].addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchGetItem'],
+        resources: [table(CLICK_COUNTERS_TABLE).tableArn],
+      }),
+    );
     functions['dashboard-api']
       .bindTable(table(STATS_TABLE), 'read')
       .bindIndexQuery(table(REFERRALS_TABLE), INDEX_NAMES.paidByPartner)
@@ -300,6 +311,7 @@ export class PartnerReferralsStack extends Stack {
       admin: functions['admin-api'],
       click: functions['click-api'],
       logRetention,
+      throttles: settings.throttles,
     });
 
     // ---- Alarms -----------------------------------------------------------------------------------
@@ -323,6 +335,11 @@ export class PartnerReferralsStack extends Stack {
     out('StatsTableName', table(STATS_TABLE).tableName, 'PartnerStats table');
     out('ClicksTableName', table(CLICKS_TABLE).tableName, 'ReferralEvents (click log) table');
     out('CommissionsTableName', table(COMMISSIONS_TABLE).tableName, 'PartnerCommissions (ledger) table');
+    out(
+      'ClickCountersTableName',
+      table(CLICK_COUNTERS_TABLE).tableName,
+      'PartnerClickCounters (click shards) table',
+    );
     out('AppBusName', this.appBus.eventBusName, 'App event bus');
     out('StripeBusName', this.stripeBus.eventBusName, 'Stripe partner event bus');
     for (const spec of WORKFLOWS) {

@@ -1,15 +1,32 @@
 import type { Node } from 'constructs';
 import {
   BILLING_CYCLES,
+  CLICK_ROUTE_THROTTLE,
+  DASHBOARD_ROUTE_THROTTLE,
   DEFAULT_APP_BUS_NAME,
   DEFAULT_HOLD_PERIOD_DAYS,
   DEFAULT_PROGRAM_CURRENCY,
   DEFAULT_LANDING_URL,
   DEFAULT_PRICE_MAP,
   isValidPlanCommission,
+  DEFAULT_ROUTE_THROTTLE,
   PLAN_TYPES,
   type PlanChoice,
+  type RouteThrottleSettings,
 } from '../domain/config';
+import { routeKeyOf, type RouteName } from '../domain/routes';
+
+/**
+ * The HTTP API stage's throttles (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html):
+ * `default` for every route without its own (the stage's default route settings), `click` for the public
+ * tracking link, `dashboard` for the partners' and admins' dashboard and commission reads (route settings
+ * per route key), so a viral link cannot starve the dashboards and a dashboard scraper cannot refuse clicks.
+ */
+export interface StageThrottles {
+  default: RouteThrottleSettings;
+  click: RouteThrottleSettings;
+  dashboard: RouteThrottleSettings;
+}
 
 /**
  * Deployment settings, read from CDK context (`cdk.json` or `cdk deploy -c key=value`). Every key has a
@@ -39,6 +56,8 @@ export interface DeploySettings {
   holdPeriodDays: number;
   /** Log retention in days for Lambda, Step Functions and API access logs. */
   logRetentionDays: number;
+  /** Requests per second and burst of the API's routes (`clickRateLimit`, `dashboardBurstLimit`, …). */
+  throttles: StageThrottles;
 }
 
 export const CONTEXT_KEYS = {
@@ -54,6 +73,10 @@ export const CONTEXT_KEYS = {
   programCurrency: 'programCurrency',
   holdPeriodDays: 'holdPeriodDays',
   logRetentionDays: 'logRetentionDays',
+  clickRateLimit: 'clickRateLimit',
+  clickBurstLimit: 'clickBurstLimit',
+  dashboardRateLimit: 'dashboardRateLimit',
+  dashboardBurstLimit: 'dashboardBurstLimit',
 } as const;
 
 /** Placeholder partner source: synthesizes, but a deployment must name its real Stripe event source. */
@@ -70,6 +93,11 @@ export const DEFAULT_SETTINGS: DeploySettings = {
   programCurrency: DEFAULT_PROGRAM_CURRENCY,
   holdPeriodDays: DEFAULT_HOLD_PERIOD_DAYS,
   logRetentionDays: 30,
+  throttles: {
+    default: DEFAULT_ROUTE_THROTTLE,
+    click: CLICK_ROUTE_THROTTLE,
+    dashboard: DASHBOARD_ROUTE_THROTTLE,
+  },
 };
 
 /** Context values arrive as strings from `-c key=value` and as JSON values from `cdk.json`. */
@@ -164,5 +192,37 @@ export function readSettings(node: Node): DeploySettings {
     // Zero is a valid hold (payable at once), as HOLD_PERIOD_DAYS accepts it.
     holdPeriodDays: num(CONTEXT_KEYS.holdPeriodDays, DEFAULT_SETTINGS.holdPeriodDays, 0),
     logRetentionDays: num(CONTEXT_KEYS.logRetentionDays, DEFAULT_SETTINGS.logRetentionDays),
+    throttles: {
+      default: DEFAULT_SETTINGS.throttles.default,
+      click: {
+        rateLimit: num(CONTEXT_KEYS.clickRateLimit, DEFAULT_SETTINGS.throttles.click.rateLimit),
+        burstLimit: num(CONTEXT_KEYS.clickBurstLimit, DEFAULT_SETTINGS.throttles.click.burstLimit),
+      },
+      dashboard: {
+        rateLimit: num(CONTEXT_KEYS.dashboardRateLimit, DEFAULT_SETTINGS.throttles.dashboard.rateLimit),
+        burstLimit: num(CONTEXT_KEYS.dashboardBurstLimit, DEFAULT_SETTINGS.throttles.dashboard.burstLimit),
+      },
+    },
   };
+}
+
+/** The routes with a throttle of their own, and which. */
+const ROUTE_THROTTLES: Partial<Record<RouteName, Exclude<keyof StageThrottles, 'default'>>> = {
+  click: 'click',
+  dashboard: 'dashboard',
+  commissions: 'dashboard',
+  adminDashboard: 'dashboard',
+};
+
+/**
+ * The stage's route settings by route key (`GET /r/{partnerId}` → its throttle): the CDK stage's
+ * `RouteSettings` and the local HTTP API's per-route buckets both come from here.
+ */
+export function routeThrottlesOf(throttles: StageThrottles): Record<string, RouteThrottleSettings> {
+  return Object.fromEntries(
+    Object.entries(ROUTE_THROTTLES).map(([name, which]) => [
+      routeKeyOf(name as RouteName),
+      throttles[which as keyof StageThrottles],
+    ]),
+  );
 }

@@ -70,6 +70,21 @@ export const CLICKS_TABLE: TableSpec = {
   critical: false,
 };
 
+/**
+ * A partner's click counter in `CLICK_COUNTER_SHARDS` shards (`counterId` = `<partnerId>#<shard>`, with
+ * `partnerId`, `clicks` and `lastClickAt`): each shard its own partition key, so a viral partner's clicks
+ * spread over many items instead of queueing on its stats row. Critical: the shards are the only count of
+ * clicks (the click log expires).
+ */
+export const CLICK_COUNTERS_TABLE: TableSpec = {
+  id: 'PartnerClickCounters',
+  tableName: TABLE_NAMES.clickCounters,
+  substitutionKey: 'ClickCountersTableName',
+  partitionKey: { name: 'counterId', type: 'S' },
+  globalSecondaryIndexes: [],
+  critical: true,
+};
+
 /** The commission ledger: one row per commissionable invoice (`inv#<invoiceId>`) or clawback (`clawback#…`). */
 export const COMMISSIONS_TABLE: TableSpec = {
   id: 'PartnerCommissions',
@@ -102,4 +117,5 @@ export const TABLE_SPECS: readonly TableSpec[] = [
   STATS_TABLE,
   CLICKS_TABLE,
   COMMISSIONS_TABLE,
+  CLICK_COUNTERS_TABLE,
 ];

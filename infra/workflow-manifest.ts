@@ -1,6 +1,13 @@
 import * as path from 'node:path';
 import { FACT_WORKFLOWS, type FactWorkflowName, type WorkflowName } from '../domain/config';
-import { CLICKS_TABLE, COMMISSIONS_TABLE, REFERRALS_TABLE, STATS_TABLE, type TableSpec } from './table-specs';
+import {
+  CLICK_COUNTERS_TABLE,
+  CLICKS_TABLE,
+  COMMISSIONS_TABLE,
+  REFERRALS_TABLE,
+  STATS_TABLE,
+  type TableSpec,
+} from './table-specs';
 
 /**
  * Every state machine, its ASL file and what it touches. CDK grants IAM and builds
@@ -85,9 +92,11 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
     definition: 'click',
     type: 'EXPRESS',
     logLevel: 'ERROR',
+    // The stats row is only read (is the partner registered?) when a shard is created; clicks never write it.
     tables: [
-      { table: STATS_TABLE, access: 'readWrite' },
+      { table: STATS_TABLE, access: 'read' },
       { table: CLICKS_TABLE, access: 'readWrite' },
+      { table: CLICK_COUNTERS_TABLE, access: 'readWrite' },
     ],
     invokes: [],
     starts: [],

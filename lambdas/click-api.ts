@@ -3,7 +3,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { partnerIdSchema } from '../domain/app-events';
 import { loadRuntimeConfig, type RuntimeConfig } from '../domain/config';
-import { clickWorkflowInput } from '../domain/click';
+import { clickWorkflowInput, landingLocation } from '../domain/click';
 import { InvalidRequestError, UnknownPartnerError, WorkflowFailedError } from '../domain/errors';
 import { parseOrThrow } from '../domain/validation';
 import { annotate, lambdaHandler } from './commons/handler';
@@ -23,9 +23,10 @@ const invalid = (field: string, problem: string): InvalidRequestError =>
   new InvalidRequestError(field, problem);
 
 /**
- * `GET /r/{partnerId}` (HTTP API, payload v2): counts the click through the Express click workflow and
- * redirects to `LANDING_URL?ref=<partnerId>&click=<clickId>` (302). 400 for a malformed partner id, 404
- * `UnknownPartner`, 502 when the workflow fails otherwise.
+ * `GET /r/{partnerId}?…` (HTTP API, payload v2): counts the click through the Express click workflow and
+ * redirects (302) to `LANDING_URL` with the link's own query string and `ref=<partnerId>&click=<clickId>`
+ * (`landingLocation`). 400 for a malformed partner id, 404 `UnknownPartner`, 502 when the workflow fails
+ * otherwise.
  */
 export function createClickApiHandler({
   config,
@@ -54,12 +55,16 @@ export function createClickApiHandler({
         throw new WorkflowFailedError('click', result.error, result.cause);
       }
       metrics.addMetric('ClicksRecorded', MetricUnit.Count, 1);
-      const location = new URL(config.landingUrl);
-      location.searchParams.set('ref', partnerId);
-      location.searchParams.set('click', input.clickId);
+      // The raw query string, not queryStringParameters: API Gateway joins repeated parameters with commas there.
+      const location = landingLocation({
+        landingUrl: config.landingUrl,
+        trackingQuery: event.rawQueryString,
+        partnerId,
+        clickId: input.clickId,
+      });
       return {
         statusCode: 302,
-        headers: { location: location.toString(), 'cache-control': 'no-store' },
+        headers: { location, 'cache-control': 'no-store' },
         body: '',
       };
     } catch (error) {

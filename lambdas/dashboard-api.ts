@@ -18,6 +18,7 @@ import {
   loadRuntimeConfig,
   type RuntimeConfig,
 } from '../domain/config';
+import { withClickCounters } from '../domain/click';
 import { dashboardView, decodeCursor, nextDashboardCursor, type DashboardView } from '../domain/dashboard';
 import {
   ConfigurationError,
@@ -29,6 +30,7 @@ import { partnerStatsItemSchema, referralItemSchema } from '../domain/items';
 import { routeKeyOf } from '../domain/routes';
 import { parseOrThrow } from '../domain/validation';
 import { partnerAllowedFor } from './commons/auth';
+import { readClickCounterShards } from './commons/click-counters';
 import { createDocumentClient } from './commons/dynamodb';
 import { annotate, lambdaHandler } from './commons/handler';
 import { errorResponse, json, type HttpResponse } from './commons/http';
@@ -44,8 +46,10 @@ type Deps = { config: RuntimeConfig; db: DynamoDBDocumentClient };
 /**
  * The partner's reads, behind the JWT authorizer:
  * - `GET /partners/{partnerId}/dashboard?cursor=…` (the partner's own, by the token's `partnerId` claim) and
- *   `GET /admin/partners/{partnerId}/dashboard` (admin scope, enforced by API Gateway). O(1): one `GetItem` on
- *   the stats row and one `Query` of at most 50 paid referrals, newest payment first. 404 `UnknownPartner`.
+ *   `GET /admin/partners/{partnerId}/dashboard` (admin scope, enforced by API Gateway). O(1), three reads in
+ *   parallel: `GetItem` on the stats row, one `BatchGetItem` of the partner's click counter shards (clicks are
+ *   the row's `totalClicks` plus the shards') and one `Query` of at most 50 paid referrals, newest payment
+ *   first. 404 `UnknownPartner`.
  * - `GET /partners/{partnerId}/commissions?status=…&cursor=…` (the partner's own): one `Query` of at most 50
  *   commissions, newest first, of one status when `status` is given. 400 `InvalidCommissionStatus`.
  * 403 when a partner token names another partner, 400 naming the field, 400 `InvalidCursor`.
@@ -81,8 +85,9 @@ async function dashboard({ config, db }: Deps, event: Event): Promise<DashboardV
   const cursor = event.queryStringParameters?.cursor;
   const startKey = cursor ? decodeCursor(cursor, partnerId) : undefined;
 
-  const [statsOut, page] = await Promise.all([
+  const [statsOut, clickShards, page] = await Promise.all([
     db.send(new GetCommand({ TableName: config.statsTable, Key: { partnerId } })),
+    readClickCounterShards(db, config.clickCountersTable, partnerId),
     db.send(
       new QueryCommand({
         TableName: config.referralsTable,
@@ -96,7 +101,10 @@ async function dashboard({ config, db }: Deps, event: Event): Promise<DashboardV
     ),
   ]);
   if (!statsOut.Item) throw new UnknownPartnerError(partnerId);
-  const stats = parseOrThrow(partnerStatsItemSchema, statsOut.Item, corrupt, 'stats');
+  const stats = withClickCounters(
+    parseOrThrow(partnerStatsItemSchema, statsOut.Item, corrupt, 'stats'),
+    clickShards,
+  );
   const referrals = (page.Items ?? []).map((item, i) =>
     parseOrThrow(referralItemSchema, item, corrupt, `recentReferrals[${i}]`),
   );

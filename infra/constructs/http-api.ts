@@ -14,6 +14,7 @@ import {
   ROUTES,
   type RouteName,
 } from '../../domain/routes';
+import { DEFAULT_SETTINGS, routeThrottlesOf, type StageThrottles } from '../settings';
 
 /** The scope every route under `/admin/` requires; API Gateway's JWT authorizer enforces it. */
 export const ADMIN_SCOPE = DEFAULT_ADMIN_SCOPE;
@@ -52,9 +53,8 @@ export interface ReferralsHttpApiProps {
   admin: lambda.IFunction;
   click: lambda.IFunction;
   logRetention: logs.RetentionDays;
-  /** Default route throttling of the stage (requests per second, burst). */
-  rateLimit?: number;
-  burstLimit?: number;
+  /** The stage's default route throttle and the click and dashboard routes' own; default the settings'. */
+  throttles?: StageThrottles;
 }
 
 /**
@@ -73,6 +73,7 @@ export class ReferralsHttpApi extends Construct {
 
   constructor(scope: Construct, id: string, props: ReferralsHttpApiProps) {
     super(scope, id);
+    const throttles = props.throttles ?? DEFAULT_SETTINGS.throttles;
     this.api = new apigw.HttpApi(this, 'Api', {
       description: 'Partner referrals: dashboard, admin and click tracking',
       createDefaultStage: false,
@@ -82,7 +83,7 @@ export class ReferralsHttpApi extends Construct {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.rateLimit ?? 100, burstLimit: props.burstLimit ?? 200 },
+      throttle: throttles.default,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(this.accessLogs),
         format: ACCESS_LOG_FORMAT,
@@ -116,6 +117,7 @@ export class ReferralsHttpApi extends Construct {
       adminApprovals: route('adminApprovals', 'admin', admin),
       click: route('click', 'public', new HttpLambdaIntegration('Click', props.click, { timeout })),
     };
+    this.throttleRoutes(throttles);
     this.node.addValidation({ validate: () => this.adminRoutesWithoutScope() });
     ReferralsHttpApi.acknowledgePublicClickRoute(this.routes.click);
   }
@@ -145,6 +147,24 @@ export class ReferralsHttpApi extends Construct {
     });
   }
 
+  /**
+   * Route settings per route key (HTTP API route-level throttling,
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html), through the L1
+   * stage: the L2 `HttpStage` takes only the default route settings. API Gateway refuses route settings for a
+   * route key it does not know yet ("Unable to find Route by key … within the provided RouteSettings"), so
+   * the stage is created after its routes.
+   */
+  private throttleRoutes(throttles: StageThrottles): void {
+    const settings = routeThrottlesOf(throttles);
+    (this.stage.node.defaultChild as apigw.CfnStage).routeSettings = Object.fromEntries(
+      Object.entries(settings).map(([routeKey, t]) => [
+        routeKey,
+        { ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit },
+      ]),
+    );
+    for (const routes of Object.values(this.routes)) for (const r of routes) this.stage.node.addDependency(r);
+  }
+
   /** This API's routes under `/admin/` that would be served without the admin scope (errors at synth). */
   private adminRoutesWithoutScope(): string[] {
     return this.node
@@ -164,7 +184,7 @@ export class ReferralsHttpApi extends Construct {
         id: 'AwsSolutions-APIG4',
         reason:
           'GET /r/{partnerId} is the public tracking link that anonymous visitors follow; it only counts a click ' +
-          'and redirects. It is protected by stage throttling, and the click workflow rejects unknown partners.',
+          'and redirects. It is protected by its own route throttle, and the click workflow rejects unknown partners.',
       });
     }
   }

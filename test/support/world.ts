@@ -1,6 +1,8 @@
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { partnerClicks } from '../../domain/click';
 import { DEFAULT_ADMIN_SCOPE, TABLE_NAMES } from '../../domain/config';
 import { STATS_COUNTERS } from '../../domain/stats';
+import { readClickCounterShards } from '../../lambdas/commons/click-counters';
 import { LocalSystem, type LocalSystemOptions } from '../../local/system';
 import type { FaultInjector } from '../../local/workflow-runtime';
 import { userEmailVerifiedEvent, userSignedUpEvent } from '../../local/events/app-events';
@@ -55,13 +57,14 @@ export class World {
     return res.statusCode;
   }
 
-  async click(partnerId: string, ip = '203.0.113.7') {
+  async click(partnerId: string, ip = '203.0.113.7', query?: Record<string, string>) {
     return this.system.clickApi(
       httpEvent({
         path: `/r/${partnerId}`,
         routeKey: 'GET /r/{partnerId}',
         pathParameters: { partnerId },
         sourceIp: ip,
+        ...(query ? { query } : {}),
       }),
     );
   }
@@ -100,13 +103,22 @@ export class World {
     return out.Item;
   }
 
-  /** Only the counters (and clicks), the part a test compares. */
+  /** Only the counters (and clicks: the stats row's plus its counter shards', as the dashboard sums them). */
   async counters(partnerId: string): Promise<Record<string, number>> {
     const item = await this.stats(partnerId);
     if (!item) throw new Error(`no stats row for ${partnerId}`);
+    const { totalClicks } = partnerClicks(Number(item.totalClicks ?? 0), await this.clickShards(partnerId));
     return Object.fromEntries(
-      [...STATS_COUNTERS, 'totalClicks'].map((k) => [k, Number(item[k] ?? Number.NaN)]),
+      [...STATS_COUNTERS, 'totalClicks'].map((k) => [
+        k,
+        k === 'totalClicks' ? totalClicks : Number(item[k] ?? Number.NaN),
+      ]),
     );
+  }
+
+  /** The partner's existing click counter shards. */
+  clickShards(partnerId: string) {
+    return readClickCounterShards(this.db, TABLE_NAMES.clickCounters, partnerId, { consistentRead: true });
   }
 
   async referral(partnerId: string, userId: string): Promise<Record<string, unknown> | undefined> {

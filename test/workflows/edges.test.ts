@@ -1,4 +1,5 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { clickWorkflowInput } from '../../domain/click';
 import { TABLE_NAMES } from '../../domain/config';
 import { userSignedUpEvent } from '../../local/events/app-events';
 import { withoutPath, withPath } from '../../local/events/event-envelope';
@@ -24,6 +25,7 @@ describe('partners and clicks', () => {
   it('a click for an unknown partner answers 404 and creates no row anywhere', async () => {
     const statsBefore = await scanCount(TABLE_NAMES.stats);
     const clicksBefore = await scanCount(TABLE_NAMES.clicks);
+    const countersBefore = await scanCount(TABLE_NAMES.clickCounters);
 
     const res = await world.click('p_unknown');
 
@@ -32,6 +34,7 @@ describe('partners and clicks', () => {
     expect(await world.stats('p_unknown')).toBeUndefined();
     expect(await scanCount(TABLE_NAMES.stats)).toBe(statsBefore);
     expect(await scanCount(TABLE_NAMES.clicks)).toBe(clicksBefore);
+    expect(await scanCount(TABLE_NAMES.clickCounters)).toBe(countersBefore);
   });
 
   it('a click is logged with a hashed IP (never the raw one) and a TTL, and counted', async () => {
@@ -49,14 +52,14 @@ describe('partners and clicks', () => {
 
   it('a redelivered click (same click id) counts once', async () => {
     await world.registerPartner('p_click_dup');
-    const input = {
-      clickId: 'c0ffee00-0000-4000-8000-000000000001',
+    const input = clickWorkflowInput({
       partnerId: 'p_click_dup',
-      clickedAt: '2026-01-15T10:00:00.000Z',
-      ipHash: 'a'.repeat(64),
+      ip: '203.0.113.7',
       userAgent: 'test',
-      expiresAt: 1_900_000_000,
-    };
+      now: new Date('2026-01-15T10:00:00.000Z'),
+      clickId: 'c0ffee00-0000-4000-8000-000000000001',
+      salt: 'salt',
+    });
     const first = await world.runtime.startSync('click', input);
     const second = await world.runtime.startSync('click', input);
 
