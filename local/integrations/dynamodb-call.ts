@@ -1,7 +1,8 @@
-import * as http from 'node:http';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { failureOf, validateRequest, type DynamoDbFailure } from './dynamodb-errors';
+import { failureFromAnswer, failureOf, validateRequest, type DynamoDbFailure } from './dynamodb-errors';
+import { admit } from './dynamodb-fidelity';
+import { post, targetOf } from './dynamodb-transport';
 
 export class DynamoDbCallFailed extends Error {
   constructor(readonly failure: DynamoDbFailure) {
@@ -33,6 +34,8 @@ const ACTIONS = new Set(
  * already DynamoDB's wire JSON, so they are posted to DynamoDB Local as they are, over keep-alive
  * connections: an SDK client's serde, signing and middleware cost more CPU per call than the workflow's
  * own interpretation, CPU that DynamoDB Local needs on a small machine (`npm run bench:throughput`).
+ * Before that, the call is admitted as AWS would admit it (`admit`: transaction conflicts, the optional
+ * item write limit); a rejection is answered in AWS's wire shape and parsed like DynamoDB Local's errors.
  */
 export async function callDynamoDb(
   client: DynamoDBClient,
@@ -46,99 +49,35 @@ export async function callDynamoDb(
     throw new Error(`DynamoDB has no action ${action}: the local runtime cannot run this resource`);
   }
   const target = await targetOf(client);
-  let answer: RawAnswer;
-  try {
-    answer = await post(target, action, JSON.stringify(input));
-  } catch (err) {
-    // No answer at all (DynamoDB Local stopped or dropped the connection).
-    throw new DynamoDbCallFailed(
-      failureOf({ code: 'TimeoutError', message: err instanceof Error ? err.message : String(err) }),
-    );
+  const admission = await admit(client, target, action, input);
+  let answer = admission.rejection;
+  if (!answer) {
+    try {
+      await beforeForward?.(action, input);
+      answer = await post(target, action, JSON.stringify(input));
+    } catch (err) {
+      // No answer at all (DynamoDB Local stopped or dropped the connection).
+      throw new DynamoDbCallFailed(
+        failureOf({ code: 'TimeoutError', message: err instanceof Error ? err.message : String(err) }),
+      );
+    } finally {
+      admission.release();
+    }
   }
-  const parsed = (answer.body ? JSON.parse(answer.body) : {}) as Record<string, unknown>;
-  if (answer.status !== 200) {
-    const type = typeof parsed.__type === 'string' ? parsed.__type : 'UnknownError';
-    const message = parsed.message ?? parsed.Message;
-    throw new DynamoDbCallFailed(
-      failureOf({
-        code: type.split('#').pop() ?? type,
-        message: typeof message === 'string' ? message : answer.body,
-        statusCode: answer.status,
-        requestId: answer.requestId,
-      }),
-    );
-  }
-  return { response: parsed, body: answer.body, requestId: answer.requestId };
+  if (answer.status !== 200) throw new DynamoDbCallFailed(failureFromAnswer(answer));
+  const response = (answer.body ? JSON.parse(answer.body) : {}) as Record<string, unknown>;
+  return { response, body: answer.body, requestId: answer.requestId };
 }
 
-interface Target {
-  url: URL;
-  authorization: string;
-}
+type ForwardHook = (action: string, params: Record<string, unknown>) => Promise<void> | void;
 
-interface RawAnswer {
-  status: number;
-  body: string;
-  requestId: string;
-}
-
-/** Keep-alive connections to DynamoDB Local, shared by every call. */
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-
-const targets = new WeakMap<DynamoDBClient, Promise<Target>>();
+let beforeForward: ForwardHook | undefined;
 
 /**
- * Where the client points, and as whom: DynamoDB Local keeps one database per access key and region, so
- * the call carries the client's. DynamoDB Local does not check signatures.
+ * Test seam: `hook` runs for every call after it is admitted (its items held against other calls, its
+ * write units taken) and before it is sent to DynamoDB Local. A test returns a promise from it to keep a
+ * transaction in flight while it issues another call; `undefined` removes the hook.
  */
-function targetOf(client: DynamoDBClient): Promise<Target> {
-  let target = targets.get(client);
-  if (!target) {
-    target = (async () => {
-      const endpoint = await client.config.endpoint?.();
-      if (!endpoint) throw new Error('The local DynamoDB client has no endpoint');
-      const { accessKeyId } = await client.config.credentials();
-      const region = await client.config.region();
-      const port = endpoint.port ? `:${endpoint.port}` : '';
-      return {
-        url: new URL(`${endpoint.protocol}//${endpoint.hostname}${port}${endpoint.path}`),
-        authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20250101/${region}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=0`,
-      };
-    })();
-    targets.set(client, target);
-  }
-  return target;
-}
-
-function post(target: Target, action: string, payload: string): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      target.url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/x-amz-json-1.0',
-          'content-length': Buffer.byteLength(payload),
-          'x-amz-target': `DynamoDB_20120810.${action}`,
-          'x-amz-date': '20250101T000000Z',
-          authorization: target.authorization,
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString('utf8'),
-            requestId: String(response.headers['x-amzn-requestid'] ?? ''),
-          }),
-        );
-      },
-    );
-    request.on('error', reject);
-    request.end(payload);
-  });
+export function setBeforeForwardHook(hook: ForwardHook | undefined): void {
+  beforeForward = hook;
 }

@@ -1,3 +1,5 @@
+import type { TableInfo } from './dynamodb-tables';
+import type { RawAnswer } from './dynamodb-transport';
 import { TaskError, fakeRequestId } from './task-error';
 
 /**
@@ -9,6 +11,21 @@ export interface DynamoDbFailure {
   message: string;
   statusCode: number;
   requestId: string;
+  /** TransactionCanceledException: one reason per action, in the request's order. */
+  cancellationReasons?: CancellationReason[];
+  /** ThrottlingException, ProvisionedThroughputExceededException: what was throttled, and why. */
+  throttlingReasons?: ThrottlingReason[];
+}
+
+export interface CancellationReason {
+  Code: string;
+  Message?: string;
+  Item?: Record<string, unknown>;
+}
+
+export interface ThrottlingReason {
+  reason: string;
+  resource: string;
 }
 
 /** The request members AWS rejects as null before doing anything, per action (lowerCamel as AWS reports them). */
@@ -64,19 +81,104 @@ export function validateRequest(
   };
 }
 
-/** A failure as DynamoDB Local answered it, in AWS's words (its request id, or a fresh one when it gave none). */
+/** A failure in AWS's words (the answer's request id, or a fresh one when it gave none). */
 export function failureOf(answer: {
   code: string;
   message: string;
   statusCode?: number;
   requestId?: string;
+  cancellationReasons?: CancellationReason[];
+  throttlingReasons?: ThrottlingReason[];
 }): DynamoDbFailure {
   return {
-    code: answer.code,
+    ...answer,
     message: answer.code === 'ResourceNotFoundException' ? 'Requested resource not found' : answer.message,
     statusCode: answer.statusCode ?? 400,
     requestId: answer.requestId || fakeRequestId(),
   };
+}
+
+interface ErrorBody {
+  __type?: unknown;
+  message?: unknown;
+  Message?: unknown;
+  CancellationReasons?: CancellationReason[];
+  ThrottlingReasons?: ThrottlingReason[];
+  throttlingReasons?: ThrottlingReason[];
+}
+
+/**
+ * The failure an error answer carries, whether DynamoDB Local gave it or the runtime did in its place
+ * (the answers below): both are parsed here, so both reach the integrations in one shape.
+ */
+export function failureFromAnswer(answer: RawAnswer): DynamoDbFailure {
+  const body = (answer.body ? JSON.parse(answer.body) : {}) as ErrorBody;
+  const type = typeof body.__type === 'string' ? body.__type : 'UnknownError';
+  const message = body.message ?? body.Message;
+  const throttlingReasons = body.ThrottlingReasons ?? body.throttlingReasons;
+  return failureOf({
+    code: type.split('#').pop() ?? type,
+    message: typeof message === 'string' ? message : answer.body,
+    statusCode: answer.status,
+    requestId: answer.requestId,
+    ...(body.CancellationReasons ? { cancellationReasons: body.CancellationReasons } : {}),
+    ...(throttlingReasons ? { throttlingReasons } : {}),
+  });
+}
+
+/*
+ * What AWS answers where DynamoDB Local cannot: transaction conflicts and throttling. Wording from the
+ * DynamoDB API reference (TransactionCanceledException, TransactionConflictException, ThrottlingReason:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html#API_TransactWriteItems_Errors,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ThrottlingReason.html).
+ */
+const TRANSACTION_ONGOING = 'Transaction is ongoing for the item';
+const ON_DEMAND_THROTTLED =
+  'Throughput exceeds the current capacity of your table or index. DynamoDB is automatically scaling your table or index so please try again shortly. If exceptions persist, check if you have a hot key: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html';
+const PROVISIONED_THROTTLED =
+  'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.';
+
+export const CANCELLATION = {
+  none: { Code: 'None' },
+  conflict: { Code: 'TransactionConflict', Message: TRANSACTION_ONGOING },
+  throttled: (table: TableInfo): CancellationReason =>
+    table.onDemand
+      ? { Code: 'ThrottlingError', Message: ON_DEMAND_THROTTLED }
+      : { Code: 'ProvisionedThroughputExceeded', Message: PROVISIONED_THROTTLED },
+} as const;
+
+/** An error answer as DynamoDB's JSON protocol carries it. */
+const errorAnswer = (code: string, members: Record<string, unknown>): RawAnswer => ({
+  status: 400,
+  body: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${code}`, ...members }),
+  requestId: fakeRequestId(),
+});
+
+/** A cancelled transaction, worded and shaped as DynamoDB Local words a ConditionalCheckFailed one. */
+export const transactionCanceledAnswer = (reasons: readonly CancellationReason[]): RawAnswer =>
+  errorAnswer('TransactionCanceledException', {
+    CancellationReasons: reasons,
+    Message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`,
+  });
+
+/** A single-item write on an item an in-flight transaction holds. */
+export const transactionConflictAnswer = (): RawAnswer =>
+  errorAnswer('TransactionConflictException', { message: TRANSACTION_ONGOING });
+
+/**
+ * A single-item write over its item's throughput: ThrottlingException on an on-demand table,
+ * ProvisionedThroughputExceededException on a provisioned one, either with the key-range reason
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/throttling-key-range-limit-exceeded-mitigation.html).
+ * The model spells the member `throttlingReasons` on the one and `ThrottlingReasons` on the other.
+ */
+export function throttledWriteAnswer(table: TableInfo): RawAnswer {
+  const reasons = [{ reason: 'TableWriteKeyRangeThroughputExceeded', resource: table.arn }];
+  return table.onDemand
+    ? errorAnswer('ThrottlingException', { message: ON_DEMAND_THROTTLED, throttlingReasons: reasons })
+    : errorAnswer('ProvisionedThroughputExceededException', {
+        message: PROVISIONED_THROTTLED,
+        ThrottlingReasons: reasons,
+      });
 }
 
 /** Optimized integration (`arn:aws:states:::dynamodb:*`): Java SDK v1 naming and cause format. */
