@@ -8,12 +8,14 @@
  *   --in-memory           a throwaway run: nothing is kept
  *   --seed                load the demo partners and journeys
  *   --host <host>         default 127.0.0.1
+ *   --item-write-limit <units/s>  throttle each item's writes as AWS does past 1,000/s (default: unlimited)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { putEventsEntry } from './events/event-envelope';
 import { invoicePaidEvent } from './events/stripe-events';
+import { setItemWriteLimit } from './integrations/dynamodb-capacity';
 import { assertPortFree } from './ports';
 import { startLocalCloud, type RunningLocalCloud } from './cloud';
 
@@ -29,8 +31,11 @@ function options() {
       'in-memory': { type: 'boolean', default: false },
       seed: { type: 'boolean', default: false },
       host: { type: 'string', default: '127.0.0.1' },
+      'item-write-limit': { type: 'string' },
     },
   });
+  const limit = values['item-write-limit'];
+  setItemWriteLimit('all', limit === undefined ? undefined : Number(limit));
   const port = (flag: string, value: string | undefined): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1 || n > 65535)

@@ -6,6 +6,7 @@ import { localHandlerFor } from './functions';
 import { WORKFLOWS } from '../infra/workflow-manifest';
 import { createTables } from './create-tables';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { setItemWriteLimit } from './integrations/dynamodb-capacity';
 import { invokeAsync, type OnFailureRecord } from './lambda-async';
 import { pointLambdasAt } from './lambda-endpoints';
 import { startAwsEndpoint, type RunningAwsEndpoint } from './aws/endpoint';
@@ -25,6 +26,8 @@ export interface LocalSystemOptions {
   faults?: FaultInjector;
   /** Replaces in-process Lambda handlers (tests wrap them to interleave work deterministically). */
   lambdas?: LocalLambdas;
+  /** Write units per second per item for the workflows' DynamoDB calls (AWS: 1,000); unlimited when absent. */
+  itemWriteLimit?: number;
 }
 
 export class LocalSystem {
@@ -56,6 +59,7 @@ export class LocalSystem {
     });
     try {
       await createTables(ddb.client);
+      setItemWriteLimit(ddb.client, options.itemWriteLimit);
       const runtime = new LocalWorkflowRuntime({
         dynamoDb: ddb.client,
         lambdas: {
