@@ -5,13 +5,17 @@ import type { Fact } from './facts';
 import { commissionItemOf } from './ledger';
 import { referralStateOf, type Commission, type ProgramTerms, type ReferralState } from './lifecycle';
 import type { Referral } from './referral';
-import { STATS_COUNTERS } from './stats';
+import { STATS_COUNTERS, zeroCounters, type ReferralCounters, type StatsCounter } from './stats';
 import { statsUpdateFor } from './stats-update';
 
 /**
  * The lifecycle workflows' pure step: from the user's facts and the stored referral, the write that brings
  * the truth (the referral and its ledger rows, in one transaction, conditional on the referral as read) up to
  * date, and the stats change that follows it (applied exactly once through the write's marker).
+ *
+ * Each marker's change is recorded on the referral next to it (`pendingChanges.<marker>`), so that any
+ * execution can apply a change whose own execution stopped short: one whose truth write committed but whose
+ * response was lost re-reads the referral, finds it up to date, and applies the pending changes itself.
  */
 
 export interface Tables {
@@ -25,8 +29,23 @@ export interface WritePlanInput {
   facts: readonly Fact[];
   /** The referral as read (absent before the first write). */
   stored: Referral | undefined;
+  /** The changes recorded on the stored referral with its markers (`pendingChanges`), by marker. */
+  pendingChanges?: Readonly<Record<string, StatsChange>>;
   terms: ProgramTerms;
   tables: Tables;
+}
+
+/** One write's change to its partner's counters, as recorded with the write's marker until it is applied. */
+export interface StatsChange {
+  /** The write's latest fact time (the stats row's `lastActivityAt`). */
+  at: string;
+  /** The counters that move, in `STATS_COUNTERS` order; the others stay. */
+  delta: Partial<Record<StatsCounter, number>>;
+}
+
+export interface StatsWrite {
+  ClientRequestToken: string;
+  TransactItems: TransactWriteItem[];
 }
 
 export interface WriteSummary {
@@ -34,18 +53,28 @@ export interface WriteSummary {
   factCount: number;
   commissionsWritten: string[];
   commissionsDeleted: string[];
+  /** The markers whose stats change the plan's stats write applies. */
+  statsMarkers: string[];
 }
 
 export type WritePlan =
   | { outcome: 'awaitingSignup'; factCount: number }
-  | { outcome: 'upToDate'; partnerId: string; referralId: string; factCount: number }
+  | {
+      outcome: 'upToDate';
+      partnerId: string;
+      referralId: string;
+      factCount: number;
+      /** Present when the referral carries markers with recorded changes: they are applied now. */
+      statsWrite?: StatsWrite;
+      summary?: WriteSummary;
+    }
   | {
       outcome: 'changed';
       partnerId: string;
       referralId: string;
       truthWrite: { TransactItems: TransactWriteItem[] };
       /** Absent when the counters do not move. */
-      statsWrite?: { ClientRequestToken: string; TransactItems: TransactWriteItem[] };
+      statsWrite?: StatsWrite;
       summary: WriteSummary;
     };
 
@@ -90,15 +119,46 @@ const STATE_FIELDS = [
 
 const keysOf = (referral: Referral | undefined): Set<string> => new Set(referral?.factKeys ?? []);
 
-export function planReferralWrite({ userId, facts, stored, terms, tables }: WritePlanInput): WritePlan {
+/** The stored referral's markers that have a recorded change, in marker order, with their changes. */
+function pendingOf(
+  stored: Referral | undefined,
+  changes: Readonly<Record<string, StatsChange>>,
+): [marker: string, change: StatsChange][] {
+  const markers = [...(stored?.pendingStats ?? [])].filter((m) => Object.hasOwn(changes, m));
+  const order = (m: string): number => Number(m.slice(1));
+  return markers.sort((a, b) => order(a) - order(b)).map((m) => [m, changes[m] as StatsChange]);
+}
+
+export function planReferralWrite({
+  userId,
+  facts,
+  stored,
+  pendingChanges = {},
+  terms,
+  tables,
+}: WritePlanInput): WritePlan {
   const next = referralStateOf(userId, facts, terms);
   const factKeys = [...new Set(facts.map((f) => f.key))].sort();
   if (!next) return { outcome: 'awaitingSignup', factCount: factKeys.length };
   const { partnerId, referralId } = next.referral;
+  const key = { partnerId: S(partnerId), referralId: S(referralId) };
   const folded = keysOf(stored);
+  const pending = pendingOf(stored, pendingChanges);
   // Facts only grow, and every writer read them before writing: a stored set at least as large has ours.
   if (stored && factKeys.every((k) => folded.has(k))) {
-    return { outcome: 'upToDate', partnerId, referralId, factCount: folded.size };
+    const upToDate = { outcome: 'upToDate', partnerId, referralId, factCount: folded.size } as const;
+    if (pending.length === 0) return upToDate;
+    return {
+      ...upToDate,
+      statsWrite: statsWriteFor(tables, key, pending),
+      summary: {
+        status: stored.status,
+        factCount: folded.size,
+        commissionsWritten: [],
+        commissionsDeleted: [],
+        statsMarkers: pending.map(([m]) => m),
+      },
+    };
   }
   const previous = stored
     ? referralStateOf(
@@ -116,10 +176,14 @@ export function planReferralWrite({ userId, facts, stored, terms, tables }: Writ
   if (ledger.actions.length + 1 > MAX_TRANSACTION_ACTIONS) {
     throw new TooManyLedgerChangesError(`${ledger.actions.length} ledger rows change for ${referralId}`);
   }
-  const key = { partnerId: S(partnerId), referralId: S(referralId) };
+  const change = movesStats ? changeOf(delta, latestFactTime(facts)) : undefined;
+  // The changes of markers still pending as read, plus this write's: one read of any of them is enough to
+  // apply it. A change whose marker went since the read lingers until the next write (never applied: its
+  // marker is gone, and marker names are never reused).
+  const recorded = Object.fromEntries(change ? [...pending, [marker, change] as const] : pending);
   const truthWrite = {
     TransactItems: [
-      referralUpdate(tables.referrals, key, stored, next, factKeys, movesStats ? marker : undefined),
+      referralUpdate(tables.referrals, key, stored, next, factKeys, change ? marker : undefined, recorded),
       ...ledger.actions,
     ],
   };
@@ -128,38 +192,15 @@ export function planReferralWrite({ userId, facts, stored, terms, tables }: Writ
     factCount: factKeys.length,
     commissionsWritten: ledger.written,
     commissionsDeleted: ledger.deleted,
+    statsMarkers: change ? [marker] : [],
   };
-  if (!movesStats) return { outcome: 'changed', partnerId, referralId, truthWrite, summary };
-
-  const at = latestFactTime(facts);
-  const stats = statsUpdateFor(delta, at);
+  if (!change) return { outcome: 'changed', partnerId, referralId, truthWrite, summary };
   return {
     outcome: 'changed',
     partnerId,
     referralId,
     truthWrite,
-    statsWrite: {
-      ClientRequestToken: createHash('md5').update(`${partnerId}|${referralId}|${marker}`).digest('hex'),
-      TransactItems: [
-        {
-          Update: {
-            TableName: tables.stats,
-            Key: { partnerId: S(partnerId) },
-            ...stats,
-            ConditionExpression: 'attribute_exists(partnerId)',
-          },
-        },
-        {
-          Update: {
-            TableName: tables.referrals,
-            Key: key,
-            UpdateExpression: 'DELETE pendingStats :marker',
-            ConditionExpression: 'contains(pendingStats, :markerName)',
-            ExpressionAttributeValues: { ':marker': { SS: [marker] }, ':markerName': S(marker) },
-          },
-        },
-      ],
-    },
+    statsWrite: statsWriteFor(tables, key, [[marker, change]]),
     summary,
   };
 }
@@ -167,7 +208,70 @@ export function planReferralWrite({ userId, facts, stored, terms, tables }: Writ
 const latestFactTime = (facts: readonly Fact[]): string =>
   facts.map((f) => f.at).reduce((a, b) => (a > b ? a : b));
 
-/** SET every state field, REMOVE the ones the new state no longer has, conditional on the referral as read. */
+const later = (a: string, b: string): string => (a > b ? a : b);
+
+function changeOf(delta: ReferralCounters, at: string): StatsChange {
+  return {
+    at,
+    delta: Object.fromEntries(STATS_COUNTERS.filter((k) => delta[k] !== 0).map((k) => [k, delta[k]])),
+  };
+}
+
+/**
+ * Adds the changes to the partner's counters and removes their markers and recorded changes, in one
+ * transaction conditional on every marker still being there. The same markers always give the same token and
+ * the same request, so two executions applying one marker within DynamoDB's 10-minute idempotency window get
+ * one application (and no IdempotentParameterMismatch); later, the marker condition refuses the second.
+ */
+function statsWriteFor(
+  tables: Tables,
+  key: { partnerId: { S: string }; referralId: { S: string } },
+  changes: readonly (readonly [marker: string, change: StatsChange])[],
+): StatsWrite {
+  const markers = changes.map(([m]) => m);
+  const delta = zeroCounters();
+  for (const [, change] of changes) {
+    for (const k of STATS_COUNTERS) delta[k] += change.delta[k] ?? 0;
+  }
+  const at = changes.map(([, c]) => c.at).reduce(later);
+  const names: Record<string, string> = {};
+  const values: Record<string, ReturnType<typeof toAttributeValue>> = { ':markers': { SS: markers } };
+  markers.forEach((m, i) => {
+    names[`#m${i}`] = m;
+    values[`:m${i}`] = S(m);
+  });
+  return {
+    ClientRequestToken: createHash('md5')
+      .update(`${key.partnerId.S}|${key.referralId.S}|${markers.join(',')}`)
+      .digest('hex'),
+    TransactItems: [
+      {
+        Update: {
+          TableName: tables.stats,
+          Key: { partnerId: key.partnerId },
+          ...statsUpdateFor(delta, at),
+          ConditionExpression: 'attribute_exists(partnerId)',
+        },
+      },
+      {
+        Update: {
+          TableName: tables.referrals,
+          Key: key,
+          UpdateExpression: `DELETE pendingStats :markers REMOVE ${markers.map((_, i) => `pendingChanges.#m${i}`).join(', ')}`,
+          ConditionExpression: markers.map((_, i) => `contains(pendingStats, :m${i})`).join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * SET every state field and the recorded changes, REMOVE the fields the new state no longer has, conditional
+ * on the referral as read. `pendingChanges` is written whole, even empty, so the map exists whenever a stats
+ * write removes an entry from it (a nested REMOVE needs its map).
+ */
 function referralUpdate(
   table: string,
   key: { partnerId: { S: string }; referralId: { S: string } },
@@ -175,6 +279,7 @@ function referralUpdate(
   next: ReferralState,
   factKeys: string[],
   marker: string | undefined,
+  recorded: Record<string, StatsChange>,
 ): TransactWriteItem {
   const names: Record<string, string> = {};
   const values: Record<string, ReturnType<typeof toAttributeValue>> = {};
@@ -193,9 +298,10 @@ function referralUpdate(
     values[`:v${i}`] = toAttributeValue(value);
     sets.push(`#f${i} = :v${i}`);
   });
-  sets.push('factKeys = :factKeys', 'factCount = :factCount');
+  sets.push('factKeys = :factKeys', 'factCount = :factCount', 'pendingChanges = :pendingChanges');
   values[':factKeys'] = { SS: factKeys };
   values[':factCount'] = N(factKeys.length);
+  values[':pendingChanges'] = toAttributeValue(recorded);
   let expression = `SET ${sets.join(', ')}`;
   if (removes.length > 0) expression += ` REMOVE ${removes.join(', ')}`;
   if (marker) {

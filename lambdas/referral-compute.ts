@@ -5,7 +5,8 @@ import { factSchema } from '../domain/fact-schema';
 import type { Fact } from '../domain/facts';
 import { referralItemSchema } from '../domain/items';
 import { planReferralWrite, type WritePlan } from '../domain/referral-write';
-import { parseOrThrow } from '../domain/validation';
+import { STATS_COUNTERS } from '../domain/stats';
+import { integerSchema, parseOrThrow } from '../domain/validation';
 import { annotate, lambdaHandler } from './commons/handler';
 import { attributeMapSchema, itemFrom, parseInput } from './commons/items';
 import { logger } from './commons/logger';
@@ -21,6 +22,17 @@ export const referralComputeInputSchema = z.object({
 export type ReferralComputeInput = z.input<typeof referralComputeInputSchema>;
 
 const factItemSchema = z.object({ fact: z.string({ error: 'expected the fact as a JSON string' }) });
+
+/** The stats changes the referral's writes recorded with their markers (see `planReferralWrite`). */
+const pendingChangesSchema = z.object({
+  pendingChanges: z._default(
+    z.record(
+      z.string(),
+      z.object({ at: z.string(), delta: z.partialRecord(z.enum(STATS_COUNTERS), integerSchema) }),
+    ),
+    {},
+  ),
+});
 
 function factFrom(item: z.output<typeof attributeMapSchema>, index: number): Fact {
   const field = `facts[${index}]`;
@@ -51,10 +63,14 @@ export function createReferralComputeHandler({
     const facts = input.facts.map(factFrom);
     const storedItem = input.referral[0];
     const stored = storedItem ? itemFrom(referralItemSchema, storedItem, 'referral[0]') : undefined;
+    const { pendingChanges } = storedItem
+      ? itemFrom(pendingChangesSchema, storedItem, 'referral[0]')
+      : { pendingChanges: {} };
     const plan = planReferralWrite({
       userId: input.userId,
       facts,
       stored,
+      pendingChanges,
       terms: { schedule: config.commissionSchedule, holdPeriodDays: config.holdPeriodDays },
       tables: {
         referrals: config.referralsTable,
@@ -66,7 +82,9 @@ export function createReferralComputeHandler({
     logger.info('Referral computed', {
       userId: input.userId,
       outcome: plan.outcome,
-      ...(plan.outcome === 'changed' ? plan.summary : { factCount: plan.factCount }),
+      ...(plan.outcome === 'changed'
+        ? plan.summary
+        : ('summary' in plan && plan.summary) || { factCount: plan.factCount }),
     });
     return plan;
   });

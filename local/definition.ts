@@ -75,22 +75,22 @@ export function taskStates(machine: AslMachine): Map<string, AslState> {
 }
 
 export interface RunnableOptions {
-  /** Multiplies every retry wait (0: retry at once). */
+  /** Multiplies every retry wait and every Wait state (0: retry and go on at once). */
   retryDelayScale: number;
 }
 
 /**
  * The copy the library runs: Tasks without a timeout get "no timeout" instead of the library's 60 s,
- * and retry waits are scaled in the Retry fields themselves. The library's `retryIntervalOverrides`
- * can only give each retrier one fixed wait (no backoff), so scaling IntervalSeconds and
- * MaxDelaySeconds keeps AWS's backoff shape (IntervalSeconds × BackoffRate^attempt, capped) and the
- * number of attempts; only the time unit shrinks.
+ * and waits are scaled in the definition itself, Retry fields and Wait states alike. The library's
+ * `retryIntervalOverrides` and `waitTimeOverrides` can only give a state one fixed wait (no backoff, no
+ * run-time seconds), so scaling IntervalSeconds and MaxDelaySeconds keeps AWS's backoff shape
+ * (IntervalSeconds × BackoffRate^attempt, capped) and the number of attempts; only the time unit shrinks.
  */
 export function runnableCopy(machine: AslMachine, opts: RunnableOptions): AslMachine {
   // JSON clone, not structuredClone: under jest the latter yields objects of another realm, which the
   // library's isPlainObj check rejects (nested Parameters would then stay unevaluated).
   const copy = JSON.parse(JSON.stringify(machine)) as AslMachine;
-  for (const [, state] of allStates(copy)) {
+  for (const [name, state] of allStates(copy)) {
     if (
       state.Type === 'Task' &&
       state.TimeoutSeconds === undefined &&
@@ -104,8 +104,27 @@ export function runnableCopy(machine: AslMachine, opts: RunnableOptions): AslMac
         if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds *= opts.retryDelayScale;
       }
     }
+    if (state.Type === 'Wait' && opts.retryDelayScale !== 1) scaleWait(name, state, opts.retryDelayScale);
   }
   return copy;
+}
+
+/**
+ * `Seconds` is multiplied (the library sleeps fractional seconds). A wait read at run time (`SecondsPath`,
+ * or a timestamp) cannot be multiplied in the definition, since the library requires whole seconds from
+ * the path; at scale 0, the only scale tests and the chaos run use, it becomes `Seconds: 0`, which the
+ * library passes straight through. Any other scale of such a wait is refused rather than run unscaled.
+ */
+function scaleWait(name: string, state: AslState, scale: number): void {
+  if (typeof state.Seconds === 'number') {
+    state.Seconds *= scale;
+    return;
+  }
+  if (scale !== 0) {
+    throw new Error(`Wait state ${name}: a run-time wait can run unscaled or at scale 0, not ${scale}`);
+  }
+  for (const field of ['SecondsPath', 'Timestamp', 'TimestampPath']) delete state[field];
+  state.Seconds = 0;
 }
 
 export const asLibraryDefinition = (machine: AslMachine): StateMachineDefinition =>

@@ -1,4 +1,4 @@
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DEFAULT_COMMISSION_SCHEDULE, DEFAULT_HOLD_PERIOD_DAYS } from '../../domain/config';
 import { MalformedEventError } from '../../domain/errors';
 import { factKeys, type Fact } from '../../domain/facts';
@@ -64,6 +64,23 @@ function storedReferral(facts: Fact[]) {
   );
 }
 
+/** The referral item as the plan's truth write leaves it (its state, its marker and the recorded changes). */
+function afterTruthWrite(plan: Changed, facts: Fact[], pendingStats: string[]) {
+  const [referral] = plan.truthWrite.TransactItems;
+  if (!referral || !('Update' in referral)) throw new Error('the truth write starts with the referral');
+  const recorded = referral.Update.ExpressionAttributeValues?.[':pendingChanges'];
+  if (!recorded) throw new Error('the truth write records no changes');
+  return { ...storedReferral(facts), pendingStats: { SS: pendingStats }, pendingChanges: recorded };
+}
+
+/** The recorded changes of a truth write, as plain values. */
+function recordedChanges(plan: Changed): unknown {
+  const [referral] = plan.truthWrite.TransactItems;
+  const value =
+    referral && 'Update' in referral && referral.Update.ExpressionAttributeValues?.[':pendingChanges'];
+  return value ? unmarshall({ v: value as never }).v : undefined;
+}
+
 type Changed = Extract<WritePlan, { outcome: 'changed' }>;
 const changed = (plan: WritePlan): Changed => {
   if (plan.outcome !== 'changed') throw new Error(`expected a change, got ${plan.outcome}`);
@@ -122,12 +139,41 @@ describe('referral-compute handler', () => {
     });
     expect(marker).toMatchObject({
       Update: {
-        UpdateExpression: 'DELETE pendingStats :marker',
-        ConditionExpression: 'contains(pendingStats, :markerName)',
-        ExpressionAttributeValues: { ':markerName': { S: 'w2' } },
+        UpdateExpression: 'DELETE pendingStats :markers REMOVE pendingChanges.#m0',
+        ConditionExpression: 'contains(pendingStats, :m0)',
+        ExpressionAttributeNames: { '#m0': 'w2' },
+        ExpressionAttributeValues: { ':markers': { SS: ['w2'] }, ':m0': { S: 'w2' } },
       },
     });
     expect(plan.statsWrite?.ClientRequestToken).toMatch(/^[0-9a-f]{32}$/);
+    expect(plan.summary.statsMarkers).toEqual(['w2']);
+  });
+
+  it('records the stats change with its marker on the referral, in the truth write', async () => {
+    // Act
+    const plan = changed(
+      await handler({ userId: 'u1', facts: [factItem(signup), factItem(invoice)], referral: [] }),
+    );
+
+    // Assess: what the stats write adds, as a map a later execution can read back
+    expect(recordedChanges(plan)).toEqual({
+      w2: {
+        at: '2026-01-15T10:00:00.000Z',
+        delta: {
+          totalSignups: 1,
+          afPlusSignups: 1,
+          totalPaid: 1,
+          afPlusPaid: 1,
+          afPlusMonthlyPaid: 1,
+          activeSubscriptions: 1,
+          afPlusActiveSubscriptions: 1,
+          totalRevenueCents: 2999,
+          netRevenueCents: 2999,
+          totalEarningsCents: 750,
+          pendingEarningsCents: 750,
+        },
+      },
+    });
   });
 
   it('answers up to date when the stored referral already folded every fact', async () => {
@@ -170,6 +216,119 @@ describe('referral-compute handler', () => {
       ':refundedCents': { N: '1000' },
       ':netRevenueCents': { N: '-1000' },
       ':refundCount': { N: '1' },
+    });
+  });
+
+  describe('stats changes left pending (a committed write whose response was lost)', () => {
+    it('an up-to-date referral with a pending marker gets the stats write its own execution planned', async () => {
+      // Prepare: the first execution's plan, and the referral as its committed truth write left it
+      const facts = [signup, invoice];
+      const first = changed(await handler({ userId: 'u1', facts: facts.map(factItem), referral: [] }));
+
+      // Act: the same facts, re-read after the lost response
+      const again = await handler({
+        userId: 'u1',
+        facts: facts.map(factItem),
+        referral: [afterTruthWrite(first, facts, ['w2'])],
+      });
+
+      // Assess: the very request the first planned (same token, same items), so two executions applying it
+      // at once apply it once
+      expect(again).toMatchObject({ outcome: 'upToDate', factCount: 2 });
+      expect(again.outcome === 'upToDate' && again.statsWrite).toEqual(first.statsWrite);
+      expect(again.outcome === 'upToDate' && again.summary).toMatchObject({
+        status: 'paid',
+        statsMarkers: ['w2'],
+        commissionsWritten: [],
+      });
+    });
+
+    it('applies every pending marker with a recorded change in one write, conditional on each', async () => {
+      // Prepare: two writes left pending; w1 from before changes were recorded has none
+      const stored = {
+        ...storedReferral([signup, invoice]),
+        pendingStats: { SS: ['w1', 'w2', 'w3'] },
+        pendingChanges: {
+          M: marshall({
+            w3: { at: '2026-01-20T10:00:00.000Z', delta: { refundCount: 1, refundedCents: 1000 } },
+            w2: { at: '2026-01-15T10:00:00.000Z', delta: { totalPaid: 1, refundedCents: -5 } },
+            w9: { at: '2026-01-21T10:00:00.000Z', delta: { totalPaid: 100 } },
+          }),
+        },
+      };
+
+      // Act
+      const plan = await handler({
+        userId: 'u1',
+        facts: [factItem(signup), factItem(invoice)],
+        referral: [stored],
+      });
+
+      // Assess: the sum of w2 and w3 (w9's marker is gone, w1 has no change), the latest time, both markers
+      if (plan.outcome !== 'upToDate' || !plan.statsWrite) throw new Error('expected a pending stats write');
+      const [stats, markers] = plan.statsWrite.TransactItems;
+      expect(stats).toMatchObject({
+        Update: {
+          UpdateExpression:
+            'ADD totalPaid :totalPaid, refundedCents :refundedCents, refundCount :refundCount, version :one SET lastActivityAt = :at',
+          ExpressionAttributeValues: {
+            ':totalPaid': { N: '1' },
+            ':refundedCents': { N: '995' },
+            ':refundCount': { N: '1' },
+            ':at': { S: '2026-01-20T10:00:00.000Z' },
+          },
+        },
+      });
+      expect(markers).toMatchObject({
+        Update: {
+          UpdateExpression: 'DELETE pendingStats :markers REMOVE pendingChanges.#m0, pendingChanges.#m1',
+          ConditionExpression: 'contains(pendingStats, :m0) AND contains(pendingStats, :m1)',
+          ExpressionAttributeNames: { '#m0': 'w2', '#m1': 'w3' },
+          ExpressionAttributeValues: { ':markers': { SS: ['w2', 'w3'] } },
+        },
+      });
+      expect(plan.summary?.statsMarkers).toEqual(['w2', 'w3']);
+    });
+
+    it('a new write keeps the changes of markers still pending and drops the rest', async () => {
+      // Prepare: w2 still pending, w1's marker applied since (its change lingers)
+      const first = changed(
+        await handler({ userId: 'u1', facts: [signup, invoice].map(factItem), referral: [] }),
+      );
+      const stored = afterTruthWrite(first, [signup, invoice], ['w2']);
+      const lingering = { ...(stored.pendingChanges as { M: Record<string, unknown> }).M };
+      lingering.w1 = marshall({ v: { at: '2026-01-10T09:00:00.000Z', delta: { totalSignups: 1 } } }).v;
+
+      // Act
+      const plan = changed(
+        await handler({
+          userId: 'u1',
+          facts: [signup, invoice, refund].map(factItem),
+          referral: [{ ...stored, pendingChanges: { M: lingering } as never }],
+        }),
+      );
+
+      // Assess
+      expect(Object.keys(recordedChanges(plan) as object).sort()).toEqual(['w2', 'w3']);
+      expect(plan.summary.statsMarkers).toEqual(['w3']);
+    });
+
+    it('rejects a recorded change that is not one, naming the field', async () => {
+      // Prepare
+      const stored = {
+        ...storedReferral([signup, invoice]),
+        pendingStats: { SS: ['w2'] },
+        pendingChanges: {
+          M: marshall({ w2: { at: '2026-01-15T10:00:00.000Z', delta: { totalPaid: 1.5 } } }),
+        },
+      };
+
+      // Act / Assess
+      await expect(
+        handler({ userId: 'u1', facts: [signup, invoice].map(factItem), referral: [stored] }),
+      ).rejects.toThrow(
+        new MalformedEventError('referral[0].pendingChanges.w2.delta.totalPaid', 'expected an integer'),
+      );
     });
   });
 
