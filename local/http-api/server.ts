@@ -31,6 +31,8 @@ export interface HttpApiOptions {
   jwt?: JwtAuthorizerConfig;
   /** The stage's default route throttling; absent: unthrottled. */
   throttle?: ThrottleSettings;
+  /** Route settings by route key (`GET /r/{partnerId}` → its own throttle), over the default. */
+  routeThrottles?: Readonly<Record<string, ThrottleSettings>>;
   /** The clock for throttling and token checks (tests pin it); default the system clock. */
   now?: () => Date;
   /** Told about handler failures (the 500s); default a line on stderr. */
@@ -63,7 +65,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
   if (jwtRoute && !jwt)
     throw new Error(`Route ${jwtRoute.routeKey} uses JWT but no JWT authorizer was given`);
   const now = options.now ?? (() => new Date());
-  const throttle = new RouteThrottle(options.throttle, () => now().getTime());
+  const throttle = new RouteThrottle(options.throttle, () => now().getTime(), options.routeThrottles);
   const onHandlerError =
     options.onHandlerError ??
     ((routeKey: string, error: unknown) =>

@@ -33,8 +33,10 @@ export class TokenBucket {
 }
 
 /**
- * The stage's default route throttling (`DefaultRouteSettings`) is a limit for each route, so each route
- * key gets its own bucket with the same settings.
+ * The stage's throttles as API Gateway applies them to an HTTP API: the default route settings are a limit
+ * for each route, so each route key gets its own bucket; a route with route settings of its own
+ * (`RouteSettings`, by route key) gets a bucket with those instead
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html).
  */
 export class RouteThrottle {
   private readonly buckets = new Map<string, TokenBucket>();
@@ -42,13 +44,15 @@ export class RouteThrottle {
   constructor(
     private readonly settings: ThrottleSettings | undefined,
     private readonly now: () => number,
+    private readonly routeSettings: Readonly<Record<string, ThrottleSettings>> = {},
   ) {}
 
   allow(routeKey: string): boolean {
-    if (!this.settings) return true;
+    const settings = this.routeSettings[routeKey] ?? this.settings;
+    if (!settings) return true;
     let bucket = this.buckets.get(routeKey);
     if (!bucket) {
-      bucket = new TokenBucket(this.settings, this.now);
+      bucket = new TokenBucket(settings, this.now);
       this.buckets.set(routeKey, bucket);
     }
     return bucket.tryTake();

@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { TABLE_NAMES } from '../../domain/config';
 import { ROUTES } from '../../domain/routes';
 import { createDashboardApiHandler } from '../../lambdas/dashboard-api';
 import { loadOrCreateIssuer, type LocalIssuer } from '../../local/http-api/jwt';
@@ -54,6 +55,10 @@ beforeEach(() => {
   ddb.reset();
   ddb.on(GetCommand).resolves({ Item: partnerStats({ partnerId: 'acme', totalClicks: 7 }) });
   ddb.on(QueryCommand).resolves({ Items: [] });
+  // Clicks before the shards (the row's 7) plus two shards' (3): 10.
+  ddb.on(BatchGetCommand).resolves({
+    Responses: { [TABLE_NAMES.clickCounters]: [{ clicks: 2 }, { clicks: 1 }] },
+  });
 });
 
 const sign = (claims: { sub: string; partnerId?: string; scope?: string }) =>
@@ -66,7 +71,7 @@ describe('the partner dashboard route', () => {
     const reply = await call(api.url, '/partners/acme/dashboard', { token });
 
     expect(reply.status).toBe(200);
-    expect(reply.json()).toMatchObject({ partnerId: 'acme', stats: { totalClicks: 7 } });
+    expect(reply.json()).toMatchObject({ partnerId: 'acme', stats: { totalClicks: 10 } });
     expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({ Key: { partnerId: 'acme' } });
   });
 
@@ -97,7 +102,7 @@ describe('the admin routes', () => {
     const reply = await call(api.url, '/admin/partners/acme/dashboard', { token });
 
     expect(reply.status).toBe(200);
-    expect(reply.json()).toMatchObject({ partnerId: 'acme', stats: { totalClicks: 7 } });
+    expect(reply.json()).toMatchObject({ partnerId: 'acme', stats: { totalClicks: 10 } });
     expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({ Key: { partnerId: 'acme' } });
   });
 

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { isAdminRouteKey, routeKeyOf, ROUTES, type RouteName } from '../../domain/routes';
 import { ReferralsHttpApi } from '../../infra/constructs/http-api';
+import { DEFAULT_SETTINGS, routeThrottlesOf } from '../../infra/settings';
 import { RouteTable } from '../../local/http-api/routes';
 import { meetsRouteScopes, scopesOf } from '../../local/http-api/scopes';
 import { ADMIN_SCOPE } from './support';
@@ -76,12 +77,8 @@ describe('HTTP API route selection', () => {
   });
 });
 
-/** The routes the construct synthesizes (route key, authorization, scopes), as the local HTTP API reads them. */
-function synthesizedRoutes(): {
-  routeKey: string;
-  authorizationType: string;
-  authorizationScopes: string[];
-}[] {
+/** The construct alone, synthesized. */
+function synthesizedApi(): Template {
   const stack = new Stack(new App(), 'RoutesOnly');
   const fn = (name: string) =>
     new lambda.Function(stack, name, {
@@ -97,7 +94,16 @@ function synthesizedRoutes(): {
     click: fn('Click'),
     logRetention: logs.RetentionDays.ONE_WEEK,
   });
-  const routes = Template.fromStack(stack).findResources('AWS::ApiGatewayV2::Route');
+  return Template.fromStack(stack);
+}
+
+/** The routes the construct synthesizes (route key, authorization, scopes), as the local HTTP API reads them. */
+function synthesizedRoutes(): {
+  routeKey: string;
+  authorizationType: string;
+  authorizationScopes: string[];
+}[] {
+  const routes = synthesizedApi().findResources('AWS::ApiGatewayV2::Route');
   return Object.values(routes).map((r) => {
     const p = (r as { Properties: Record<string, unknown> }).Properties;
     return {
@@ -195,5 +201,43 @@ describe("the project's routes, as the local HTTP API selects and authorizes the
       expect(meetsRouteScopes(scopesOf(PARTNER_TOKEN), [])).toBe(true);
     }
     expect(byKey.get(routeKeyOf('click'))).toMatchObject({ authorizationType: 'NONE' });
+  });
+});
+
+describe('the stage throttles', () => {
+  const template = synthesizedApi();
+  const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage')) as {
+    Properties: { RouteSettings: Record<string, unknown>; DefaultRouteSettings: unknown };
+    DependsOn: string[];
+  }[];
+  const routes = template.findResources('AWS::ApiGatewayV2::Route');
+
+  it('gives the click route and the dashboard reads their own route settings, the rest the default', () => {
+    expect(stage?.Properties.DefaultRouteSettings).toEqual({
+      ThrottlingRateLimit: 100,
+      ThrottlingBurstLimit: 200,
+    });
+    expect(stage?.Properties.RouteSettings).toEqual({
+      [routeKeyOf('click')]: { ThrottlingRateLimit: 10_000, ThrottlingBurstLimit: 5_000 },
+      [routeKeyOf('dashboard')]: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1_000 },
+      [routeKeyOf('commissions')]: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1_000 },
+      [routeKeyOf('adminDashboard')]: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1_000 },
+    });
+  });
+
+  it('creates the stage after every route, since route settings must name existing route keys', () => {
+    expect(stage?.DependsOn).toEqual(expect.arrayContaining(Object.keys(routes)));
+  });
+
+  it('the local HTTP API gets the same route settings from routeThrottlesOf', () => {
+    const local = routeThrottlesOf(DEFAULT_SETTINGS.throttles);
+    expect(
+      Object.fromEntries(
+        Object.entries(local).map(([key, t]) => [
+          key,
+          { ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit },
+        ]),
+      ),
+    ).toEqual(stage?.Properties.RouteSettings);
   });
 });

@@ -464,6 +464,29 @@ describe('throttling', () => {
       await throttled.close();
     }
   });
+
+  it('gives a route with route settings its own limits, and the others the default', async () => {
+    const clock = Date.now();
+    const throttled = await startHttpApi({
+      port: 0,
+      routes: [echoRoute('GET /r/{partnerId}'), echoRoute('GET /other')],
+      throttle: { rateLimit: 1, burstLimit: 1 },
+      routeThrottles: { 'GET /r/{partnerId}': { rateLimit: 1, burstLimit: 3 } },
+      now: () => new Date(clock),
+    });
+    try {
+      const statuses = async (target: string, n: number) => {
+        const out: number[] = [];
+        for (let i = 0; i < n; i++) out.push((await call(throttled.url, target)).status);
+        return out;
+      };
+
+      expect(await statuses('/r/acme', 4)).toEqual([200, 200, 200, 429]);
+      expect(await statuses('/other', 2)).toEqual([200, 429]);
+    } finally {
+      await throttled.close();
+    }
+  });
 });
 
 describe('the port', () => {

@@ -1,7 +1,7 @@
 import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { hashIp } from '../../domain/click';
+import { clickShards, hashIp } from '../../domain/click';
 import { createClickApiHandler } from '../../lambdas/click-api';
 import { bodyOf, httpEvent } from '../../local/events/http-events';
 import { ARNS, sfnThrottling, testConfig } from './builders';
@@ -56,8 +56,47 @@ describe('click-api handler', () => {
       ipHash: hashIp('203.0.113.7', 'test-salt'),
       userAgent: 'Mozilla/5.0 (test)',
       expiresAt: Date.parse('2026-01-15T10:00:00.000Z') / 1000 + 90 * 86_400,
+      attempt: 0,
+      counterId: `acme#${clickShards('click-123', 1)[0]}`,
+      counterIds: clickShards('click-123', 5).map((shard) => `acme#${shard}`),
     });
     expect(sent?.input).not.toContain('203.0.113.7');
+  });
+
+  it.each([
+    [
+      'keeps UTM tags, after the landing page’s own parameters and before ours',
+      'utm_source=x&utm_campaign=y',
+      'https://app.example.com/welcome?lang=en&utm_source=x&utm_campaign=y&ref=acme&click=click-123',
+    ],
+    [
+      'keeps repeated parameters, in order',
+      'tag=a&utm_source=x&tag=b',
+      'https://app.example.com/welcome?lang=en&tag=a&utm_source=x&tag=b&ref=acme&click=click-123',
+    ],
+    [
+      'replaces a visitor-supplied ref and click with ours',
+      'ref=other&click=forged&utm_source=x',
+      'https://app.example.com/welcome?lang=en&utm_source=x&ref=acme&click=click-123',
+    ],
+  ])("%s in the redirect (the link's raw query string)", async (_, rawQueryString, location) => {
+    // Prepare
+    sfnMock
+      .on(StartSyncExecutionCommand)
+      .resolves({ status: 'SUCCEEDED', output: '{}', startDate: START_DATE, stopDate: START_DATE });
+    // API Gateway joins repeated parameters in queryStringParameters ("a,b"): only the raw string keeps them.
+    const request = {
+      ...clickRequest('acme'),
+      rawQueryString,
+      queryStringParameters: Object.fromEntries(new URLSearchParams(rawQueryString)),
+    };
+
+    // Act
+    const response = await handler(request, context);
+
+    // Assess
+    expect(response.statusCode).toBe(302);
+    expect(response.headers?.location).toBe(location);
   });
 
   it('answers 404 UnknownPartner when the workflow finds no such partner', async () => {

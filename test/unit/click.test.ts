@@ -1,5 +1,17 @@
-import { CLICK_LOG_TTL_DAYS } from '../../domain/config';
-import { clickWorkflowInput, hashIp, truncateUserAgent } from '../../domain/click';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { CLICK_CONTENTION_RETRIES, CLICK_COUNTER_SHARDS, CLICK_LOG_TTL_DAYS } from '../../domain/config';
+import {
+  clickCounterId,
+  clickShards,
+  clickWorkflowInput,
+  hashIp,
+  landingLocation,
+  partnerClickCounterIds,
+  partnerClicks,
+  truncateUserAgent,
+  withClickCounters,
+} from '../../domain/click';
 
 describe('click', () => {
   it('hashes the IP with the salt (SHA-256 hex), never keeping it raw', () => {
@@ -28,6 +40,7 @@ describe('click', () => {
     });
 
     // Assess
+    const counterIds = clickShards('click-1', CLICK_CONTENTION_RETRIES + 1).map((s) => `acme#${s}`);
     expect(input).toEqual({
       clickId: 'click-1',
       partnerId: 'acme',
@@ -35,6 +48,9 @@ describe('click', () => {
       ipHash: hashIp('203.0.113.7', 'salt-1'),
       userAgent: 'Mozilla/5.0',
       expiresAt: now.getTime() / 1000 + CLICK_LOG_TTL_DAYS * 86_400,
+      attempt: 0,
+      counterId: counterIds[0],
+      counterIds,
     });
   });
 
@@ -52,5 +68,113 @@ describe('click', () => {
 
   it('records an absent user agent as unknown', () => {
     expect(truncateUserAgent(undefined)).toBe('unknown');
+  });
+});
+
+describe('click counter shards', () => {
+  it('gives each try of a click another shard, all within the partner’s 64', () => {
+    for (let i = 0; i < 200; i++) {
+      // Act
+      const shards = clickShards(`click-${i}`, CLICK_COUNTER_SHARDS);
+
+      // Assess: a full cycle visits every shard once, so no try repeats an earlier one.
+      expect(new Set(shards).size).toBe(CLICK_COUNTER_SHARDS);
+      expect(shards.every((s) => Number.isInteger(s) && s >= 0 && s < CLICK_COUNTER_SHARDS)).toBe(true);
+    }
+    expect(clickShards('click-1', 3)).toEqual(clickShards('click-1', 3));
+  });
+
+  it('spreads first tries evenly over the shards', () => {
+    // Act
+    const counts = new Array<number>(CLICK_COUNTER_SHARDS).fill(0);
+    for (let i = 0; i < 12_800; i++) counts[clickShards(`c-${i}`, 1)[0] as number] += 1;
+
+    // Assess: 200 a shard expected (σ ≈ 14); a skewed hash would overload some shards.
+    expect(Math.min(...counts)).toBeGreaterThan(140);
+    expect(Math.max(...counts)).toBeLessThan(260);
+  });
+
+  it('names every shard of a partner, and the workflow input draws from them', () => {
+    const all = partnerClickCounterIds('acme');
+    expect(all).toHaveLength(CLICK_COUNTER_SHARDS);
+    expect(all[5]).toBe(clickCounterId('acme', 5));
+    const input = clickWorkflowInput({
+      partnerId: 'acme',
+      ip: '1.2.3.4',
+      userAgent: undefined,
+      now: new Date(0),
+      clickId: 'x',
+      salt: 's',
+    });
+    expect(input.counterIds.every((id) => all.includes(id))).toBe(true);
+  });
+
+  it('the workflow backs off at most as many times as the input has further shards and wait caps', () => {
+    // Prepare
+    const asl = JSON.parse(
+      readFileSync(path.join(__dirname, '../../statemachines/click.asl.json'), 'utf8'),
+    ) as { States: Record<string, Record<string, unknown>> };
+    const choices = JSON.stringify(asl.States.WhyWasClickRejected);
+    const backOff = JSON.stringify(asl.States.RecordClickBackOff);
+
+    // Assess
+    expect(choices).toContain(`"NumericLessThan":${CLICK_CONTENTION_RETRIES}`);
+    const caps = /States\.Array\(([^)]*)\)/.exec(backOff)?.[1]?.split(',') ?? [];
+    expect(caps).toHaveLength(CLICK_CONTENTION_RETRIES);
+  });
+
+  it("sums the shards onto the row's clicks and takes the latest click as last activity", () => {
+    // Act
+    const clicks = partnerClicks(7, [
+      { clicks: 3, lastClickAt: '2026-01-02T00:00:00.000Z' },
+      { clicks: 0 },
+      { clicks: 5, lastClickAt: '2026-01-03T00:00:00.000Z' },
+    ]);
+    const stats = withClickCounters({ totalClicks: 7, lastActivityAt: '2026-01-04T00:00:00.000Z' }, [
+      { clicks: 2, lastClickAt: '2026-01-05T00:00:00.000Z' },
+    ]);
+
+    // Assess
+    expect(clicks).toEqual({ totalClicks: 15, lastClickAt: '2026-01-03T00:00:00.000Z' });
+    expect(stats).toEqual({ totalClicks: 9, lastActivityAt: '2026-01-05T00:00:00.000Z' });
+    expect(withClickCounters({ totalClicks: 1, lastActivityAt: '2026-02-01T00:00:00.000Z' }, [])).toEqual({
+      totalClicks: 1,
+      lastActivityAt: '2026-02-01T00:00:00.000Z',
+    });
+  });
+});
+
+describe('landingLocation', () => {
+  const at = (landingUrl: string, trackingQuery: string) =>
+    landingLocation({ landingUrl, trackingQuery, partnerId: 'p_1', clickId: 'c-1' });
+
+  it.each([
+    ['no query', 'https://x.test/', '', 'https://x.test/?ref=p_1&click=c-1'],
+    [
+      'UTM tags kept, ours last',
+      'https://x.test/',
+      'utm_source=x&utm_campaign=y',
+      'https://x.test/?utm_source=x&utm_campaign=y&ref=p_1&click=c-1',
+    ],
+    [
+      "the landing page's own parameters first",
+      'https://x.test/welcome?lang=en',
+      'utm_source=x',
+      'https://x.test/welcome?lang=en&utm_source=x&ref=p_1&click=c-1',
+    ],
+    [
+      'repeated parameters kept',
+      'https://x.test/',
+      'tag=a&tag=b',
+      'https://x.test/?tag=a&tag=b&ref=p_1&click=c-1',
+    ],
+    [
+      "a visitor's ref and click replaced by ours",
+      'https://x.test/',
+      'ref=evil&click=forged&utm_source=x',
+      'https://x.test/?utm_source=x&ref=p_1&click=c-1',
+    ],
+  ])('%s', (_, landingUrl, query, expected) => {
+    expect(at(landingUrl, query)).toBe(expected);
   });
 });

@@ -1,8 +1,10 @@
 import { DynamoDBClient, InternalServerError, ThrottlingException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { partnerClickCounterIds } from '../../domain/click';
 import { encodeCommissionsCursor } from '../../domain/commissions-view';
+import { TABLE_NAMES } from '../../domain/config';
 import { encodeCursor } from '../../domain/dashboard';
 import { commissionItemOf } from '../../domain/ledger';
 import { createDashboardApiHandler } from '../../lambdas/dashboard-api';
@@ -48,9 +50,11 @@ describe('dashboard-api handler', () => {
 
   beforeEach(() => {
     dbMock.reset();
+    // No click counter shards yet: clicks are the stats row's.
+    dbMock.on(BatchGetCommand).resolves({ Responses: { [TABLE_NAMES.clickCounters]: [] } });
   });
 
-  it("returns the partner's stats, rates and newest payments in one GetItem and one Query", async () => {
+  it("returns the partner's stats, rates and newest payments in one GetItem, one BatchGetItem and one Query", async () => {
     // Prepare
     dbMock.on(GetCommand).resolves({
       Item: {
@@ -96,8 +100,9 @@ describe('dashboard-api handler', () => {
         paidAt: '2026-01-15T10:00:00.000Z',
       }),
     });
-    expect(dbMock.calls()).toHaveLength(2);
+    expect(dbMock.calls()).toHaveLength(3);
     expect(dbMock).toHaveReceivedCommandTimes(GetCommand, 1);
+    expect(dbMock).toHaveReceivedCommandTimes(BatchGetCommand, 1);
     expect(dbMock).toHaveReceivedCommandTimes(QueryCommand, 1);
     expect(dbMock.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
       TableName: 'PartnerStats',
@@ -111,6 +116,67 @@ describe('dashboard-api handler', () => {
       Limit: 50,
       ExpressionAttributeValues: { ':partnerId': 'acme' },
     });
+  });
+
+  it("adds the click counter shards to the row's clicks, read with one BatchGetItem of all 64 keys", async () => {
+    // Prepare
+    dbMock.on(GetCommand).resolves({
+      Item: partnerStats({
+        partnerId: 'acme',
+        totalClicks: 5,
+        totalSignups: 3,
+        lastActivityAt: '2026-01-10T00:00:00.000Z',
+      }),
+    });
+    dbMock.on(QueryCommand).resolves({ Items: [] });
+    dbMock.on(BatchGetCommand).resolves({
+      Responses: {
+        [TABLE_NAMES.clickCounters]: [
+          { clicks: 10, lastClickAt: '2026-01-12T08:00:00.000Z' },
+          { clicks: 15, lastClickAt: '2026-01-14T09:30:00.000Z' },
+        ],
+      },
+    });
+
+    // Act
+    const response = await handler(dashboardRequest('acme', { sub: 'u1', partnerId: 'acme' }), context);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toMatchObject({
+      stats: { totalClicks: 30, lastActivityAt: '2026-01-14T09:30:00.000Z' },
+      conversion: { clickToSignup: { basisPoints: 1000 } },
+    });
+    const request = dbMock.commandCalls(BatchGetCommand)[0]?.args[0].input;
+    expect(request?.RequestItems?.[TABLE_NAMES.clickCounters]?.Keys).toEqual(
+      partnerClickCounterIds('acme').map((counterId) => ({ counterId })),
+    );
+    expect(request?.RequestItems?.[TABLE_NAMES.clickCounters]?.Keys).toHaveLength(64);
+  });
+
+  it('asks again for the shards DynamoDB left unprocessed, and counts each once', async () => {
+    // Prepare
+    const [first, ...rest] = partnerClickCounterIds('acme').map((counterId) => ({ counterId }));
+    dbMock.on(GetCommand).resolves({ Item: partnerStats({ partnerId: 'acme', totalClicks: 0 }) });
+    dbMock.on(QueryCommand).resolves({ Items: [] });
+    dbMock
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: { [TABLE_NAMES.clickCounters]: [{ clicks: 4 }] },
+        UnprocessedKeys: { [TABLE_NAMES.clickCounters]: { Keys: rest } },
+      })
+      .resolvesOnce({ Responses: { [TABLE_NAMES.clickCounters]: [{ clicks: 3 }, { clicks: 2 }] } });
+
+    // Act
+    const response = await handler(dashboardRequest('acme', { sub: 'u1', partnerId: 'acme' }), context);
+
+    // Assess
+    expect(first).toBeDefined();
+    expect(bodyOf(response)).toMatchObject({ stats: { totalClicks: 9 } });
+    expect(dbMock).toHaveReceivedCommandTimes(BatchGetCommand, 2);
+    expect(
+      dbMock.commandCalls(BatchGetCommand)[1]?.args[0].input.RequestItems?.[TABLE_NAMES.clickCounters]?.Keys,
+    ).toEqual(rest);
   });
 
   it('continues from the cursor', async () => {
