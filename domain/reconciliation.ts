@@ -7,8 +7,8 @@ import { STATS_COUNTERS, zeroCounters, type PartnerStats, type ReferralCounters 
 /**
  * The reconciliation workflow's pure steps: sum a partner's referrals page by page (`accumulate`), compare
  * with the stats row and plan one conditional transaction (`planCorrection`), check the partner's ledger
- * rows against its referrals (`accumulateLedger`, `confirmLedgerDrift`), and total the Map's results
- * (`summarize`).
+ * rows against its referrals (`accumulateLedger`, `confirmLedgerDrift`), and add each page's results onto the
+ * run's summary (`summarize`), failed partners included.
  */
 
 /**
@@ -322,12 +322,20 @@ export function confirmLedgerDrift(
   return { ledgerDrift: listed, ledgerDriftOmitted: omitted };
 }
 
+/** Why one partner's iteration failed (its Catch): the error's name and cause, as Step Functions gives them. */
+export interface PartnerFailure {
+  error: string;
+  cause: string;
+}
+
 /** One partner's result, as the reconciliation Map's iterations end. */
 export interface PartnerResult extends Partial<LedgerCheck> {
   partnerId: string;
   corrected: boolean;
   skipped?: boolean;
   fields?: Record<string, FieldDrift>;
+  /** The iteration failed (retries exhausted, a row that cannot be read or summed): the next run tries again. */
+  failure?: PartnerFailure;
 }
 
 export interface PartnerLedgerDrift extends Pick<LedgerCheck, 'ledgerDrift'> {
@@ -335,7 +343,20 @@ export interface PartnerLedgerDrift extends Pick<LedgerCheck, 'ledgerDrift'> {
   ledgerDriftOmitted?: number;
 }
 
+/**
+ * A run is a chain of executions, one page of partners each, each started by the one before it (continue as
+ * new): the run is named by its first execution, and every execution carries this forward.
+ */
+export interface ReconciliationRun {
+  firstExecution: string;
+  startedAt: string;
+}
+
 export interface ReconciliationSummary {
+  /** Absent only in summaries built outside a workflow run (tests). */
+  run?: ReconciliationRun;
+  /** Pages of partners summarized so far: one per execution of the run. */
+  pages: number;
   partnersChecked: number;
   partnersCorrected: number;
   partnersSkipped: number;
@@ -347,19 +368,65 @@ export interface ReconciliationSummary {
   ledgerDrift: PartnerLedgerDrift[];
   /** Partners with ledger drift left out of `ledgerDrift` (see `MAX_LEDGER_DRIFT_PARTNERS`). */
   ledgerDriftOmitted?: number;
+  /** Partners whose iteration failed; counted in `partnersChecked`, neither corrected nor skipped. */
+  partnersFailed: number;
+  failures: (PartnerFailure & { partnerId: string })[];
+  /** Failed partners left out of `failures` (see `MAX_FAILURE_ENTRIES`). */
+  failuresOmitted: number;
 }
 
-/** The summary lives in the workflow state (256 KB): it lists at most this many drifted partners. */
-export const MAX_DRIFT_ENTRIES = 100;
-/** And at most this many partners with ledger drift (each lists up to `MAX_LEDGER_DRIFT_PER_PARTNER` entries). */
-export const MAX_LEDGER_DRIFT_PARTNERS = 25;
+/**
+ * What the run's last execution reports when partners failed: it ends in its `PartnersFailed` Fail state, whose
+ * cause (at most 32,768 characters) carries the counts and the failures, not the drift lists.
+ */
+export type PartnersFailedReport = Pick<
+  ReconciliationSummary,
+  | 'run'
+  | 'pages'
+  | 'partnersChecked'
+  | 'partnersCorrected'
+  | 'partnersSkipped'
+  | 'partnersWithLedgerDrift'
+  | 'partnersFailed'
+  | 'failures'
+  | 'failuresOmitted'
+>;
 
-/** Adds a page of partner results onto the running summary. */
+// The summary lives in the workflow state and in each continuation's input (256 KiB each, and the summarize
+// step holds the prior summary and the new one at once), so every list in it is capped. The worst case (every
+// counter of a listed partner drifted, about 1.2 KB an entry) stays near 100 KB.
+/** Drifted partners listed. */
+export const MAX_DRIFT_ENTRIES = 50;
+/** Partners with ledger drift listed (each lists up to `MAX_LEDGER_DRIFT_PER_PARTNER` entries). */
+export const MAX_LEDGER_DRIFT_PARTNERS = 25;
+/** Failed partners listed: they also make up the `PartnersFailed` cause, which must stay under 32,768 characters. */
+export const MAX_FAILURE_ENTRIES = 20;
+/** A failure's cause is cut to this many characters (a Lambda's cause carries its stack trace). */
+export const MAX_FAILURE_CAUSE_LENGTH = 500;
+
+/** The `PartnersFailed` cause's content: the summary without its drift lists. */
+export const partnersFailedReport = (summary: ReconciliationSummary): PartnersFailedReport => ({
+  ...(summary.run ? { run: summary.run } : {}),
+  pages: summary.pages,
+  partnersChecked: summary.partnersChecked,
+  partnersCorrected: summary.partnersCorrected,
+  partnersSkipped: summary.partnersSkipped,
+  partnersWithLedgerDrift: summary.partnersWithLedgerDrift,
+  partnersFailed: summary.partnersFailed,
+  failures: summary.failures,
+  failuresOmitted: summary.failuresOmitted,
+});
+
+const cut = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** Adds a page of partner results onto the running summary (one page more). */
 export function summarize(
   prior: ReconciliationSummary | undefined,
   results: readonly PartnerResult[],
 ): ReconciliationSummary {
   const summary: ReconciliationSummary = {
+    ...(prior?.run ? { run: prior.run } : {}),
+    pages: (prior?.pages ?? 0) + 1,
     partnersChecked: prior?.partnersChecked ?? 0,
     partnersCorrected: prior?.partnersCorrected ?? 0,
     partnersSkipped: prior?.partnersSkipped ?? 0,
@@ -368,9 +435,24 @@ export function summarize(
     partnersWithLedgerDrift: prior?.partnersWithLedgerDrift ?? 0,
     ledgerDrift: [...(prior?.ledgerDrift ?? [])],
     ledgerDriftOmitted: prior?.ledgerDriftOmitted ?? 0,
+    partnersFailed: prior?.partnersFailed ?? 0,
+    failures: [...(prior?.failures ?? [])],
+    failuresOmitted: prior?.failuresOmitted ?? 0,
   };
   for (const result of results) {
     summary.partnersChecked += 1;
+    if (result.failure) {
+      summary.partnersFailed += 1;
+      if (summary.failures.length < MAX_FAILURE_ENTRIES) {
+        const { error, cause } = result.failure;
+        summary.failures.push({
+          partnerId: result.partnerId,
+          error,
+          cause: cut(cause, MAX_FAILURE_CAUSE_LENGTH),
+        });
+      } else summary.failuresOmitted += 1;
+      continue;
+    }
     if (result.corrected) summary.partnersCorrected += 1;
     if (result.skipped) summary.partnersSkipped += 1;
     if (result.corrected && result.fields && Object.keys(result.fields).length > 0) {

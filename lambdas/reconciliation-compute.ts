@@ -6,6 +6,7 @@ import {
   accumulateLedger,
   confirmLedgerDrift,
   LEDGER_FIELDS,
+  partnersFailedReport,
   planCorrection,
   summarize,
   type Accumulation,
@@ -14,6 +15,7 @@ import {
   type LedgerCheck,
   type LedgerDrift,
   type LedgerRow,
+  type PartnerResult,
   type ReconciliationSummary,
   type RecheckedReferral,
 } from '../domain/reconciliation';
@@ -60,7 +62,10 @@ const ledgerDriftSchema = z.union([
   z.object({ referralId: z.string(), field: z.literal('referral'), ledger: integer, referral: z.null() }),
 ]) satisfies z.ZodMiniType<LedgerDrift, unknown>;
 const driftSchema = z.record(z.string(), z.object({ stored: z.number(), actual: z.number() }));
+const failureEntrySchema = z.object({ partnerId: z.string(), error: z.string(), cause: z.string() });
 const summarySchema = z.object({
+  run: z.optional(z.object({ firstExecution: z.string(), startedAt: z.string() })),
+  pages: z._default(integer, 0),
   partnersChecked: integer,
   partnersCorrected: integer,
   partnersSkipped: integer,
@@ -78,7 +83,12 @@ const summarySchema = z.object({
     [],
   ),
   ledgerDriftOmitted: z.optional(integer),
+  partnersFailed: z._default(integer, 0),
+  failures: z._default(z.array(failureEntrySchema), []),
+  failuresOmitted: z._default(integer, 0),
 }) satisfies z.ZodMiniType<ReconciliationSummary, unknown>;
+/** What the Catch around a partner's iteration adds (`ResultPath`): the error and, usually, its cause. */
+const caughtSchema = z.object({ Error: z.string(), Cause: z.optional(z.string()) });
 
 export const reconciliationComputeInputSchema = z.discriminatedUnion(
   'action',
@@ -131,17 +141,30 @@ export const reconciliationComputeInputSchema = z.discriminatedUnion(
           fields: z.optional(driftSchema),
           ledgerDrift: z.optional(z.array(ledgerDriftSchema)),
           ledgerDriftOmitted: z.optional(integer),
+          /** Present when the partner's iteration failed and its Catch reported it. */
+          failure: z.optional(caughtSchema),
         }),
       ),
       prior: z.nullish(summarySchema),
     }),
+    z.object({
+      action: z.literal('reportFailures'),
+      /** The run's summary after its last page. */
+      summary: summarySchema,
+    }),
   ],
-  { error: 'expected action accumulate, plan, accumulateLedger, confirmLedger or summarize' },
+  {
+    error: 'expected action accumulate, plan, accumulateLedger, confirmLedger, summarize or reportFailures',
+  },
 );
 
 export type ReconciliationComputeInput = z.input<typeof reconciliationComputeInputSchema>;
+/** The `PartnersFailed` Fail state's cause, as JSON (a Fail state takes a string; see `partnersFailedReport`). */
+export interface FailureCause {
+  cause: string;
+}
 export type ReconciliationComputeOutput =
-  Accumulation | CorrectionPlan | LedgerAccumulation | LedgerCheck | ReconciliationSummary;
+  Accumulation | CorrectionPlan | LedgerAccumulation | LedgerCheck | ReconciliationSummary | FailureCause;
 
 /** The reconciliation workflow's pure steps behind one function, chosen by `action`. Throws `MalformedEvent`. */
 export const handler = lambdaHandler(async (event: unknown): Promise<ReconciliationComputeOutput> => {
@@ -191,13 +214,23 @@ export const handler = lambdaHandler(async (event: unknown): Promise<Reconciliat
       return check;
     }
     case 'summarize': {
-      const summary = summarize(input.prior ?? undefined, input.results);
+      const results: PartnerResult[] = input.results.map(({ failure, ...result }) =>
+        failure ? { ...result, failure: { error: failure.Error, cause: failure.Cause ?? '' } } : result,
+      );
+      for (const { partnerId, failure } of results) {
+        if (failure)
+          logger.error('Partner not reconciled (the next run tries again)', { partnerId, ...failure });
+      }
+      const summary = summarize(input.prior ?? undefined, results);
       logger.info('Reconciliation page summarized', {
         ...summary,
         drift: summary.drift.length,
         ledgerDrift: summary.ledgerDrift.length,
+        failures: summary.failures.length,
       });
       return summary;
     }
+    case 'reportFailures':
+      return { cause: JSON.stringify(partnersFailedReport(input.summary)) };
   }
 });

@@ -1,12 +1,15 @@
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE_NAMES } from '../../domain/config';
-import type { PartnerLedgerDrift } from '../../domain/reconciliation';
+import type { ReconciliationSummary } from '../../domain/reconciliation';
 import { handler as reconciliationCompute } from '../../lambdas/reconciliation-compute';
+import reconciliationAsl from '../../statemachines/reconciliation.asl.json';
 import {
   chargeRefundedEvent,
   invoicePaidEvent,
   invoicePaymentPaidEvent,
 } from '../../local/events/stripe-events';
+import { followRun, type RunOutcome } from '../../local/reconcile';
 import { expectedCounters, ONE_AF_PLUS_MONTHLY_PAYMENT, World } from '../support/world';
 
 /**
@@ -39,14 +42,17 @@ beforeAll(async () => {
 });
 afterAll(() => world.stop());
 
-interface Report {
-  partnersChecked: number;
-  partnersCorrected: number;
-  drift: { partnerId: string }[];
-  partnersWithLedgerDrift: number;
-  ledgerDrift: PartnerLedgerDrift[];
+/** Starts a run and follows its chain of executions to the last one. */
+async function run(): Promise<RunOutcome> {
+  const { executionArn } = world.runtime.start('reconciliation', {});
+  return followRun(executionArn, (arn) => world.runtime.waitFor(arn));
 }
-const reconcile = async (): Promise<Report> => (await world.reconcile()) as unknown as Report;
+/** A run that must succeed: its report. */
+async function reconcile(): Promise<ReconciliationSummary> {
+  const outcome = await run();
+  if (outcome.status !== 'SUCCEEDED') throw new Error(`partners failed: ${JSON.stringify(outcome.report)}`);
+  return outcome.report;
+}
 
 /** A user's first invoice and the invoice payment that links its PaymentIntent (current API). */
 async function firstPayment(userId: string): Promise<void> {
@@ -91,7 +97,7 @@ async function partnerWithPayingUser(partnerId: string, userId: string): Promise
 }
 
 /** The partner's entry in the report's ledger drift (undefined: none). */
-const ledgerDriftOf = (report: Report, partnerId: string) =>
+const ledgerDriftOf = (report: ReconciliationSummary, partnerId: string) =>
   report.ledgerDrift.find((p) => p.partnerId === partnerId);
 
 async function paidReferral(partnerId: string, userId: string, amountPaidCents = 2999): Promise<void> {
@@ -129,8 +135,8 @@ describe('reconciliation', () => {
     const truth = await world.counters('p_drift');
     await corrupt('p_drift', { totalPaid: 7, totalEarningsCents: 1 });
 
-    const first = await world.reconcile();
-    const second = await world.reconcile();
+    const first = await reconcile();
+    const second = await reconcile();
 
     expect(first.drift).toEqual(
       expect.arrayContaining([
@@ -154,7 +160,8 @@ describe('reconciliation', () => {
       action: 'plan',
       partnerId: 'p_race',
       work: async () => {
-        expect(await world.click('p_race')).toMatchObject({ statusCode: 302 });
+        await world.signup('p_race', 'u_race_late');
+        await finished('signup', 'u_race_late');
       },
     };
 
@@ -164,9 +171,10 @@ describe('reconciliation', () => {
     expect(done.status).toBe('SUCCEEDED');
     // The conditional write on `version` failed once, and the partner was read again.
     expect(world.runtime.statesEntered(executionArn)).toContain('CountRetry');
-    expect(await world.counters('p_race')).toEqual(
-      expectedCounters({ ...ONE_AF_PLUS_MONTHLY_PAYMENT, totalClicks: 1 }),
-    );
+    expect(await world.counters('p_race')).toMatchObject({
+      totalSignups: 2,
+      totalRevenueCents: ONE_AF_PLUS_MONTHLY_PAYMENT.totalRevenueCents,
+    });
   });
 
   it('runs while clicks, signups and payments keep landing, and nothing is lost', async () => {
@@ -195,7 +203,7 @@ describe('reconciliation', () => {
     ]);
     const reconciling = world.runtime.start('reconciliation', {});
     await Promise.all(traffic);
-    const during = (await world.runtime.waitFor(reconciling.executionArn)).output as unknown as Report;
+    const during = (await world.runtime.waitFor(reconciling.executionArn)).output as ReconciliationSummary;
     await world.settle();
     const final = await reconcile();
 
@@ -307,7 +315,7 @@ describe('the ledger check', () => {
       partnerId: 'p_ledger_live',
       work: async () => {
         await world.system.deliverStripeEvent(refundOf('u_ledger_live', 1000));
-        await refundFinished('u_ledger_live');
+        await finished('refund', 'u_ledger_live');
       },
     };
 
@@ -324,7 +332,7 @@ describe('the ledger check', () => {
     expect(world.runtime.statesEntered(executionArn)).toEqual(
       expect.arrayContaining(['RecheckSuspects', 'RereadReferral', 'ConfirmLedgerDrift']),
     );
-    const report = done.output as unknown as Report;
+    const report = done.output as ReconciliationSummary;
     expect(ledgerDriftOf(report, 'p_ledger_live')).toBeUndefined();
     await world.settle();
     const next = await reconcile();
@@ -348,7 +356,7 @@ describe('the ledger check', () => {
       partnerId: 'p_ledger_heal',
       work: async () => {
         await world.system.deliverStripeEvent(refundOf('u_ledger_heal', 1000));
-        await refundFinished('u_ledger_heal');
+        await finished('refund', 'u_ledger_heal');
       },
     };
 
@@ -360,7 +368,7 @@ describe('the ledger check', () => {
     // referral was written in between (its factCount moved): left for the next run, which finds it repaired
     expect(done.status).toBe('SUCCEEDED');
     expect(world.runtime.statesEntered(executionArn)).toContain('ConfirmLedgerDrift');
-    expect(ledgerDriftOf(done.output as unknown as Report, 'p_ledger_heal')).toBeUndefined();
+    expect(ledgerDriftOf(done.output as ReconciliationSummary, 'p_ledger_heal')).toBeUndefined();
     expect((await world.commissions('p_ledger_heal'))[0]).toMatchObject({
       reversedCents: 250,
       netCents: 500,
@@ -370,11 +378,207 @@ describe('the ledger check', () => {
   });
 });
 
-/** Resolves once the user's refund execution has ended (`settle` would wait for the reconciliation too). */
-async function refundFinished(userId: string): Promise<void> {
+/** Resolves once the user's execution of `workflow` has ended (`settle` would wait for the reconciliation too). */
+async function finished(workflow: string, userId: string): Promise<void> {
   for (;;) {
-    const refund = world.executions('refund').find((e) => e.name.startsWith(`refund-ch_${userId}`));
-    if (refund && refund.status !== 'RUNNING') return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    const execution = world.executions(workflow).find((e) => e.name.includes(userId));
+    if (execution) {
+      await world.runtime.waitFor(execution.executionArn);
+      return;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
+
+/** Partners per execution: the Scan `Limit` of the ASL. */
+const PAGE: number = (
+  reconciliationAsl as unknown as { States: { ListFirstPartners: { Parameters: { Limit: number } } } }
+).States.ListFirstPartners.Parameters.Limit;
+
+/** Every partner in the stats table. */
+async function allPartners(): Promise<string[]> {
+  const ids: string[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await world.db.send(
+      new ScanCommand({ TableName: TABLE_NAMES.stats, ProjectionExpression: 'partnerId', ExclusiveStartKey }),
+    );
+    ids.push(...(page.Items ?? []).map((i) => i.partnerId as string));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return ids;
+}
+
+/** Map iterations of the partner Map in one execution. */
+const partnersIn = (executionArn: string): number =>
+  world.runtime.statesEntered(executionArn).filter((s) => s === 'ReconcilePartner').length;
+
+describe('a run longer than one page of partners', () => {
+  const registered: string[] = [];
+
+  beforeAll(async () => {
+    // More partners than a page holds, each with a stats row that says 3 signups it does not have
+    for (let i = 0; i < PAGE + 5; i++) {
+      const partnerId = `p_page_${String(i).padStart(2, '0')}`;
+      expect(await world.registerPartner(partnerId)).toBe(201);
+      registered.push(partnerId);
+    }
+  });
+  beforeEach(async () => {
+    for (const partnerId of registered) await corrupt(partnerId, { totalSignups: 3 });
+  });
+  afterEach(() => {
+    world.faults = undefined;
+  });
+
+  it('continues as new executions, one page each, and corrects every partner; no history grows with the partners', async () => {
+    // Prepare
+    const partners = await allPartners();
+    const pages = Math.ceil(partners.length / PAGE);
+    expect(pages).toBeGreaterThan(1);
+
+    // Act
+    const { executionArn } = world.runtime.start('reconciliation', {}, 'run-pages');
+    const outcome = await followRun(executionArn, (arn) => world.runtime.waitFor(arn));
+
+    // Assess: a chain named by the run, every partner once, each corrected
+    expect(outcome.status).toBe('SUCCEEDED');
+    const key = createHash('md5').update('run-pages').digest('hex');
+    expect(outcome.executions.map((arn) => arn.split(':').at(-1))).toEqual([
+      'run-pages',
+      ...Array.from({ length: outcome.executions.length - 1 }, (_, i) => `${key}-${i + 2}`),
+    ]);
+    expect(outcome.executions.length).toBeGreaterThanOrEqual(pages);
+    expect(outcome.report).toMatchObject({
+      run: { firstExecution: 'run-pages' },
+      pages: outcome.executions.length,
+      partnersChecked: partners.length,
+      partnersFailed: 0,
+    });
+    expect(outcome.report.partnersCorrected).toBeGreaterThanOrEqual(registered.length);
+    for (const partnerId of registered)
+      expect(await world.counters(partnerId)).toMatchObject({ totalSignups: 0 });
+    // Each execution reconciled one page at most, and its history is that page's, far below 25,000 events
+    for (const arn of outcome.executions) {
+      expect(partnersIn(arn)).toBeLessThanOrEqual(PAGE);
+      expect(world.runtime.history(arn).length).toBeLessThan(PAGE * 100);
+    }
+    expect(outcome.executions.map(partnersIn).reduce((a, b) => a + b, 0)).toBe(partners.length);
+  });
+
+  it('a partner that cannot be summed is reported with its reason, the others are corrected, and the next run tries it again', async () => {
+    // Prepare: a referral row reconciliation-compute rejects (an unknown status)
+    await world.registerPartner('p_broken');
+    const broken = {
+      partnerId: 'p_broken',
+      referralId: 'ref_broken',
+      referredUserId: 'u_broken',
+      status: 'lost',
+    };
+    await world.db.send(new PutCommand({ TableName: TABLE_NAMES.referrals, Item: broken }));
+
+    // Act
+    const failed = await run();
+
+    // Assess: the run went through every partner, and its last execution failed PartnersFailed with the report
+    expect(failed.status).toBe('PARTNERS_FAILED');
+    const last = world.runtime.describe(failed.executions.at(-1) ?? '');
+    expect([last.status, last.error]).toEqual(['FAILED', 'PartnersFailed']);
+    expect(failed.report).toMatchObject({
+      partnersChecked: (await allPartners()).length,
+      partnersFailed: 1,
+      failures: [
+        { partnerId: 'p_broken', error: 'MalformedEvent', cause: expect.stringContaining('status') },
+      ],
+      failuresOmitted: 0,
+    });
+    for (const partnerId of registered)
+      expect(await world.counters(partnerId)).toMatchObject({ totalSignups: 0 });
+
+    // Repaired, the next run reconciles it like any other
+    await world.db.send(
+      new DeleteCommand({
+        TableName: TABLE_NAMES.referrals,
+        Key: { partnerId: 'p_broken', referralId: 'ref_broken' },
+      }),
+    );
+    await corrupt('p_broken', { totalPaid: 2 });
+    const next = await reconcile();
+    expect(next).toMatchObject({ partnersFailed: 0, failures: [] });
+    expect(next.drift).toEqual(
+      expect.arrayContaining([{ partnerId: 'p_broken', fields: { totalPaid: { stored: 2, actual: 0 } } }]),
+    );
+  });
+
+  it('a continuation whose start is retried after its answer was lost does not start a second chain', async () => {
+    // Prepare: the first execution's start of its continuation succeeds, but its answer is lost; the retry
+    // comes once the continuation has ended, so Step Functions refuses the name (ExecutionAlreadyExists)
+    const first = 'run-lost-answer';
+    world.faults = (call) => {
+      if (call.executionName !== first || call.stateName !== 'ContinueAsNewExecution') return undefined;
+      if (call.attempt === 1) {
+        return {
+          kind: 'lost-response',
+          error: 'StepFunctions.SdkClientException',
+          cause: 'Unable to execute HTTP request: Read timed out',
+        };
+      }
+      const { Name } = call.parameters as { Name: string };
+      const continuation = world.executions('reconciliation').find((e) => e.name === Name);
+      return { kind: 'hold', until: world.runtime.waitFor(continuation?.executionArn ?? '') };
+    };
+
+    // Act
+    const { executionArn } = world.runtime.start('reconciliation', {}, first);
+    const outcome = await followRun(executionArn, (arn) => world.runtime.waitFor(arn));
+    await world.runtime.waitForIdle();
+
+    // Assess: started twice, refused once, and one chain that counted every partner once
+    const starts = world.runtime
+      .taskCalls(executionArn)
+      .filter((c) => c.stateName === 'ContinueAsNewExecution');
+    expect(starts.map((c) => c.outcome?.ok === true || c.outcome?.error)).toEqual([
+      'StepFunctions.SdkClientException',
+      'StepFunctions.ExecutionAlreadyExistsException',
+    ]);
+    expect(world.runtime.caughtStates(executionArn)).toEqual(['ContinueAsNewExecution']);
+    const key = createHash('md5').update(first).digest('hex');
+    const chain = world
+      .executions('reconciliation')
+      .filter((e) => e.name === first || e.name.startsWith(key));
+    expect(chain.map((e) => e.executionArn)).toEqual(outcome.executions);
+    expect(outcome.report.partnersChecked).toBe((await allPartners()).length);
+    for (const partnerId of registered)
+      expect(await world.counters(partnerId)).toMatchObject({ totalSignups: 0 });
+  });
+
+  it('a correction cancelled by a transaction conflict backs off and writes again, without reading the partner again', async () => {
+    // Prepare: the first correction of each execution is cancelled as AWS cancels a conflicting transaction
+    world.faults = (call) =>
+      call.workflow === 'reconciliation' && call.stateName === 'WriteCorrection' && call.attempt === 1
+        ? {
+            kind: 'throw',
+            error: 'DynamoDb.TransactionCanceledException',
+            cause:
+              'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None] (Service: DynamoDb, Status Code: 400, Request ID: X)',
+          }
+        : undefined;
+
+    // Act
+    const outcome = await run();
+
+    // Assess: each execution backed off once and wrote again; nothing was read twice, every partner corrected
+    expect(outcome.status).toBe('SUCCEEDED');
+    for (const arn of outcome.executions) {
+      const entered = world.runtime.statesEntered(arn);
+      expect(world.runtime.caughtStates(arn)).toEqual(['WriteCorrection']);
+      expect(entered.filter((s) => s === 'WriteCorrectionBackOff')).toHaveLength(1);
+      expect(entered.filter((s) => s === 'WriteCorrectionWaitOut')).toHaveLength(1);
+      expect(entered).not.toContain('CountRetry');
+      expect(entered.filter((s) => s === 'ReadStats')).toHaveLength(partnersIn(arn));
+    }
+    expect(outcome.report.partnersSkipped).toBe(0);
+    for (const partnerId of registered)
+      expect(await world.counters(partnerId)).toMatchObject({ totalSignups: 0 });
+  });
+});
