@@ -31,159 +31,208 @@ export interface HistorySource {
   taskCalls: readonly TaskCallRecord[];
   /** Execution failure as the runtime reports it (Fail states without Error/Cause report none). */
   failure?: { error?: string; cause?: string };
+  /**
+   * A history closed early by a quota: only the first `cutAfter` events are listed, then the final
+   * Execution* event (the events recorded for the step that crossed the quota are dropped).
+   */
+  cutAfter?: number;
+}
+
+/** One AWS event before it is numbered; its details are built only when the history is read. */
+export interface HistoryEventDraft {
+  type: string;
+  timestamp: number;
+  details?: () => Record<string, unknown>;
 }
 
 const json = (value: unknown): string => JSON.stringify(value ?? null);
 const detailsKey = (type: string): string => `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`;
+const CLOSING_EVENTS = new Set([
+  'ExecutionSucceeded',
+  'ExecutionFailed',
+  'ExecutionAborted',
+  'ExecutionTimedOut',
+]);
 
 /**
- * Converts the library's log into AWS's GetExecutionHistory events. The library has no Task-level
- * events, so each Task attempt is paired (in order, per state name) with the call the runtime made:
- * TaskStateEntered → TaskScheduled → TaskStarted → TaskSucceeded|TaskFailed|TaskTimedOut → TaskStateExited,
- * and a retry adds another Scheduled/Started/… round. Parallel branch events have no AWS equivalent.
+ * Turns the library's log, one event at a time, into the AWS events GetExecutionHistory lists. The
+ * library has no Task-level events, so each Task attempt is paired (in order, per state name) with the
+ * call the runtime made: TaskStateEntered → TaskScheduled → TaskStarted → TaskSucceeded|TaskFailed|
+ * TaskTimedOut → TaskStateExited, and a retry adds another Scheduled/Started/… round. Parallel branch
+ * events have no AWS equivalent. The runtime feeds a live one to count events as they happen; a call
+ * must be added before the library event that starts it (the library invokes the Task in the same
+ * synchronous run as it logs StateEntered/StateRetried, so the runtime always can).
  */
-export function toAwsHistory(source: HistorySource): HistoryEvent[] {
-  const out: HistoryEvent[] = [];
-  const pending = new Map<string, TaskCallRecord[]>();
-  for (const call of source.taskCalls) {
-    const list = pending.get(call.stateName) ?? [];
-    list.push(call);
-    pending.set(call.stateName, list);
-  }
+export class AwsEventExpander {
+  private readonly pending = new Map<string, TaskCallRecord[]>();
   /** The call of the current attempt of each Task state. */
-  const current = new Map<string, TaskCallRecord | undefined>();
+  private readonly current = new Map<string, TaskCallRecord | undefined>();
 
-  const push = (type: string, timestamp: number, details?: Record<string, unknown>): void => {
-    const id = out.length + 1;
-    // AWS links the first state's entry to 0, like ExecutionStarted itself.
-    const previous = out[out.length - 1];
-    const previousEventId = !previous || previous.type === 'ExecutionStarted' ? 0 : previous.id;
-    out.push({
-      id,
-      previousEventId,
-      type,
-      timestamp: new Date(timestamp),
-      ...(details ? { [detailsKey(type)]: details } : {}),
-    });
-  };
+  constructor(private readonly source: Pick<HistorySource, 'roleArn' | 'failure'> = { roleArn: '' }) {}
 
-  const taskDetails = (call: TaskCallRecord): { resourceType: string; resource: string } => ({
-    resourceType: call.integration.resourceType,
-    resource: call.integration.resource,
-  });
-  const isLegacyLambda = (call: TaskCallRecord): boolean => call.integration.kind === 'lambda-arn';
+  addTaskCall(call: TaskCallRecord): void {
+    const list = this.pending.get(call.stateName) ?? [];
+    list.push(call);
+    this.pending.set(call.stateName, list);
+  }
 
-  const schedule = (stateName: string, ts: number): void => {
-    const call = pending.get(stateName)?.shift();
-    current.set(stateName, call);
+  expand(ev: LibraryEvent): HistoryEventDraft[] {
+    const out: HistoryEventDraft[] = [];
+    const ts = ev.timestamp;
+    const push = (type: string, details?: () => Record<string, unknown>): void => {
+      out.push({ type, timestamp: ts, ...(details ? { details } : {}) });
+    };
+    switch (ev.type) {
+      case 'ExecutionStarted':
+        push('ExecutionStarted', () => ({
+          input: json(ev.input),
+          inputDetails: { truncated: false },
+          roleArn: this.source.roleArn,
+        }));
+        break;
+      case 'StateEntered':
+        push(`${ev.state.type}StateEntered`, () => ({
+          name: ev.state.name,
+          input: json(ev.state.input),
+          inputDetails: { truncated: false },
+        }));
+        if (ev.state.type === 'Task') this.schedule(ev.state.name, push);
+        if (ev.state.type === 'Map') push('MapStateStarted', () => ({ length: 0 }));
+        if (ev.state.type === 'Parallel') push('ParallelStateStarted');
+        break;
+      case 'StateFailed':
+        if (ev.state.type === 'Task') this.finishTask(ev.state.name, push, ev.Error === 'States.Timeout');
+        if (ev.state.type === 'Map') push('MapStateFailed');
+        if (ev.state.type === 'Parallel')
+          push('ParallelStateFailed', () => ({ error: ev.Error, cause: String(ev.Cause) }));
+        break;
+      case 'StateRetried':
+        if (ev.state.type === 'Task') this.schedule(ev.state.name, push);
+        break;
+      case 'StateCaught':
+        break;
+      case 'StateExited':
+        if (ev.state.type === 'Task') this.finishTask(ev.state.name, push);
+        if (ev.state.type === 'Map') push('MapStateSucceeded');
+        if (ev.state.type === 'Parallel') push('ParallelStateSucceeded');
+        push(`${ev.state.type}StateExited`, () => ({
+          name: ev.state.name,
+          output: json(ev.state.output),
+          outputDetails: { truncated: false },
+        }));
+        break;
+      case 'MapIterationStarted':
+      case 'MapIterationSucceeded':
+      case 'MapIterationFailed':
+        push(ev.type, () => ({ name: ev.parentState.name, index: ev.index }));
+        break;
+      case 'ExecutionSucceeded':
+        push('ExecutionSucceeded', () => ({ output: json(ev.output), outputDetails: { truncated: false } }));
+        break;
+      case 'ExecutionFailed':
+        push('ExecutionFailed', () => {
+          const failure = this.source.failure ?? { error: ev.Error, cause: String(ev.Cause) };
+          return {
+            ...(failure.error !== undefined ? { error: failure.error } : {}),
+            ...(failure.cause !== undefined ? { cause: failure.cause } : {}),
+          };
+        });
+        break;
+      case 'ExecutionAborted':
+        push('ExecutionAborted', () => ({}));
+        break;
+      case 'ExecutionTimeout':
+        push('ExecutionTimedOut', () => ({}));
+        break;
+      default:
+        // ParallelBranch* events: AWS records no per-branch events.
+        break;
+    }
+    return out;
+  }
+
+  private schedule(
+    stateName: string,
+    push: (type: string, details?: () => Record<string, unknown>) => void,
+  ): void {
+    const call = this.pending.get(stateName)?.shift();
+    this.current.set(stateName, call);
     if (!call) return;
     if (isLegacyLambda(call)) {
-      push('LambdaFunctionScheduled', ts, {
+      push('LambdaFunctionScheduled', () => ({
         resource: call.integration.resource,
         input: json(call.parameters),
         inputDetails: { truncated: false },
-      });
-      push('LambdaFunctionStarted', ts);
+      }));
+      push('LambdaFunctionStarted');
       return;
     }
-    push('TaskScheduled', ts, {
+    push('TaskScheduled', () => ({
       ...taskDetails(call),
       region: 'us-east-1',
       parameters: json(call.parameters),
       ...(call.timeoutInSeconds !== undefined ? { timeoutInSeconds: call.timeoutInSeconds } : {}),
-    });
-    push('TaskStarted', ts, taskDetails(call));
-  };
+    }));
+    push('TaskStarted', () => taskDetails(call));
+  }
 
   /** `timedOut`: the library gave up waiting (States.Timeout) while the call may still be running. */
-  const finishTask = (stateName: string, ts: number, timedOut = false): void => {
-    const call = current.get(stateName);
-    current.delete(stateName);
+  private finishTask(
+    stateName: string,
+    push: (type: string, details?: () => Record<string, unknown>) => void,
+    timedOut = false,
+  ): void {
+    const call = this.current.get(stateName);
+    this.current.delete(stateName);
     if (!call) return;
     const o = timedOut ? { ok: false as const, error: 'States.Timeout', cause: '' } : call.outcome;
     if (!o) return;
     if (isLegacyLambda(call)) {
       if (o.ok)
-        push('LambdaFunctionSucceeded', ts, { output: json(o.output), outputDetails: { truncated: false } });
-      else push('LambdaFunctionFailed', ts, { error: o.error, cause: o.cause });
+        push('LambdaFunctionSucceeded', () => ({
+          output: json(o.output),
+          outputDetails: { truncated: false },
+        }));
+      else push('LambdaFunctionFailed', () => ({ error: o.error, cause: o.cause }));
       return;
     }
     if (o.ok)
-      push('TaskSucceeded', ts, {
+      push('TaskSucceeded', () => ({
         ...taskDetails(call),
         output: json(o.output),
         outputDetails: { truncated: false },
-      });
-    else if (o.error === 'States.Timeout') push('TaskTimedOut', ts, { ...taskDetails(call), error: o.error });
-    else push('TaskFailed', ts, { ...taskDetails(call), error: o.error, cause: o.cause });
-  };
+      }));
+    else if (o.error === 'States.Timeout')
+      push('TaskTimedOut', () => ({ ...taskDetails(call), error: o.error }));
+    else push('TaskFailed', () => ({ ...taskDetails(call), error: o.error, cause: o.cause }));
+  }
+}
 
+const taskDetails = (call: TaskCallRecord): { resourceType: string; resource: string } => ({
+  resourceType: call.integration.resourceType,
+  resource: call.integration.resource,
+});
+const isLegacyLambda = (call: TaskCallRecord): boolean => call.integration.kind === 'lambda-arn';
+
+/** The library's log as AWS's GetExecutionHistory events (see AwsEventExpander). */
+export function toAwsHistory(source: HistorySource): HistoryEvent[] {
+  const expander = new AwsEventExpander(source);
+  for (const call of source.taskCalls) expander.addTaskCall(call);
+  const keep = source.cutAfter ?? Number.POSITIVE_INFINITY;
+  const out: HistoryEvent[] = [];
   for (const ev of source.events) {
-    const ts = ev.timestamp;
-    switch (ev.type) {
-      case 'ExecutionStarted':
-        push('ExecutionStarted', ts, {
-          input: json(ev.input),
-          inputDetails: { truncated: false },
-          roleArn: source.roleArn,
-        });
-        break;
-      case 'StateEntered':
-        push(`${ev.state.type}StateEntered`, ts, {
-          name: ev.state.name,
-          input: json(ev.state.input),
-          inputDetails: { truncated: false },
-        });
-        if (ev.state.type === 'Task') schedule(ev.state.name, ts);
-        if (ev.state.type === 'Map') push('MapStateStarted', ts, { length: 0 });
-        if (ev.state.type === 'Parallel') push('ParallelStateStarted', ts);
-        break;
-      case 'StateFailed':
-        if (ev.state.type === 'Task') finishTask(ev.state.name, ts, ev.Error === 'States.Timeout');
-        if (ev.state.type === 'Map') push('MapStateFailed', ts);
-        if (ev.state.type === 'Parallel')
-          push('ParallelStateFailed', ts, { error: ev.Error, cause: String(ev.Cause) });
-        break;
-      case 'StateRetried':
-        if (ev.state.type === 'Task') schedule(ev.state.name, ts);
-        break;
-      case 'StateCaught':
-        break;
-      case 'StateExited':
-        if (ev.state.type === 'Task') finishTask(ev.state.name, ts);
-        if (ev.state.type === 'Map') push('MapStateSucceeded', ts);
-        if (ev.state.type === 'Parallel') push('ParallelStateSucceeded', ts);
-        push(`${ev.state.type}StateExited`, ts, {
-          name: ev.state.name,
-          output: json(ev.state.output),
-          outputDetails: { truncated: false },
-        });
-        break;
-      case 'MapIterationStarted':
-      case 'MapIterationSucceeded':
-      case 'MapIterationFailed':
-        push(ev.type, ts, { name: ev.parentState.name, index: ev.index });
-        break;
-      case 'ExecutionSucceeded':
-        push('ExecutionSucceeded', ts, { output: json(ev.output), outputDetails: { truncated: false } });
-        break;
-      case 'ExecutionFailed': {
-        const failure = source.failure ?? { error: ev.Error, cause: String(ev.Cause) };
-        push('ExecutionFailed', ts, {
-          ...(failure.error !== undefined ? { error: failure.error } : {}),
-          ...(failure.cause !== undefined ? { cause: failure.cause } : {}),
-        });
-        break;
-      }
-      case 'ExecutionAborted':
-        push('ExecutionAborted', ts, {});
-        break;
-      case 'ExecutionTimeout':
-        push('ExecutionTimedOut', ts, {});
-        break;
-      default:
-        // ParallelBranch* events: AWS records no per-branch events.
-        break;
+    for (const draft of expander.expand(ev)) {
+      if (out.length >= keep && !CLOSING_EVENTS.has(draft.type)) continue;
+      const previous = out[out.length - 1];
+      // AWS links the first state's entry to 0, like ExecutionStarted itself.
+      const previousEventId = !previous || previous.type === 'ExecutionStarted' ? 0 : previous.id;
+      out.push({
+        id: out.length + 1,
+        previousEventId,
+        type: draft.type,
+        timestamp: new Date(draft.timestamp),
+        ...(draft.details ? { [detailsKey(draft.type)]: draft.details() } : {}),
+      });
     }
   }
   // Fix MapStateStarted.length now that the iterations are known.

@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  ExecutionAlreadyExists,
-  ExecutionDoesNotExist,
-  InvalidName,
-  StateMachineDoesNotExist,
-} from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, ExecutionDoesNotExist, StateMachineDoesNotExist } from '@aws-sdk/client-sfn';
 import {
   ExecutionAbortedError,
   ExecutionError,
@@ -15,11 +10,26 @@ import {
 import { WORKFLOWS, aslPathOf, substitutionsFor, type WorkflowSpec } from '../infra/workflow-manifest';
 import { localExecutionArn, localNames, localRoleArn, localStateMachineArn } from './aws-names';
 import { asLibraryDefinition, loadAsl, runnableCopy, taskStates, type AslMachine } from './definition';
-import { toAwsHistory, type HistoryEvent, type LibraryEvent, type TaskCallRecord } from './history';
+import {
+  AwsEventExpander,
+  toAwsHistory,
+  type HistoryEvent,
+  type LibraryEvent,
+  type TaskCallRecord,
+} from './history';
 import { integrationOf, invokeIntegration, unknownResourceMessage, type Integration } from './integrations';
 import type { PutEventsRecord } from './integrations/events-put-events';
 import type { LocalLambdas } from './integrations/lambda-invoke';
 import { TaskError } from './integrations/task-error';
+import {
+  MAX_HISTORY_EVENTS,
+  checkExecutionInput,
+  checkExecutionName,
+  dataLimitFailure,
+  exceedsPayloadQuota,
+  historyQuotaFailure,
+  type ExecutionFailure,
+} from './quotas';
 
 export { localNames } from './aws-names';
 export { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './aws-names';
@@ -66,6 +76,11 @@ export interface LocalWorkflowRuntimeOptions {
   onPutEvents?: (records: readonly PutEventsRecord[]) => void;
   /** Which manifest workflows to load from their ASL files (default: all of WORKFLOWS). */
   workflows?: readonly WorkflowSpec[];
+  /**
+   * Events a Standard execution's history may hold (AWS: 25,000, the default). Tests lower it to
+   * prove the quota cheaply. Express workflows have no history quota.
+   */
+  maxHistoryEvents?: number;
 }
 
 export interface ExecutionDescription {
@@ -98,6 +113,13 @@ interface LoadedWorkflow {
 interface ExecutionRecord extends ExecutionDescription {
   events: LibraryEvent[];
   taskCalls: TaskCallRecord[];
+  /** GetExecutionHistory events so far, counted as they happen (`expander` pairs them with the calls). */
+  historyLength: number;
+  expander?: AwsEventExpander;
+  /** A quota failed the execution: nothing the library does after it is recorded. */
+  quotaFailure?: ExecutionFailure;
+  /** How many history events precede the closing ExecutionFailed when a quota cut the history. */
+  historyCut?: number;
   attempts: Map<string, number>;
   abort?: () => void;
   done: Promise<void>;
@@ -109,9 +131,9 @@ export interface SavedExecution extends Omit<ExecutionDescription, 'startDate' |
   stopDate?: string;
   events: LibraryEvent[];
   taskCalls: TaskCallRecord[];
+  historyCut?: number;
 }
 
-const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
@@ -126,9 +148,11 @@ export class LocalWorkflowRuntime {
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly running = new Set<ExecutionRecord>();
   private readonly retryDelayScale: number;
+  private readonly maxHistoryEvents: number;
 
   constructor(private readonly options: LocalWorkflowRuntimeOptions) {
     this.retryDelayScale = options.retryDelayScale ?? 1;
+    this.maxHistoryEvents = options.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
     for (const spec of options.workflows ?? WORKFLOWS) {
       this.registerWorkflow(
         spec.name,
@@ -170,9 +194,8 @@ export class LocalWorkflowRuntime {
   start(workflow: string, input: unknown, name?: string): { executionArn: string; startDate: Date } {
     const wf = this.workflow(workflow);
     const executionName = name ?? randomUUID();
-    if (!EXECUTION_NAME.test(executionName)) {
-      throw new InvalidName({ message: `Invalid Name: '${executionName}'`, $metadata: {} });
-    }
+    checkExecutionName(executionName);
+    checkExecutionInput(input);
     const executionArn = localExecutionArn(workflow, executionName);
     const existing = this.executions.get(executionArn);
     if (existing) {
@@ -255,6 +278,7 @@ export class LocalWorkflowRuntime {
           ...(stopDate ? { stopDate: stopDate.toISOString() } : {}),
           events: r.events,
           taskCalls: r.taskCalls,
+          ...(r.historyCut !== undefined ? { historyCut: r.historyCut } : {}),
         };
       });
   }
@@ -268,6 +292,7 @@ export class LocalWorkflowRuntime {
         ...rest,
         startDate: new Date(startDate),
         ...(stopDate ? { stopDate: new Date(stopDate) } : {}),
+        historyLength: 0,
         attempts: new Map(),
         done: Promise.resolve(),
       });
@@ -287,6 +312,7 @@ export class LocalWorkflowRuntime {
       events: r.events,
       taskCalls: r.taskCalls,
       ...(r.status === 'FAILED' ? { failure: { error: r.error, cause: r.cause } } : {}),
+      ...(r.historyCut !== undefined ? { cutAfter: r.historyCut } : {}),
     });
   }
 
@@ -346,6 +372,8 @@ export class LocalWorkflowRuntime {
       startDate,
       events: [],
       taskCalls: [],
+      historyLength: 0,
+      expander: new AwsEventExpander(),
       attempts: new Map(),
       done: Promise.resolve(),
     };
@@ -377,22 +405,63 @@ export class LocalWorkflowRuntime {
     record.abort = execution.abort;
     // Drain the log while the execution runs: it is complete when both have finished.
     const log = (async () => {
-      for await (const event of execution.eventLogs) record.events.push(event);
+      for await (const event of execution.eventLogs) this.recordEvent(record, wf.type, event);
     })();
     record.done = (async () => {
-      try {
-        record.output = await execution.result;
-        record.status = 'SUCCEEDED';
-      } catch (err) {
-        this.settleFailure(record, err);
-      }
+      const outcome = await execution.result.then(
+        (output: unknown) => ({ ok: true as const, output }),
+        (err: unknown) => ({ ok: false as const, err }),
+      );
       await log;
+      // A quota noticed in the log decides, even over a result the library reached meanwhile.
+      if (record.quotaFailure) {
+        record.status = 'FAILED';
+        record.error = record.quotaFailure.error;
+        record.cause = record.quotaFailure.cause;
+      } else if (outcome.ok) {
+        record.output = outcome.output;
+        record.status = 'SUCCEEDED';
+      } else {
+        this.settleFailure(record, outcome.err);
+      }
       record.stopDate = new Date();
       this.running.delete(record);
     })();
     this.executions.set(executionArn, record);
     this.running.add(record);
     return record;
+  }
+
+  /**
+   * Records one library event and enforces the quotas on it: a Standard history holds
+   * `maxHistoryEvents` events at most, the last of which may only be ExecutionSucceeded (AWS fails the
+   * execution with event number `maxEvents` otherwise), and no state's output is over the payload quota.
+   */
+  private recordEvent(record: ExecutionRecord, type: WorkflowType, event: LibraryEvent): void {
+    if (record.quotaFailure) return;
+    record.events.push(event);
+    record.historyLength += record.expander?.expand(event).length ?? 0;
+    const max = this.maxHistoryEvents;
+    const closesAtQuota = event.type === 'ExecutionSucceeded' && record.historyLength === max;
+    if (type === 'STANDARD' && record.historyLength >= max && !closesAtQuota) {
+      this.failOnQuota(record, historyQuotaFailure(max), max - 1);
+    } else if (event.type === 'StateExited' && exceedsPayloadQuota(event.state.output)) {
+      // The output never leaves the state: its StateExited event is where the failure goes.
+      this.failOnQuota(record, dataLimitFailure(event.state.name), record.historyLength - 1);
+    }
+  }
+
+  /** Ends the execution as AWS does when a quota is hit: `keep` history events, then ExecutionFailed. */
+  private failOnQuota(record: ExecutionRecord, failure: ExecutionFailure, keep: number): void {
+    record.quotaFailure = failure;
+    record.historyCut = Math.min(keep, record.historyLength);
+    record.events.push({
+      type: 'ExecutionFailed',
+      timestamp: Date.now(),
+      Error: failure.error,
+      Cause: failure.cause,
+    });
+    record.abort?.();
   }
 
   private settleFailure(record: ExecutionRecord, err: unknown): void {
@@ -421,7 +490,20 @@ export class LocalWorkflowRuntime {
     const attempt = (record.attempts.get(stateName) ?? 0) + 1;
     record.attempts.set(stateName, attempt);
     const call: TaskCallRecord = { stateName, integration, parameters, attempt, timeoutInSeconds };
+    // Before any await: the live history pairs this call with the StateEntered/StateRetried just logged.
     record.taskCalls.push(call);
+    record.expander?.addTaskCall(call);
+    // The log is drained in microtasks: after one macrotask it has counted every event logged so far,
+    // so a quota crossed by this Task's TaskScheduled/TaskStarted (or before) is known here.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!record.quotaFailure && exceedsPayloadQuota(parameters)) {
+      // The state's input after Parameters: the Task is never scheduled.
+      this.failOnQuota(record, dataLimitFailure(stateName), record.historyLength - 2);
+    }
+    if (record.quotaFailure) {
+      // The execution has failed: the call is not made. The error only ends the library's run (aborted).
+      throw new TaskError(record.quotaFailure.error, record.quotaFailure.cause);
+    }
     const fault = this.options.faults?.({
       workflow: record.workflow,
       executionName: record.name,
@@ -447,6 +529,13 @@ export class LocalWorkflowRuntime {
         sender: { workflow: record.workflow, executionArn: record.executionArn },
       });
       if (fault?.kind === 'lost-response') throw new TaskError(fault.error, fault.cause);
+      if (exceedsPayloadQuota(output)) {
+        // The connector's result: a Task failure that Retry and Catch (States.ALL included) see.
+        const { error, cause } = dataLimitFailure(
+          integration.kind === 'lambda-arn' ? integration.resource : integration.resourceType,
+        );
+        throw new TaskError(error, cause);
+      }
       call.outcome = { ok: true, output };
       return output;
     } catch (err) {
