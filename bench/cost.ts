@@ -1,6 +1,7 @@
 /**
  * `npm run bench:cost`: what the design costs on AWS, from real local executions. Each step of a referral's
- * life is run through its ingest function and its real workflow: a click (Express), a signup, a
+ * life is run through its ingest function and its real workflow: a click (Express, its partner's counter
+ * shards already created), a signup, a
  * verification, the first payment (`invoice.paid` + `invoice_payment.paid`), a renewal (the same two
  * events for months 2 to 12), a refund, a lost dispute, a cancellation and the approval of a commission
  * (the hourly approval run and the commission execution it starts), plus the hourly run that finds nothing
@@ -13,10 +14,25 @@
  * Target, on the realistic mix of 100 clicks per paid conversion (click, signup, verification, first
  * payment): ours ≤ 1/5 of all-Standard. Also priced, not targeted: the conversion with the approval of its
  * commission, and a monthly subscriber's first year (11 renewals, 12 approvals).
+ *
+ * CloudWatch Logs are priced too, from what each step really writes: every workflow's execution history
+ * events at its manifest `logLevel`, with execution data (support/step-functions-logs.ts, from the
+ * runtime's AWS-shaped histories); the functions' Logger and Metrics lines at their deployed level,
+ * captured as they are written (support/function-logs.ts), and Lambda's own start and report lines; the
+ * HTTP API's access log line per request. All-Standard runs the same flows with the same logging, so it
+ * writes the same logs. Each step is also priced with every workflow logging ALL (the levels before).
  */
+// First: it builds the functions' Logger and Metrics at their deployed levels, before any function loads.
+import {
+  DEPLOYED_FUNCTION_LOG_LEVEL,
+  functionLogLinesOf,
+  LAMBDA_PLATFORM_LINES,
+} from './support/function-logs';
 import { FUNCTION_ENV_FOR_BENCH, timedLambda } from './support/lambda-timing';
-import { TABLE_NAMES } from '../domain/config';
-import { WORKFLOWS } from '../infra/workflow-manifest';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CLICK_COUNTER_SHARDS, TABLE_NAMES, type WorkflowName } from '../domain/config';
+import { DEFAULT_SETTINGS } from '../infra/settings';
+import { WORKFLOWS, type WorkflowSpec } from '../infra/workflow-manifest';
 import { httpEvent } from '../local/events/http-events';
 import { localHandlerFor } from '../local/functions';
 import { LocalSystem } from '../local/system';
@@ -34,7 +50,10 @@ import {
   type Delivery,
 } from './support/journeys';
 import { emptyStatsItem, putAll } from './support/load';
-import { report } from './support/report';
+import { CLICK_ACCESS_LOG_LINE } from './support/access-logs';
+import { addVolumes, logVolumeOf, NO_LOGS, scaleVolume, type LogVolume } from './support/log-volume';
+import { report, tableLines } from './support/report';
+import { awsExecutionArn, stepFunctionsLogLines } from './support/step-functions-logs';
 
 /**
  * AWS list prices, us-east-1, first tier, no free tier, as the AWS pricing pages gave them in 2025 (this
@@ -43,7 +62,9 @@ import { report } from './support/report';
  * GB-second (64 MB, billed in 100 ms); Lambda arm64 $0.20 per million requests plus $0.0000133334 per
  * GB-second (1 ms billing); DynamoDB on-demand $0.625 per million write request units and $0.125 per
  * million read request units; EventBridge $1.00 per million events; API Gateway HTTP API $1.00 per million
- * requests.
+ * requests; CloudWatch Logs $0.50 per GB ingested (Standard log class; Step Functions logs are billed at the
+ * vended-logs rate, whose first 10 TB a month cost the same) and $0.03 per GB-month stored
+ * (https://aws.amazon.com/cloudwatch/pricing/, GB read as 2^30 bytes).
  */
 export const PRICES = {
   standardTransition: 0.025 / 1000,
@@ -55,7 +76,15 @@ export const PRICES = {
   readUnit: 0.125 / 1e6,
   event: 1.0 / 1e6,
   httpRequest: 1.0 / 1e6,
+  logIngestedGb: 0.5,
+  logStoredGbMonth: 0.03,
 } as const;
+
+const GIB = 2 ** 30;
+/** Stored logs are kept for the log groups' retention (every group uses the one setting). */
+const LOG_RETENTION_MONTHS = DEFAULT_SETTINGS.logRetentionDays / (365 / 12);
+const LAMBDA_PLATFORM_LOGS = logVolumeOf(LAMBDA_PLATFORM_LINES);
+const CLICK_ACCESS_LOGS = logVolumeOf([CLICK_ACCESS_LOG_LINE]);
 
 const LAMBDA_GB = 512 / 1024;
 const EXPRESS_GB = 64 / 1024;
@@ -96,7 +125,15 @@ export interface StepUsage {
   /** The part of `writeUnits` the global secondary indexes cost. */
   indexWriteUnits: number;
   httpRequests: number;
+  logs: Record<LogSource, LogVolume>;
 }
+
+/**
+ * Where a step's CloudWatch Logs come from: the workflows at their configured levels (`workflowsAtAll`: the
+ * same executions at ALL), the functions (Logger, Metrics, Lambda's own lines), the HTTP API's access log.
+ */
+const LOG_SOURCES = ['workflows', 'workflowsAtAll', 'functions', 'httpApi'] as const;
+type LogSource = (typeof LOG_SOURCES)[number];
 
 const USAGE_FIELDS = [
   'events',
@@ -114,8 +151,27 @@ const USAGE_FIELDS = [
 
 const zeroUsage = (): StepUsage => ({
   samples: 0,
-  ...(Object.fromEntries(USAGE_FIELDS.map((f) => [f, 0])) as Omit<StepUsage, 'samples'>),
+  ...(Object.fromEntries(USAGE_FIELDS.map((f) => [f, 0])) as Omit<StepUsage, 'samples' | 'logs'>),
+  logs: Object.fromEntries(LOG_SOURCES.map((s) => [s, NO_LOGS])) as Record<LogSource, LogVolume>,
 });
+
+/** One workflow's log volume per execution, at its level and at ALL, over every execution the bench ran. */
+interface WorkflowLogs {
+  workflow: WorkflowName;
+  type: WorkflowSpec['type'];
+  logLevel: WorkflowSpec['logLevel'];
+  executions: number;
+  atLevel: LogVolume;
+  atAll: LogVolume;
+  /** The history event types logged at the workflow's level, how many of each. */
+  typesAtLevel: Record<string, number>;
+}
+
+const specOf = (workflow: string): WorkflowSpec => {
+  const spec = WORKFLOWS.find((w) => w.name === workflow);
+  if (!spec) throw new Error(`no manifest entry for workflow ${workflow}`);
+  return spec;
+};
 
 const billedMs = (ms: number): number => Math.max(1, Math.ceil(ms)) / 1000;
 
@@ -126,6 +182,7 @@ const billedMs = (ms: number): number => Math.max(1, Math.ceil(ms)) / 1000;
 class Meter {
   private before: Snapshot = new Map();
   private readonly computeMs: number[] = [];
+  readonly workflowLogs = new Map<WorkflowName, WorkflowLogs>();
 
   private constructor(readonly system: LocalSystem) {}
 
@@ -151,15 +208,19 @@ class Meter {
   async measure(usage: StepUsage, step: () => Promise<void>, samples = 1): Promise<void> {
     const known = new Set(this.executionArns());
     this.computeMs.length = 0;
-    await step();
-    await this.system.settle();
+    const functionLines = await functionLogLinesOf(async () => {
+      await step();
+      await this.system.settle();
+    });
+    usage.logs.functions = addVolumes(usage.logs.functions, logVolumeOf(functionLines));
     const after = await snapshotTables(this.system.dynamoDb);
     for (const arn of this.executionArns().filter((a) => !known.has(a))) {
       usage.executions += 1;
       usage.transitions += this.system.runtime.statesEntered(arn).length;
       const execution = this.system.runtime.describe(arn);
-      const express = WORKFLOWS.find((w) => w.name === execution.workflow)?.type === 'EXPRESS';
-      if (express) {
+      const spec = specOf(execution.workflow);
+      this.addWorkflowLogs(usage, spec, arn, execution.name);
+      if (spec.type === 'EXPRESS') {
         usage.expressRequests += 1;
         const ms = (execution.stopDate?.getTime() ?? Date.now()) - execution.startDate.getTime();
         usage.expressBilledSeconds += Math.max(1, Math.ceil(ms / 100)) / 10;
@@ -177,6 +238,38 @@ class Meter {
     for (const ms of this.computeMs) usage.lambdaBilledSeconds += billedMs(ms);
     usage.samples += samples;
     this.before = after;
+  }
+
+  /** The execution's CloudWatch Logs events at its workflow's level and at ALL, from its history. */
+  private addWorkflowLogs(usage: StepUsage, spec: WorkflowSpec, executionArn: string, name: string): void {
+    const history = this.system.runtime.history(executionArn);
+    const awsArn = awsExecutionArn(spec.name, spec.type, name);
+    const linesAtLevel = stepFunctionsLogLines(history, spec.logLevel, awsArn);
+    const atLevel = logVolumeOf(linesAtLevel);
+    const atAll = logVolumeOf(stepFunctionsLogLines(history, 'ALL', awsArn));
+    usage.logs.workflows = addVolumes(usage.logs.workflows, atLevel);
+    usage.logs.workflowsAtAll = addVolumes(usage.logs.workflowsAtAll, atAll);
+    const seen = this.workflowLogs.get(spec.name) ?? {
+      workflow: spec.name,
+      type: spec.type,
+      logLevel: spec.logLevel,
+      executions: 0,
+      atLevel: NO_LOGS,
+      atAll: NO_LOGS,
+      typesAtLevel: {},
+    };
+    const typesAtLevel = { ...seen.typesAtLevel };
+    for (const line of linesAtLevel) {
+      const { type } = JSON.parse(line) as { type: string };
+      typesAtLevel[type] = (typesAtLevel[type] ?? 0) + 1;
+    }
+    this.workflowLogs.set(spec.name, {
+      ...seen,
+      executions: seen.executions + 1,
+      atLevel: addVolumes(seen.atLevel, atLevel),
+      atAll: addVolumes(seen.atAll, atAll),
+      typesAtLevel,
+    });
   }
 
   /**
@@ -210,6 +303,41 @@ const STEP_NAMES = [
 ] as const;
 type StepName = (typeof STEP_NAMES)[number];
 
+const SERVICES = ['stepFunctions', 'lambda', 'dynamoDb', 'eventBridge', 'httpApi', 'logs'] as const;
+type Service = (typeof SERVICES)[number];
+
+/** A way to run the same flows: the click on Standard too (`allStandard`), every workflow logging ALL. */
+interface Design {
+  allStandard: boolean;
+  loggingAll: boolean;
+}
+const OURS: Design = { allStandard: false, loggingAll: false };
+const ALL_STANDARD: Design = { allStandard: true, loggingAll: false };
+
+const logsCost = (v: LogVolume): number =>
+  (v.bytes / GIB) * PRICES.logIngestedGb +
+  (v.storedBytes / GIB) * PRICES.logStoredGbMonth * LOG_RETENTION_MONTHS;
+
+/** What one run of a step costs in `design`, by service (USD). Both designs write the same logs. */
+const costOf = (u: StepUsage, design: Design): Record<Service, number> => ({
+  stepFunctions:
+    design.allStandard || u.expressRequests === 0
+      ? u.transitions * PRICES.standardTransition
+      : u.expressRequests * PRICES.expressRequest +
+        u.expressBilledSeconds * EXPRESS_GB * PRICES.expressGbSecond,
+  lambda:
+    u.lambdaInvocations * PRICES.lambdaRequest + u.lambdaBilledSeconds * LAMBDA_GB * PRICES.lambdaGbSecond,
+  dynamoDb: u.readUnits * PRICES.readUnit + u.writeUnits * PRICES.writeUnit,
+  eventBridge: u.events * PRICES.event,
+  httpApi: u.httpRequests * PRICES.httpRequest,
+  logs:
+    logsCost(design.loggingAll ? u.logs.workflowsAtAll : u.logs.workflows) +
+    logsCost(u.logs.functions) +
+    logsCost(u.logs.httpApi),
+});
+
+const totalOf = (costs: Record<Service, number>): number => SERVICES.reduce((sum, s) => sum + costs[s], 0);
+
 interface Mix {
   label: string;
   counts: Partial<Record<StepName, number>>;
@@ -217,6 +345,10 @@ interface Mix {
   ours: number;
   allStandard: number;
   ratio: number;
+  byService: { ours: Record<Service, number>; allStandard: Record<Service, number> };
+  /** The same with every workflow logging ALL (the levels before the manifest's `logLevel`). */
+  loggingAll: { ours: number; allStandard: number; ratio: number };
+  ratioWithoutLogs: number;
 }
 
 const STEP_LABELS: Record<StepName, string> = {
@@ -233,6 +365,18 @@ const STEP_LABELS: Record<StepName, string> = {
   'approval run, none due': 'hourly approval run, none due',
 };
 
+/** Clicks (unmeasured) until every shard of the partner's click counter exists; returns how many it took. */
+async function untilEveryClickShardExists(system: LocalSystem, click: () => Promise<void>): Promise<number> {
+  const shards = async (): Promise<number> =>
+    (await system.dynamoDb.send(new ScanCommand({ TableName: TABLE_NAMES.clickCounters, Select: 'COUNT' })))
+      .Count ?? 0;
+  for (let clicks = 0; clicks < 50 * CLICK_COUNTER_SHARDS; clicks += 8) {
+    if ((await shards()) === CLICK_COUNTER_SHARDS) return clicks;
+    for (let k = 0; k < 8; k++) await click();
+  }
+  throw new Error(`the partner's ${CLICK_COUNTER_SHARDS} click counter shards were not all created`);
+}
+
 export async function benchCost(): Promise<unknown> {
   const meter = await Meter.start();
   const { system } = meter;
@@ -241,22 +385,26 @@ export async function benchCost(): Promise<unknown> {
     await meter.resetSnapshot();
     const steps = Object.fromEntries(STEP_NAMES.map((s) => [s, zeroUsage()])) as Record<StepName, StepUsage>;
 
-    for (let i = 0; i < CLICKS; i++) {
-      await meter.measure(steps.click, async () => {
-        const t = performance.now();
-        const res = await system.clickApi(
-          httpEvent({
-            path: `/r/${PARTNER}`,
-            routeKey: 'GET /r/{partnerId}',
-            pathParameters: { partnerId: PARTNER },
-          }),
-        );
-        if (res.statusCode !== 302) throw new Error(`click answered ${res.statusCode}`);
-        steps.click.lambdaInvocations += 1; // click-api, which waits for the Express execution
-        steps.click.lambdaBilledSeconds += billedMs(performance.now() - t);
-        steps.click.httpRequests += 1;
-      });
-    }
+    const click = async (usage?: StepUsage): Promise<void> => {
+      const t = performance.now();
+      const res = await system.clickApi(
+        httpEvent({
+          path: `/r/${PARTNER}`,
+          routeKey: 'GET /r/{partnerId}',
+          pathParameters: { partnerId: PARTNER },
+        }),
+      );
+      if (res.statusCode !== 302) throw new Error(`click answered ${res.statusCode}`);
+      if (!usage) return;
+      usage.lambdaInvocations += 1; // click-api, which waits for the Express execution
+      usage.lambdaBilledSeconds += billedMs(performance.now() - t);
+      usage.httpRequests += 1;
+    };
+    // A partner's first click on each counter shard creates it (seven states instead of two), once in the
+    // partner's life: the measured clicks are the steady state, every shard already there.
+    const warmUpClicks = await untilEveryClickShardExists(system, () => click());
+    await meter.resetSnapshot();
+    for (let i = 0; i < CLICKS; i++) await meter.measure(steps.click, () => click(steps.click));
 
     const plan = PLANS.afPlusMonthly;
     for (let i = 0; i < JOURNEYS + REORDERED; i++) {
@@ -328,27 +476,29 @@ export async function benchCost(): Promise<unknown> {
     if (approved === 0) throw new Error('the approval run approved nothing');
     if (system.deadLetters.length > 0) throw new Error(`dead letters: ${JSON.stringify(system.deadLetters)}`);
 
-    for (const usage of Object.values(steps)) for (const f of USAGE_FIELDS) usage[f] /= usage.samples;
+    for (const usage of Object.values(steps)) {
+      for (const f of USAGE_FIELDS) usage[f] /= usage.samples;
+      for (const source of LOG_SOURCES)
+        usage.logs[source] = scaleVolume(usage.logs[source], 1 / usage.samples);
+      // Lambda writes its start and report lines for every invocation, the stage one line per request.
+      usage.logs.functions = addVolumes(
+        usage.logs.functions,
+        scaleVolume(LAMBDA_PLATFORM_LOGS, usage.lambdaInvocations),
+      );
+      usage.logs.httpApi = scaleVolume(CLICK_ACCESS_LOGS, usage.httpRequests);
+    }
 
-    const price = (u: StepUsage, allStandard: boolean): number =>
-      (allStandard || u.expressRequests === 0
-        ? u.transitions * PRICES.standardTransition
-        : u.expressRequests * PRICES.expressRequest +
-          u.expressBilledSeconds * EXPRESS_GB * PRICES.expressGbSecond) +
-      u.lambdaInvocations * PRICES.lambdaRequest +
-      u.lambdaBilledSeconds * LAMBDA_GB * PRICES.lambdaGbSecond +
-      u.readUnits * PRICES.readUnit +
-      u.writeUnits * PRICES.writeUnit +
-      u.events * PRICES.event +
-      u.httpRequests * PRICES.httpRequest;
-
-    const rows = STEP_NAMES.map((name) => ({
-      step: name,
-      usage: steps[name],
-      ours: price(steps[name], false),
-      allStandard: price(steps[name], true),
-    }));
-    const costOf = (name: StepName) => rows.find((r) => r.step === name) ?? { ours: 0, allStandard: 0 };
+    const rows = STEP_NAMES.map((name) => {
+      const usage = steps[name];
+      return {
+        step: name,
+        usage,
+        ours: totalOf(costOf(usage, OURS)),
+        allStandard: totalOf(costOf(usage, ALL_STANDARD)),
+        logs: costOf(usage, OURS).logs,
+        logsWhenLoggingAll: costOf(usage, { ...OURS, loggingAll: true }).logs,
+      };
+    });
     const conversion: Partial<Record<StepName, number>> = {
       click: CLICKS_PER_CONVERSION,
       signup: 1,
@@ -356,11 +506,35 @@ export async function benchCost(): Promise<unknown> {
       payment: 1,
     };
     const mix = (label: string, counts: Partial<Record<StepName, number>>): Mix => {
-      const sum = (k: 'ours' | 'allStandard') =>
-        Object.entries(counts).reduce((s, [name, n]) => s + costOf(name as StepName)[k] * n, 0) * 1e6;
-      const ours = sum('ours');
-      const allStandard = sum('allStandard');
-      return { label, counts, ours, allStandard, ratio: ours / allStandard };
+      /** USD per million of the mix, by service. */
+      const byService = (design: Design): Record<Service, number> =>
+        Object.fromEntries(
+          SERVICES.map((service) => [
+            service,
+            Object.entries(counts).reduce(
+              (sum, [name, n]) => sum + costOf(steps[name as StepName], design)[service] * n * 1e6,
+              0,
+            ),
+          ]),
+        ) as Record<Service, number>;
+      const ours = byService(OURS);
+      const allStandard = byService(ALL_STANDARD);
+      const oursLoggingAll = totalOf(byService({ ...OURS, loggingAll: true }));
+      const allStandardLoggingAll = totalOf(byService({ ...ALL_STANDARD, loggingAll: true }));
+      return {
+        label,
+        counts,
+        ours: totalOf(ours),
+        allStandard: totalOf(allStandard),
+        ratio: totalOf(ours) / totalOf(allStandard),
+        byService: { ours, allStandard },
+        loggingAll: {
+          ours: oursLoggingAll,
+          allStandard: allStandardLoggingAll,
+          ratio: oursLoggingAll / allStandardLoggingAll,
+        },
+        ratioWithoutLogs: (totalOf(ours) - ours.logs) / (totalOf(allStandard) - allStandard.logs),
+      };
     };
     const mixes = {
       conversion: mix(
@@ -374,12 +548,23 @@ export async function benchCost(): Promise<unknown> {
         approval: 12,
       }),
     };
-    const hourlyPerYear = costOf('approval run, none due').ours * 24 * 365;
+    const hourlyPerYear = (rows.find((r) => r.step === 'approval run, none due')?.ours ?? 0) * 24 * 365;
     const target = mixes.conversion.ratio <= TARGET_RATIO ? 'met' : 'MISSED';
     const f1 = (n: number) => n.toFixed(1);
+    const usd = (n: number, digits = 0) => `$${n.toFixed(digits)}`;
+    const logEvents = (u: StepUsage) =>
+      u.logs.workflows.events + u.logs.functions.events + u.logs.httpApi.events;
+    const logBytes = (u: StepUsage) => u.logs.workflows.bytes + u.logs.functions.bytes + u.logs.httpApi.bytes;
+    const blank = (n: number) => Array.from({ length: n }, () => '');
+    const workflowLogs = [...meter.workflowLogs.values()].map((w) => ({
+      ...w,
+      atLevel: scaleVolume(w.atLevel, 1 / w.executions),
+      atAll: scaleVolume(w.atAll, 1 / w.executions),
+    }));
     report(
       'cost',
       `Cost per million (USD, AWS us-east-1 list prices as of 2025, see bench/cost.ts; RRU/WRU by item size, GSI writes included; ` +
+        `CloudWatch Logs at each workflow's log level and the functions' deployed level; ` +
         `target: ours / all-Standard ≤ ${TARGET_RATIO.toFixed(3)} on the paid conversion)`,
       [
         'step',
@@ -391,6 +576,9 @@ export async function benchCost(): Promise<unknown> {
         'RRU',
         'WRU',
         'of which GSI',
+        'log events',
+        'log bytes',
+        'logs / 1M',
         'ours / 1M',
         'all-Standard / 1M',
       ],
@@ -405,50 +593,78 @@ export async function benchCost(): Promise<unknown> {
           f1(r.usage.readUnits),
           f1(r.usage.writeUnits),
           f1(r.usage.indexWriteUnits),
-          `$${(r.ours * 1e6).toFixed(2)}`,
-          `$${(r.allStandard * 1e6).toFixed(2)}`,
+          f1(logEvents(r.usage)),
+          logBytes(r.usage).toFixed(0),
+          usd(r.logs * 1e6, 2),
+          usd(r.ours * 1e6, 2),
+          usd(r.allStandard * 1e6, 2),
         ]),
-        ...Object.values(mixes).map((m) => [
-          `${m.label} (per million conversions)`,
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          `ratio ${m.ratio.toFixed(3)}`,
-          `$${m.ours.toFixed(0)}`,
-          `$${m.allStandard.toFixed(0)}`,
+        ...Object.values(mixes).flatMap((m) => [
+          [
+            `${m.label} (per million conversions)`,
+            ...blank(10),
+            `ratio ${m.ratio.toFixed(3)}`,
+            usd(m.ours),
+            usd(m.allStandard),
+          ],
+          [
+            `  the same with every workflow logging ALL`,
+            ...blank(10),
+            `ratio ${m.loggingAll.ratio.toFixed(3)}`,
+            usd(m.loggingAll.ours),
+            usd(m.loggingAll.allStandard),
+          ],
         ]),
         [
           `target: paid conversion, ours / all-Standard ≤ ${TARGET_RATIO.toFixed(3)}`,
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
+          ...blank(11),
           mixes.conversion.ratio.toFixed(3),
           target,
         ],
-        [
-          `hourly approval runs, a year (8,760, none due)`,
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          `$${hourlyPerYear.toFixed(2)}`,
-          '',
-        ],
+        [`hourly approval runs, a year (8,760, none due)`, ...blank(11), usd(hourlyPerYear, 2), ''],
       ],
-      { prices: PRICES, rows, mixes, hourlyApprovalRunsPerYear: hourlyPerYear, approved, target },
+      {
+        prices: PRICES,
+        logRetentionMonths: LOG_RETENTION_MONTHS,
+        functionLogLevel: DEPLOYED_FUNCTION_LOG_LEVEL,
+        lambdaPlatformLines: LAMBDA_PLATFORM_LINES,
+        clickAccessLogLine: CLICK_ACCESS_LOG_LINE,
+        workflowLogs,
+        rows,
+        mixes,
+        hourlyApprovalRunsPerYear: hourlyPerYear,
+        warmUpClicks,
+        approved,
+        target,
+      },
+    );
+    process.stdout.write(
+      [
+        '\nStep Functions log events per execution, with execution data (every execution the bench ran)',
+        ...tableLines(
+          ['workflow', 'type', 'level', 'executions', 'events', 'bytes', 'events at ALL', 'bytes at ALL'],
+          workflowLogs.map((w) => [
+            w.workflow,
+            w.type,
+            w.logLevel,
+            w.executions,
+            f1(w.atLevel.events),
+            w.atLevel.bytes.toFixed(0),
+            f1(w.atAll.events),
+            w.atAll.bytes.toFixed(0),
+          ]),
+        ),
+        `\nThe paid conversion by service (USD per million conversions)`,
+        ...tableLines(
+          ['service', 'ours', 'all-Standard'],
+          SERVICES.map((service) => [
+            service,
+            usd(mixes.conversion.byService.ours[service]),
+            usd(mixes.conversion.byService.allStandard[service]),
+          ]),
+        ),
+        '',
+      ].join('\n'),
     );
     return { rows, mixes };
   } finally {

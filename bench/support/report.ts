@@ -21,6 +21,14 @@ export const machine = () => ({
   loadAverage: loadAverage(),
 });
 
+/** The lines of a plain-text table: the header, a rule, one line per row. */
+export function tableLines(header: string[], rows: (string | number)[][]): string[] {
+  const cells = rows.map((r) => r.map(String));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)];
+}
+
 /** Prints a plain-text table and writes `bench/results/<name>.json` with the rows and the machine. */
 export function report(
   name: string,
@@ -29,15 +37,10 @@ export function report(
   rows: (string | number)[][],
   data: unknown,
 ): void {
-  const cells = rows.map((r) => r.map(String));
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   process.stdout.write(
     [
       `\n${title}`,
-      line(header),
-      `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-      ...cells.map(line),
+      ...tableLines(header, rows),
       `(load average 1/5/15 min: ${loadAverage().join(' / ')} on ${os.cpus().length} cores)`,
       '',
     ].join('\n'),
