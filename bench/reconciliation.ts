@@ -1,24 +1,31 @@
 /**
- * `npm run bench:reconciliation`: the real reconciliation workflow (its ASL, the compute Lambda
- * in-process, DynamoDB Local) over 10k and 100k paid referrals spread over many partners, each with its
- * ledger row, cloned from ones the real workflows wrote (`PaidReferrals`); every stats row wrong (all
- * zero) so every partner is recomputed and corrected. Reports referrals per second; linear
- * growth means the rate stays flat as the size grows.
+ * `npm run bench:reconciliation`: the real reconciliation workflow (its ASL, the compute Lambda in-process,
+ * DynamoDB Local) over 1k, 10k and 30k partners, each with one paid referral and its ledger row cloned from
+ * ones the real workflows wrote (`PaidReferrals`), every stats row wrong (all zero) so every partner is
+ * recomputed and corrected. A run is a chain of executions, one page of partners each: the benchmark follows
+ * it and reports referrals per second (flat: linear cost) and the largest history of any execution of the
+ * run (flat and under AWS's 25,000 events: no execution grows with the number of partners).
  */
 import { TABLE_NAMES } from '../domain/config';
+import { followRun } from '../local/reconcile';
 import { LocalSystem } from '../local/system';
 import { emptyStatsItem, PaidReferrals, putAll } from './support/load';
 import { report } from './support/report';
 
-const SIZES = [10_000, 100_000];
-const REFERRALS_PER_PARTNER = 100;
+const SIZES = [1_000, 10_000, 30_000];
+const REFERRALS_PER_PARTNER = 1;
+/** AWS's hard quota on one execution's history. */
+const MAX_HISTORY_EVENTS = 25_000;
 
 export interface ReconciliationRow {
+  partners: number;
   referrals: number;
   ledgerRows: number;
-  partners: number;
+  executions: number;
   seconds: number;
   referralsPerSecond: number;
+  /** Events in the longest GetExecutionHistory of any execution of the run. */
+  largestHistoryEvents: number;
   partnersCorrected: number;
   /** The ledger rows agree with their referrals, so the ledger check reports none. */
   partnersWithLedgerDrift: number;
@@ -27,11 +34,10 @@ export interface ReconciliationRow {
 export async function benchReconciliation(sizes: readonly number[] = SIZES): Promise<ReconciliationRow[]> {
   const rows: ReconciliationRow[] = [];
   const referrals = await PaidReferrals.capture();
-  for (const size of sizes) {
+  for (const partners of sizes) {
     const system = await LocalSystem.start({ retryDelayScale: 0 });
     try {
-      const partners = Math.ceil(size / REFERRALS_PER_PARTNER);
-      const ids = Array.from({ length: partners }, (_, p) => `rp_${String(p).padStart(5, '0')}`);
+      const ids = Array.from({ length: partners }, (_, p) => `rp_${String(p).padStart(6, '0')}`);
       await putAll(system.dynamoDb, TABLE_NAMES.stats, ids.map(emptyStatsItem));
       const paid = ids.flatMap((id) =>
         Array.from({ length: REFERRALS_PER_PARTNER }, (_, i) => referrals.of(id, i)),
@@ -42,49 +48,58 @@ export async function benchReconciliation(sizes: readonly number[] = SIZES): Pro
         paid.map((p) => p.referral),
       );
       const ledger = paid.flatMap((p) => p.ledger);
-      const ledgerRows = ledger.length;
       await putAll(system.dynamoDb, TABLE_NAMES.commissions, ledger);
+
       const t = performance.now();
       const { executionArn } = system.runtime.start('reconciliation', {});
-      const done = await system.runtime.waitFor(executionArn);
+      const outcome = await followRun(executionArn, (arn) => system.runtime.waitFor(arn));
       const seconds = (performance.now() - t) / 1000;
-      if (done.status !== 'SUCCEEDED')
-        throw new Error(`reconciliation ${done.status}: ${done.error} ${done.cause}`);
-      const summary = done.output as { partnersCorrected: number; partnersWithLedgerDrift?: number };
+      if (outcome.status !== 'SUCCEEDED') {
+        throw new Error(`reconciliation: partners failed ${JSON.stringify(outcome.report.failures)}`);
+      }
+      const largestHistoryEvents = Math.max(
+        ...outcome.executions.map((arn) => system.runtime.history(arn).length),
+      );
       rows.push({
-        referrals: size,
-        ledgerRows,
         partners,
+        referrals: paid.length,
+        ledgerRows: ledger.length,
+        executions: outcome.executions.length,
         seconds,
-        referralsPerSecond: size / seconds,
-        partnersCorrected: summary.partnersCorrected,
-        partnersWithLedgerDrift: summary.partnersWithLedgerDrift ?? 0,
+        referralsPerSecond: paid.length / seconds,
+        largestHistoryEvents,
+        partnersCorrected: outcome.report.partnersCorrected,
+        partnersWithLedgerDrift: outcome.report.partnersWithLedgerDrift,
       });
     } finally {
       await system.stop();
     }
   }
-  const first = rows[0]?.referralsPerSecond ?? 1;
+  const first = rows[0];
   report(
     'reconciliation',
-    `Reconciliation (${REFERRALS_PER_PARTNER} paid referrals per partner with their ledger rows, every partner corrected; linear when the rate stays flat)`,
+    `Reconciliation (${REFERRALS_PER_PARTNER} paid referral per partner with its ledger row, every partner corrected; linear when the rate stays flat, bounded when the largest history stays flat under ${MAX_HISTORY_EVENTS.toLocaleString('en')})`,
     [
-      'referrals',
-      'ledger rows',
       'partners',
+      'referrals',
+      'executions',
       'seconds',
       'referrals/s',
       'rate vs smallest',
+      'largest history',
+      'history vs smallest',
       'partners corrected',
       'ledger drift',
     ],
     rows.map((r) => [
-      r.referrals,
-      r.ledgerRows,
       r.partners,
+      r.referrals,
+      r.executions,
       r.seconds.toFixed(1),
       Math.round(r.referralsPerSecond),
-      (r.referralsPerSecond / first).toFixed(2),
+      (r.referralsPerSecond / (first?.referralsPerSecond ?? 1)).toFixed(2),
+      r.largestHistoryEvents,
+      (r.largestHistoryEvents / (first?.largestHistoryEvents ?? 1)).toFixed(2),
       r.partnersCorrected,
       r.partnersWithLedgerDrift,
     ]),
@@ -93,4 +108,7 @@ export async function benchReconciliation(sizes: readonly number[] = SIZES): Pro
   return rows;
 }
 
-if (require.main === module) void benchReconciliation();
+if (require.main === module) {
+  const sizes = process.argv.slice(2).map(Number).filter(Number.isInteger);
+  void benchReconciliation(sizes.length > 0 ? sizes : SIZES);
+}

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -20,7 +20,7 @@ import { AppFunction, type AppFunctionProps, type Invocation } from './construct
 import { ReferralsHttpApi } from './constructs/http-api';
 import { ParkingQueue } from './constructs/queues';
 import { SpecTable } from './constructs/tables';
-import { buildOrder, Workflow } from './constructs/workflow';
+import { buildOrder, stateMachineNameFor, Workflow } from './constructs/workflow';
 import type { DeploySettings } from './settings';
 import {
   CLICK_COUNTERS_TABLE,
@@ -198,6 +198,23 @@ export class PartnerReferralsStack extends Stack {
       stateMachines[spec.name] = wf.stateMachine;
     }
     this.workflows = workflows;
+    // Reconciliation continues as a new execution of itself, one page of partners each: StartExecution on its
+    // own fixed name, formatted rather than referenced (a machine referencing its own ARN is a cycle).
+    for (const spec of WORKFLOWS.filter((w) => w.continuesAsNew)) {
+      workflows[spec.name].role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: [
+            this.formatArn({
+              service: 'states',
+              resource: 'stateMachine',
+              resourceName: stateMachineNameFor(this.stackName, spec.name),
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+    }
 
     const startsWorkflows = (fn: AppFunction, names: WorkflowName[], sync: boolean): void => {
       for (const name of names) {

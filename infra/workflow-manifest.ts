@@ -50,6 +50,8 @@ export interface WorkflowSpec {
   invokes: FunctionName[];
   /** Workflows it starts by a substituted ARN. */
   starts: WorkflowName[];
+  /** Starts itself (`$$.StateMachine.Id`) to continue as a new execution; granted on its own fixed name. */
+  continuesAsNew?: true;
   /** Starts lifecycle workflows by the ARN a parked fact carries (replays once a Stripe id is linked). */
   replaysParkedFacts: boolean;
   /** Whether it emits events on the app bus (compensation notices). */
@@ -127,6 +129,8 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
     ],
     invokes: ['reconciliation-compute'],
     starts: [],
+    // One page of partners per execution, then the next page in a new execution of itself.
+    continuesAsNew: true,
     replaysParkedFacts: false,
     putsEvents: false,
   },

@@ -7,7 +7,7 @@ import type {
   LedgerCheck,
   ReconciliationSummary,
 } from '../../domain/reconciliation';
-import { handler as compute } from '../../lambdas/reconciliation-compute';
+import { handler as compute, type FailureCause } from '../../lambdas/reconciliation-compute';
 import { paidReferral, partnerStats, signedUpReferral } from './builders';
 import { lambdaContext } from './lambda-context';
 
@@ -159,6 +159,43 @@ describe('reconciliation-compute handler', () => {
         { referralId: 'ref_user_1', field: 'pendingCents', ledger: 700, referral: 750 },
       ],
       ledgerDriftOmitted: 0,
+    });
+  });
+
+  it('summarizes a failed partner from what its Catch reported, and reports the failures as a Fail cause', async () => {
+    // Act
+    const summary = (await handler({
+      action: 'summarize',
+      results: [
+        {
+          partnerId: 'a',
+          corrected: false,
+          failure: { Error: 'MalformedEvent', Cause: '{"errorMessage":"items[0].status"}' },
+        },
+        { partnerId: 'b', corrected: false, failure: { Error: 'States.Timeout' } },
+      ],
+      prior: null,
+    })) as ReconciliationSummary;
+    const { cause } = (await handler({ action: 'reportFailures', summary })) as FailureCause;
+
+    // Assess
+    expect(summary).toMatchObject({
+      partnersChecked: 2,
+      partnersFailed: 2,
+      failures: [
+        { partnerId: 'a', error: 'MalformedEvent', cause: '{"errorMessage":"items[0].status"}' },
+        { partnerId: 'b', error: 'States.Timeout', cause: '' },
+      ],
+    });
+    expect(JSON.parse(cause)).toEqual({
+      pages: 1,
+      partnersChecked: 2,
+      partnersCorrected: 0,
+      partnersSkipped: 0,
+      partnersWithLedgerDrift: 0,
+      partnersFailed: 2,
+      failures: summary.failures,
+      failuresOmitted: 0,
     });
   });
 

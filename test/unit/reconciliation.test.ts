@@ -7,10 +7,13 @@ import {
   accumulateLedger,
   confirmLedgerDrift,
   MAX_DRIFT_ENTRIES,
+  MAX_FAILURE_CAUSE_LENGTH,
+  MAX_FAILURE_ENTRIES,
   MAX_LEDGER_DRIFT_PARTNERS,
   MAX_LEDGER_DRIFT_PER_PARTNER,
   MAX_LEDGER_RECHECKS,
   MAX_TRANSACTION_ACTIONS,
+  partnersFailedReport,
   planCorrection,
   summarize,
   type Accumulation,
@@ -227,6 +230,7 @@ describe('summarize', () => {
 
     // Assess
     expect(summary).toEqual({
+      pages: 1,
       partnersChecked: 4,
       partnersCorrected: 2,
       partnersSkipped: 1,
@@ -235,7 +239,68 @@ describe('summarize', () => {
       partnersWithLedgerDrift: 0,
       ledgerDrift: [],
       ledgerDriftOmitted: 0,
+      partnersFailed: 0,
+      failures: [],
+      failuresOmitted: 0,
     });
+  });
+
+  it('carries the run forward and counts one page more per call', () => {
+    // Prepare
+    const run = { firstExecution: 'nightly-1', startedAt: '2026-02-01T03:00:00.000Z' };
+    const first = { ...summarize(undefined, []), run, pages: 0 };
+
+    // Act
+    const second = summarize(summarize(first, [{ partnerId: 'a', corrected: false }]), []);
+
+    // Assess
+    expect(second).toMatchObject({ run, pages: 2, partnersChecked: 1 });
+  });
+
+  it('counts a failed partner as checked and failed only, and lists it with its error and cause', () => {
+    // Prepare
+    const failure = { error: 'MalformedEvent', cause: 'items[0].status: Invalid option' };
+
+    // Act
+    const summary = summarize(undefined, [
+      { partnerId: 'a', corrected: false, failure },
+      { partnerId: 'b', corrected: true, fields: { totalPaid: { stored: 2, actual: 1 } } },
+    ]);
+
+    // Assess
+    expect(summary).toMatchObject({
+      partnersChecked: 2,
+      partnersCorrected: 1,
+      partnersSkipped: 0,
+      partnersFailed: 1,
+      failures: [{ partnerId: 'a', ...failure }],
+      failuresOmitted: 0,
+    });
+    expect(summary.drift.map((d) => d.partnerId)).toEqual(['b']);
+  });
+
+  it(`lists at most ${MAX_FAILURE_ENTRIES} failed partners, cuts each cause to ${MAX_FAILURE_CAUSE_LENGTH} characters, and counts all`, () => {
+    // Prepare
+    const failed = (i: number): PartnerResult => ({
+      partnerId: `p${i}`,
+      corrected: false,
+      failure: { error: 'Lambda.Unknown', cause: 'x'.repeat(10_000) },
+    });
+    const prior = summarize(
+      undefined,
+      Array.from({ length: MAX_FAILURE_ENTRIES }, (_, i) => failed(i)),
+    );
+
+    // Act
+    const summary = summarize(prior, [failed(1000), failed(1001)]);
+
+    // Assess
+    expect(summary.partnersFailed).toBe(MAX_FAILURE_ENTRIES + 2);
+    expect(summary.failures).toHaveLength(MAX_FAILURE_ENTRIES);
+    expect(summary.failuresOmitted).toBe(2);
+    expect(Math.max(...summary.failures.map((f) => f.cause.length))).toBe(MAX_FAILURE_CAUSE_LENGTH);
+    // The whole list fits a Fail state's cause (32,768 characters) with room for the counts
+    expect(JSON.stringify(partnersFailedReport(summary)).length).toBeLessThan(16_384);
   });
 
   it('adds onto the prior page and caps the drift list', () => {
