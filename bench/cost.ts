@@ -163,7 +163,7 @@ interface WorkflowLogs {
   executions: number;
   atLevel: LogVolume;
   atAll: LogVolume;
-  /** The history event types logged at the workflow's level, how many of each. */
+  /** The history events logged at the workflow's level, by type and error, how many of each. */
   typesAtLevel: Record<string, number>;
 }
 
@@ -260,8 +260,9 @@ class Meter {
     };
     const typesAtLevel = { ...seen.typesAtLevel };
     for (const line of linesAtLevel) {
-      const { type } = JSON.parse(line) as { type: string };
-      typesAtLevel[type] = (typesAtLevel[type] ?? 0) + 1;
+      const { type, details } = JSON.parse(line) as { type: string; details: { error?: string } };
+      const key = details.error ? `${type} ${details.error}` : type;
+      typesAtLevel[key] = (typesAtLevel[key] ?? 0) + 1;
     }
     this.workflowLogs.set(spec.name, {
       ...seen,
