@@ -8,6 +8,7 @@ import { benchDashboard } from './dashboard';
 import { benchReconciliation } from './reconciliation';
 import { loadAverage } from './support/report';
 import { benchThroughput } from './throughput';
+import { benchViral } from './viral';
 
 const BENCHES: [string, () => unknown][] = [
   ['bundles', benchBundles],
@@ -15,6 +16,7 @@ const BENCHES: [string, () => unknown][] = [
   ['throughput', benchThroughput],
   ['reconciliation', benchReconciliation],
   ['cost', benchCost],
+  ['viral', benchViral],
 ];
 
 async function main(): Promise<void> {
