@@ -90,41 +90,73 @@ export function runnableCopy(machine: AslMachine, opts: RunnableOptions): AslMac
   // JSON clone, not structuredClone: under jest the latter yields objects of another realm, which the
   // library's isPlainObj check rejects (nested Parameters would then stay unevaluated).
   const copy = JSON.parse(JSON.stringify(machine)) as AslMachine;
-  for (const [name, state] of allStates(copy)) {
-    if (
-      state.Type === 'Task' &&
-      state.TimeoutSeconds === undefined &&
-      state.TimeoutSecondsPath === undefined
-    ) {
-      state.TimeoutSeconds = NO_TASK_TIMEOUT_SECONDS;
-    }
-    if (state.Retry && opts.retryDelayScale !== 1) {
-      for (const retrier of state.Retry) {
-        retrier.IntervalSeconds = (retrier.IntervalSeconds ?? 1) * opts.retryDelayScale;
-        if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds *= opts.retryDelayScale;
+  const scale = opts.retryDelayScale;
+  for (const scope of machinesOf(copy)) {
+    for (const [name, state] of Object.entries(scope.States)) {
+      if (
+        state.Type === 'Task' &&
+        state.TimeoutSeconds === undefined &&
+        state.TimeoutSecondsPath === undefined
+      ) {
+        state.TimeoutSeconds = NO_TASK_TIMEOUT_SECONDS;
       }
+      if (state.Retry && scale !== 1) {
+        for (const retrier of state.Retry) {
+          retrier.IntervalSeconds = (retrier.IntervalSeconds ?? 1) * scale;
+          if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds *= scale;
+        }
+      }
+      if (state.Type === 'Wait' && scale !== 1) scaleWait(scope, name, state, scale);
     }
-    if (state.Type === 'Wait' && opts.retryDelayScale !== 1) scaleWait(name, state, opts.retryDelayScale);
   }
   return copy;
 }
 
+/** The machine and every machine inside it (Map processors, Parallel branches): each has its own States. */
+function* machinesOf(machine: AslMachine): Generator<AslMachine> {
+  yield machine;
+  for (const state of Object.values(machine.States)) {
+    const iterator = state.ItemProcessor ?? state.Iterator;
+    if (iterator) yield* machinesOf(iterator);
+    for (const branch of state.Branches ?? []) yield* machinesOf(branch);
+  }
+}
+
+/** The longest run-time wait (seconds) a scaled copy shortens; a longer one runs as written. */
+export const MAX_SCALED_WAIT_SECONDS = 60;
+
 /**
- * `Seconds` is multiplied (the library sleeps fractional seconds). A wait read at run time (`SecondsPath`,
- * or a timestamp) cannot be multiplied in the definition, since the library requires whole seconds from
- * the path; at scale 0, the only scale tests and the chaos run use, it becomes `Seconds: 0`, which the
- * library passes straight through. Any other scale of such a wait is refused rather than run unscaled.
+ * `Seconds` is multiplied (the library sleeps fractional seconds). A wait read at run time cannot be: the
+ * library takes whole seconds from `SecondsPath`. So a `SecondsPath` Wait becomes a Choice of the same name
+ * on those seconds, each value 0…MAX_SCALED_WAIT_SECONDS going to its own `Seconds` Wait (`<name> (<n> s)`)
+ * scaled like any other; the history shows the Choice and that Wait where AWS shows the one Wait. At
+ * scale 0 every wait, timestamps included, is `Seconds: 0`: the execution goes on at once.
  */
-function scaleWait(name: string, state: AslState, scale: number): void {
+function scaleWait(scope: AslMachine, name: string, state: AslState, scale: number): void {
   if (typeof state.Seconds === 'number') {
     state.Seconds *= scale;
     return;
   }
-  if (scale !== 0) {
-    throw new Error(`Wait state ${name}: a run-time wait can run unscaled or at scale 0, not ${scale}`);
+  if (scale === 0) {
+    for (const field of ['SecondsPath', 'Timestamp', 'TimestampPath']) delete state[field];
+    state.Seconds = 0;
+    return;
   }
-  for (const field of ['SecondsPath', 'Timestamp', 'TimestampPath']) delete state[field];
-  state.Seconds = 0;
+  if (typeof state.SecondsPath !== 'string' || state.InputPath !== undefined) {
+    throw new Error(
+      `Wait state ${name}: only Seconds, or SecondsPath without InputPath, can run at scale ${scale}`,
+    );
+  }
+  const { SecondsPath: path, ...rest } = state;
+  const scaled = (n: number): string => `${name} (${n} s)`;
+  const seconds = Array.from({ length: MAX_SCALED_WAIT_SECONDS + 1 }, (_, n) => n);
+  for (const n of seconds) scope.States[scaled(n)] = { ...rest, Seconds: n * scale };
+  scope.States[`${name} (as written)`] = state;
+  scope.States[name] = {
+    Type: 'Choice',
+    Choices: seconds.map((n) => ({ Variable: path, NumericEquals: n, Next: scaled(n) })),
+    Default: `${name} (as written)`,
+  };
 }
 
 export const asLibraryDefinition = (machine: AslMachine): StateMachineDefinition =>

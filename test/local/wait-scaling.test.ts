@@ -40,10 +40,36 @@ describe('runnableCopy scales Wait states like Retry waits', () => {
     expect(copy.States.WaitOut).toEqual({ Type: 'Wait', SecondsPath: '$.backoff.seconds', Next: 'Done' });
   });
 
-  it('refuses to run a run-time wait at a scale it cannot apply', () => {
+  it('at another scale a SecondsPath wait becomes a Choice on its seconds, each to a scaled Seconds wait', async () => {
+    // Prepare
+    const copy = runnableCopy(backOff({ SecondsPath: '$.backoff.seconds' }), { retryDelayScale: 0.001 });
+    const machine = new StateMachine(asLibraryDefinition(copy), { validationOptions: { noValidate: true } });
+
+    // Act
+    const run = machine.run({} as never);
+    const output = await run.result;
+
+    // Assess: the wait of 5 s ran as 5 ms, through the Choice named like the Wait
+    const entered: string[] = [];
+    for await (const e of run.eventLogs) if (e.type === 'StateEntered') entered.push(e.state.name);
+    expect(output).toEqual({ backoff: { seconds: 5 } });
+    expect(entered).toEqual(['BackOff', 'WaitOut', 'WaitOut (5 s)', 'Done']);
+    expect(copy.States['WaitOut (5 s)']).toEqual({ Type: 'Wait', Seconds: 0.005, Next: 'Done' });
+    expect(copy.States.WaitOut).toMatchObject({
+      Type: 'Choice',
+      Default: 'WaitOut (as written)',
+    });
+    expect(copy.States['WaitOut (as written)']).toEqual({
+      Type: 'Wait',
+      SecondsPath: '$.backoff.seconds',
+      Next: 'Done',
+    });
+  });
+
+  it('refuses to scale a timestamp wait by anything but 0', () => {
     expect(() =>
-      runnableCopy(backOff({ SecondsPath: '$.backoff.seconds' }), { retryDelayScale: 0.5 }),
-    ).toThrow('Wait state WaitOut: a run-time wait can run unscaled or at scale 0, not 0.5');
+      runnableCopy(backOff({ Timestamp: '2030-01-01T00:00:00Z' }), { retryDelayScale: 0.5 }),
+    ).toThrow('Wait state WaitOut: only Seconds, or SecondsPath without InputPath, can run at scale 0.5');
   });
 
   it('leaves the definition it was given alone', () => {
