@@ -180,8 +180,7 @@ export class PartnerReferralsStack extends Stack {
       });
       // Every function knows every table's name (names are not secrets; a missing one would silently
       // fall back to the local default). Access is granted separately and only where needed.
-      for (const spec of TABLE_SPECS)
-        if (spec !== CLICK_COUNTERS_TABLE) functions[name].addTableName(table(spec));
+      for (const spec of TABLE_SPECS) functions[name].addTableName(table(spec));
     }
     this.functions = functions;
 
@@ -229,9 +228,7 @@ export class PartnerReferralsStack extends Stack {
     startsWorkflows(functions['click-api'], ['click'], true);
     startsWorkflows(functions['admin-api'], ['registration'], true);
     startsWorkflows(functions['admin-api'], ['commission', 'approval'], false);
-    // The dashboard sums the click counter shards with one BatchGetItem, and reads nothing else there. The
-    // name variable is set here until TABLE_ENV (constructs/function.ts) names the table.
-    functions['dashboard-api'].addEnvironment('CLICK_COUNTERS_TABLE', table(CLICK_COUNTERS_TABLE).tableName);
+    // The dashboard sums the click counter shards with one BatchGetItem, and reads nothing else there.
     functions['dashboard-api'].addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:BatchGetItem'],

@@ -24,6 +24,7 @@ export const TABLE_ENV: Readonly<Record<string, string>> = {
   PartnerStats: 'STATS_TABLE',
   ReferralEvents: 'CLICKS_TABLE',
   PartnerCommissions: 'COMMISSIONS_TABLE',
+  PartnerClickCounters: 'CLICK_COUNTERS_TABLE',
 };
 
 /** How a function is invoked; decides where its failures go. */

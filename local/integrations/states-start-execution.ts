@@ -1,4 +1,4 @@
-import { ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
+import { SFNServiceException } from '@aws-sdk/client-sfn';
 import { stateMachineNameOf } from '../aws-names';
 import { TaskError, fakeRequestId } from './task-error';
 import { genericMetadata } from './sdk-metadata';
@@ -29,11 +29,13 @@ export function startExecutionTask(start: ExecutionStarter, parameters: unknown)
   try {
     started = start(workflow, input, typeof p.Name === 'string' ? p.Name : undefined);
   } catch (error) {
-    // The optimized integration names service errors `StepFunctions.<Java SDK exception class>`.
-    if (error instanceof ExecutionAlreadyExists) {
+    // The optimized integration names service errors `StepFunctions.<Java SDK exception class>`:
+    // ExecutionAlreadyExists → ExecutionAlreadyExistsException, InvalidName → InvalidNameException.
+    if (error instanceof SFNServiceException) {
+      const exception = error.name.endsWith('Exception') ? error.name : `${error.name}Exception`;
       throw new TaskError(
-        'StepFunctions.ExecutionAlreadyExistsException',
-        `${error.message} (Service: AWSStepFunctions; Status Code: 400; Error Code: ExecutionAlreadyExists; Request ID: ${fakeRequestId()}; Proxy: null)`,
+        `StepFunctions.${exception}`,
+        `${error.message} (Service: AWSStepFunctions; Status Code: 400; Error Code: ${error.name}; Request ID: ${fakeRequestId()}; Proxy: null)`,
       );
     }
     throw error;

@@ -251,8 +251,9 @@ describe('LocalWorkflowRuntime', () => {
       expect(() => rt().start('hold', {}, 'has space')).toThrow(
         expect.objectContaining({ name: 'InvalidName' }) as Error,
       );
+      // AWS checks the length first, as a ValidationException (local/quotas.ts).
       expect(() => rt().start('hold', {}, 'x'.repeat(81))).toThrow(
-        expect.objectContaining({ name: 'InvalidName' }) as Error,
+        expect.objectContaining({ name: 'ValidationException' }) as Error,
       );
       expect(rt().start('hold', {}).executionArn).toMatch(/:execution:hold:[0-9a-f-]{36}$/);
     });
