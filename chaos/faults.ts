@@ -3,8 +3,8 @@ import { Chance } from './random';
 
 /**
  * The faults the chaos run injects into the local runtime's Task handlers. Transient faults hit a share
- * of Task calls on their first two attempts only (so the state's Retry sees them and, as in AWS, a later
- * attempt gets through); an outage makes one execution's stats write fail on every attempt, which is
+ * of Task calls on their first two attempts only (so the state's Retry, or for a transaction its contention
+ * back-off, sees them and, as in AWS, a later attempt gets through); an outage makes one execution's stats write fail on every attempt, which is
  * what drives the compensation paths. A replay of a parked fact whose StartExecution response is lost
  * (the replay started, the caller timed out) is retried after the replay has ended, as AWS's Retry interval
  * (1 s and more) would let it: the retry meets `ExecutionAlreadyExists`. Latency holds calls that get no
@@ -33,6 +33,8 @@ export type FaultKind =
   | 'eventbridge error'
   | 'step functions throttle'
   | 'transaction conflict'
+  | 'transaction cancelled: conflict'
+  | 'transaction cancelled: throttled'
   | 'stats write outage'
   | 'notice outage'
   | 'replay response lost'
@@ -47,6 +49,7 @@ export interface ChaosFaults {
 }
 
 const WRITE_ACTIONS = /:(putItem|updateItem|deleteItem|transactWriteItems)$/;
+const TRANSACTION = /:transactWriteItems$/;
 const STATS_WRITE = /^Apply\w+ToStats$/;
 const NOTICE = /^Announce\w*StatsPending$/;
 /** The Task that replays a parked fact (`states:startExecution` of the fact's own state machine). */
@@ -174,11 +177,36 @@ export function chaosFaults({ seed, rate, latency, executionClosed }: ChaosFault
         'Internal server error (chaos: request timed out)',
       );
     }
+    if (TRANSACTION.test(service))
+      return cancelled(call, key, coin < 0.8 ? 'TransactionConflict' : 'ThrottlingError');
     return inject(
       'throttle',
       'throw',
       sdk ? 'DynamoDb.ThrottlingException' : 'DynamoDB.ProvisionedThroughputExceededException',
       'Throughput exceeds the current capacity of your table or index. (chaos)',
+    );
+  };
+  /**
+   * A transaction meets a concurrent one, or is throttled, as AWS answers it: the whole call is cancelled and
+   * its cause gives one reason per action, the contended one (picked from the call key) and `None` for the
+   * rest (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html).
+   */
+  const cancelled = (
+    call: TaskCall,
+    key: string,
+    reason: 'TransactionConflict' | 'ThrottlingError',
+  ): FaultDecision => {
+    const items = (call.parameters as { TransactItems?: unknown } | undefined)?.TransactItems;
+    const actions = Array.isArray(items) && items.length > 0 ? items.length : 1;
+    const contended = Math.floor(chance.unit(`action:${key}`) * actions);
+    const reasons = Array.from({ length: actions }, (_, i) => (i === contended ? reason : 'None'));
+    return inject(
+      reason === 'TransactionConflict'
+        ? 'transaction cancelled: conflict'
+        : 'transaction cancelled: throttled',
+      'throw',
+      'DynamoDb.TransactionCanceledException',
+      `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.join(', ')}] (chaos)`,
     );
   };
   /**
