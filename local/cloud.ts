@@ -185,6 +185,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
             },
           }
         : {}),
+      ...(model.stage?.routeThrottles ? { routeThrottles: model.stage.routeThrottles } : {}),
     });
     closers.push(() => api.close());
 

@@ -20,6 +20,13 @@ export interface LocalJwtAuthorizer {
 export interface LocalStage {
   throttlingRateLimit?: number;
   throttlingBurstLimit?: number;
+  /** The stage's `RouteSettings` throttles by route key (each over the default). */
+  routeThrottles?: Record<string, { rateLimit: number; burstLimit: number }>;
+}
+
+interface CfnRouteSettings {
+  ThrottlingRateLimit?: number;
+  ThrottlingBurstLimit?: number;
 }
 
 export interface LocalHttpApi {
@@ -112,8 +119,15 @@ function jwtAuthorizer(reader: TemplateReader, id: string): LocalJwtAuthorizer {
 }
 
 function stage(reader: TemplateReader, id: string): LocalStage {
-  const settings = reader.value(id, 'DefaultRouteSettings') as
-    { ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number } | undefined;
+  const settings = reader.value(id, 'DefaultRouteSettings') as CfnRouteSettings | undefined;
+  const routes = (reader.value(id, 'RouteSettings') ?? {}) as Record<string, CfnRouteSettings>;
+  const routeThrottles = Object.fromEntries(
+    Object.entries(routes).flatMap(([routeKey, r]) =>
+      r.ThrottlingRateLimit === undefined
+        ? []
+        : [[routeKey, { rateLimit: r.ThrottlingRateLimit, burstLimit: r.ThrottlingBurstLimit ?? 1 }]],
+    ),
+  );
   return {
     ...(settings?.ThrottlingRateLimit !== undefined
       ? { throttlingRateLimit: settings.ThrottlingRateLimit }
@@ -121,5 +135,6 @@ function stage(reader: TemplateReader, id: string): LocalStage {
     ...(settings?.ThrottlingBurstLimit !== undefined
       ? { throttlingBurstLimit: settings.ThrottlingBurstLimit }
       : {}),
+    ...(Object.keys(routeThrottles).length ? { routeThrottles } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FACT_WORKFLOWS, loadRuntimeConfig, WORKFLOW_NAMES } from '../../domain/config';
 import { STRIPE_EVENT_TYPES } from '../../domain/stripe-events';
 import { FUNCTION_NAMES, WORKFLOWS, aslPathOf, substitutionsFor } from '../../infra/workflow-manifest';
+import { DEFAULT_SETTINGS, routeThrottlesOf } from '../../infra/settings';
 import { localFunctionArn, localNames, localStateMachineArn } from '../../local/aws-names';
 import { loadAsl, taskStates } from '../../local/definition';
 import { loadLocalStackModel, type LocalStackModel } from '../../local/stack/model';
@@ -13,7 +14,13 @@ import { synthesizeLocalTemplate, type LocalTemplate } from '../../local/stack/s
 import type { CfnTemplate } from '../../local/stack/template';
 import { LocalWorkflowRuntime } from '../../local/workflow-runtime';
 
-const TABLES = ['PartnerReferrals', 'PartnerStats', 'ReferralEvents', 'PartnerCommissions'];
+const TABLES = [
+  'PartnerReferrals',
+  'PartnerStats',
+  'ReferralEvents',
+  'PartnerCommissions',
+  'PartnerClickCounters',
+];
 const APP_BUS = 'partner-referrals';
 const STRIPE_BUS = 'aws.partner/stripe.com/ed_placeholder';
 
@@ -62,9 +69,9 @@ describe('synthesis', () => {
 });
 
 describe('tables: from the template properties', () => {
-  test('the four tables with their keys, billing and TTL', () => {
+  test('the five tables with their keys, billing and TTL', () => {
     expect(model.tables.map((t) => t.tableName)).toEqual(TABLES);
-    const [referrals, stats, clicks, commissions] = model.tables;
+    const [referrals, stats, clicks, commissions, clickCounters] = model.tables;
     expect(referrals?.createTableInput).toMatchObject({
       TableName: 'PartnerReferrals',
       BillingMode: 'PAY_PER_REQUEST',
@@ -83,11 +90,16 @@ describe('tables: from the template properties', () => {
         { AttributeName: 'commissionId', KeyType: 'RANGE' },
       ],
     });
-    // Paid commissions are never rewritten, so the ledger never expires.
+    // One partition key per shard: a viral partner's clicks spread over as many partitions.
+    expect(clickCounters?.createTableInput.KeySchema).toEqual([
+      { AttributeName: 'counterId', KeyType: 'HASH' },
+    ]);
+    // Paid commissions are never rewritten, so the ledger never expires; nor do click counts.
     expect(model.tables.map((t) => t.timeToLiveAttribute)).toEqual([
       'expiresAt',
       undefined,
       'expiresAt',
+      undefined,
       undefined,
     ]);
   });
@@ -406,7 +418,12 @@ describe('HTTP API', () => {
       audience: ['partner-referrals'],
       identitySource: ['$request.header.Authorization'],
     });
-    expect(model.stage).toEqual({ throttlingRateLimit: 100, throttlingBurstLimit: 200 });
+    expect(model.stage).toEqual({
+      throttlingRateLimit: DEFAULT_SETTINGS.throttles.default.rateLimit,
+      throttlingBurstLimit: DEFAULT_SETTINGS.throttles.default.burstLimit,
+      // The click and dashboard routes' own throttles, read from the stage's RouteSettings.
+      routeThrottles: routeThrottlesOf(DEFAULT_SETTINGS.throttles),
+    });
   });
 });
 

@@ -38,7 +38,13 @@ const sorted = (inventory: RunningInventory): RunningInventory =>
 describe('the real app', () => {
   test('the template declares the tables, indexes, state machines, rules, schedule and routes', () => {
     expect(sorted(stackInventory(synth.template))).toEqual({
-      tables: ['PartnerCommissions', 'PartnerReferrals', 'PartnerStats', 'ReferralEvents'],
+      tables: [
+        'PartnerClickCounters',
+        'PartnerCommissions',
+        'PartnerReferrals',
+        'PartnerStats',
+        'ReferralEvents',
+      ],
       indexes: [
         'PartnerCommissions/partnerId-earnedAt-index',
         'PartnerCommissions/partnerId-statusEarnedAt-index',
