@@ -29,7 +29,10 @@ export interface WritePlanInput {
   facts: readonly Fact[];
   /** The referral as read (absent before the first write). */
   stored: Referral | undefined;
-  /** The changes recorded on the stored referral with its markers (`pendingChanges`), by marker. */
+  /**
+   * The changes recorded on the stored referral with its markers (`pendingChanges`), by marker; absent when
+   * the stored referral has no such map.
+   */
   pendingChanges?: Readonly<Record<string, StatsChange>>;
   terms: ProgramTerms;
   tables: Tables;
@@ -133,7 +136,7 @@ export function planReferralWrite({
   userId,
   facts,
   stored,
-  pendingChanges = {},
+  pendingChanges,
   terms,
   tables,
 }: WritePlanInput): WritePlan {
@@ -143,7 +146,7 @@ export function planReferralWrite({
   const { partnerId, referralId } = next.referral;
   const key = { partnerId: S(partnerId), referralId: S(referralId) };
   const folded = keysOf(stored);
-  const pending = pendingOf(stored, pendingChanges);
+  const pending = pendingOf(stored, pendingChanges ?? {});
   // Facts only grow, and every writer read them before writing: a stored set at least as large has ours.
   if (stored && factKeys.every((k) => folded.has(k))) {
     const upToDate = { outcome: 'upToDate', partnerId, referralId, factCount: folded.size } as const;
@@ -177,13 +180,12 @@ export function planReferralWrite({
     throw new TooManyLedgerChangesError(`${ledger.actions.length} ledger rows change for ${referralId}`);
   }
   const change = movesStats ? changeOf(delta, latestFactTime(facts)) : undefined;
-  // The changes of markers still pending as read, plus this write's: one read of any of them is enough to
-  // apply it. A change whose marker went since the read lingers until the next write (never applied: its
-  // marker is gone, and marker names are never reused).
-  const recorded = Object.fromEntries(change ? [...pending, [marker, change] as const] : pending);
   const truthWrite = {
     TransactItems: [
-      referralUpdate(tables.referrals, key, stored, next, factKeys, change ? marker : undefined, recorded),
+      referralUpdate(tables.referrals, key, stored, next, factKeys, {
+        ...(change ? { marker, change } : {}),
+        mapExists: stored !== undefined && pendingChanges !== undefined,
+      }),
       ...ledger.actions,
     ],
   };
@@ -268,9 +270,11 @@ function statsWriteFor(
 }
 
 /**
- * SET every state field and the recorded changes, REMOVE the fields the new state no longer has, conditional
- * on the referral as read. `pendingChanges` is written whole, even empty, so the map exists whenever a stats
- * write removes an entry from it (a nested REMOVE needs its map).
+ * SET every state field and this write's recorded change, REMOVE the fields the new state no longer has,
+ * conditional on the referral as read. The change goes in as one entry (`pendingChanges.<marker>`), never by
+ * rewriting the map: a stats write may remove an entry between our read and this write (it does not move
+ * the fact count), and a whole map written back would bring that entry back. The map itself is written
+ * whole only where the referral has none yet, so that it exists whenever an entry is set or removed.
  */
 function referralUpdate(
   table: string,
@@ -278,8 +282,7 @@ function referralUpdate(
   stored: Referral | undefined,
   next: ReferralState,
   factKeys: string[],
-  marker: string | undefined,
-  recorded: Record<string, StatsChange>,
+  recording: { marker?: string; change?: StatsChange; mapExists: boolean },
 ): TransactWriteItem {
   const names: Record<string, string> = {};
   const values: Record<string, ReturnType<typeof toAttributeValue>> = {};
@@ -298,10 +301,18 @@ function referralUpdate(
     values[`:v${i}`] = toAttributeValue(value);
     sets.push(`#f${i} = :v${i}`);
   });
-  sets.push('factKeys = :factKeys', 'factCount = :factCount', 'pendingChanges = :pendingChanges');
+  sets.push('factKeys = :factKeys', 'factCount = :factCount');
   values[':factKeys'] = { SS: factKeys };
   values[':factCount'] = N(factKeys.length);
-  values[':pendingChanges'] = toAttributeValue(recorded);
+  const { marker, change, mapExists } = recording;
+  if (!mapExists) {
+    sets.push('pendingChanges = :pendingChanges');
+    values[':pendingChanges'] = toAttributeValue(marker && change ? { [marker]: change } : {});
+  } else if (marker && change) {
+    names['#pendingChange'] = marker;
+    sets.push('pendingChanges.#pendingChange = :pendingChange');
+    values[':pendingChange'] = toAttributeValue(change);
+  }
   let expression = `SET ${sets.join(', ')}`;
   if (removes.length > 0) expression += ` REMOVE ${removes.join(', ')}`;
   if (marker) {

@@ -25,12 +25,11 @@ const factItemSchema = z.object({ fact: z.string({ error: 'expected the fact as 
 
 /** The stats changes the referral's writes recorded with their markers (see `planReferralWrite`). */
 const pendingChangesSchema = z.object({
-  pendingChanges: z._default(
+  pendingChanges: z.optional(
     z.record(
       z.string(),
       z.object({ at: z.string(), delta: z.partialRecord(z.enum(STATS_COUNTERS), integerSchema) }),
     ),
-    {},
   ),
 });
 
@@ -65,7 +64,7 @@ export function createReferralComputeHandler({
     const stored = storedItem ? itemFrom(referralItemSchema, storedItem, 'referral[0]') : undefined;
     const { pendingChanges } = storedItem
       ? itemFrom(pendingChangesSchema, storedItem, 'referral[0]')
-      : { pendingChanges: {} };
+      : { pendingChanges: undefined };
     const plan = planReferralWrite({
       userId: input.userId,
       facts,

@@ -26,7 +26,7 @@ export class World {
     // The injector is read at each Task call, so tests can change `world.faults` between executions.
     const ref: { world?: World } = {};
     const system = await LocalSystem.start({
-      retryDelayScale: 0,
+      retryDelayScale: 0.1,
       faults: (call) => ref.world?.faults?.(call),
       ...options,
     });

@@ -290,27 +290,47 @@ describe('referral-compute handler', () => {
       expect(plan.summary?.statsMarkers).toEqual(['w2', 'w3']);
     });
 
-    it('a new write keeps the changes of markers still pending and drops the rest', async () => {
-      // Prepare: w2 still pending, w1's marker applied since (its change lingers)
+    it('a new write adds its change as one entry and never writes back the entries it read', async () => {
+      // Prepare: w2 still pending as read (a stats write may remove it before this write lands)
       const first = changed(
         await handler({ userId: 'u1', facts: [signup, invoice].map(factItem), referral: [] }),
       );
       const stored = afterTruthWrite(first, [signup, invoice], ['w2']);
-      const lingering = { ...(stored.pendingChanges as { M: Record<string, unknown> }).M };
-      lingering.w1 = marshall({ v: { at: '2026-01-10T09:00:00.000Z', delta: { totalSignups: 1 } } }).v;
 
       // Act
       const plan = changed(
-        await handler({
-          userId: 'u1',
-          facts: [signup, invoice, refund].map(factItem),
-          referral: [{ ...stored, pendingChanges: { M: lingering } as never }],
-        }),
+        await handler({ userId: 'u1', facts: [signup, invoice, refund].map(factItem), referral: [stored] }),
+      );
+
+      // Assess: SET pendingChanges.w3 only; a whole map would bring back a w2 removed meanwhile
+      const [update] = plan.truthWrite.TransactItems;
+      const u = update && 'Update' in update ? update.Update : undefined;
+      expect(u?.UpdateExpression).toContain('pendingChanges.#pendingChange = :pendingChange');
+      expect(u?.UpdateExpression).not.toContain('pendingChanges = ');
+      expect(u?.ExpressionAttributeNames?.['#pendingChange']).toBe('w3');
+      expect(unmarshall({ v: u?.ExpressionAttributeValues?.[':pendingChange'] as never }).v).toEqual({
+        at: expect.any(String),
+        delta: expect.objectContaining({ refundCount: 1 }),
+      });
+      expect(recordedChanges(plan)).toBeUndefined();
+      expect(plan.summary.statsMarkers).toEqual(['w3']);
+    });
+
+    it('a referral without the map gets it whole, holding only the change of this write', async () => {
+      // Prepare: a referral stored before changes were recorded
+      const first = changed(
+        await handler({ userId: 'u1', facts: [signup, invoice].map(factItem), referral: [] }),
+      );
+      const stored: Record<string, unknown> = afterTruthWrite(first, [signup, invoice], []);
+      delete stored.pendingChanges;
+
+      // Act
+      const plan = changed(
+        await handler({ userId: 'u1', facts: [signup, invoice, refund].map(factItem), referral: [stored] }),
       );
 
       // Assess
-      expect(Object.keys(recordedChanges(plan) as object).sort()).toEqual(['w2', 'w3']);
-      expect(plan.summary.statsMarkers).toEqual(['w3']);
+      expect(Object.keys(recordedChanges(plan) as object)).toEqual(['w3']);
     });
 
     it('rejects a recorded change that is not one, naming the field', async () => {

@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  chargeRefundedEvent,
-  invoicePaidEvent,
-  invoicePaymentPaidEvent,
-} from '../../local/events/stripe-events';
-import type { FaultDecision, LibraryEvent, TaskCall } from '../../local/workflow-runtime';
+import { chargeRefundedEvent, invoicePaidEvent } from '../../local/events/stripe-events';
+import type { TaskCall } from '../../local/workflow-runtime';
+import { cancelled, contentionKit, firstPayment, markersOf } from '../support/contention';
 import { expectedCounters, ONE_AF_PLUS_MONTHLY_PAYMENT, World } from '../support/world';
 
 /**
@@ -20,75 +17,15 @@ beforeAll(async () => {
   // A quarter of AWS's waits, not none: contending writers must spread out in time for the back-off to
   // work, and DynamoDB Local holds an item for longer than DynamoDB does.
   world = await World.start({ retryDelayScale: 0.25 });
+  // Tests that exhaust every back-off, whose outcome does not depend on timing, run without waits in
+  // contention-bounds.test.ts (a world per file: the local functions read their endpoints from the process).
 });
 afterAll(() => world.stop());
 afterEach(() => {
   world.faults = undefined;
 });
 
-const stripe = (event: unknown) => world.system.deliverStripeEvent(event);
-
-/** The cancellation AWS answers, one reason per action of the call's TransactItems. */
-function cancelled(call: TaskCall, reason: 'TransactionConflict' | 'ThrottlingError', at = 0): FaultDecision {
-  const actions = (call.parameters as { TransactItems: unknown[] }).TransactItems.length;
-  const reasons = Array.from({ length: actions }, (_, i) => (i === at ? reason : 'None'));
-  return {
-    kind: 'throw',
-    error: 'DynamoDb.TransactionCanceledException',
-    cause: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.join(', ')}] (Service: DynamoDb, Status Code: 400, Request ID: TEST)`,
-  };
-}
-
-function firstPayment(u: string) {
-  return [
-    invoicePaidEvent({
-      eventId: `evt_inv_${u}`,
-      invoiceId: `in_${u}`,
-      userId: u,
-      priceId: 'price_afplus_monthly',
-      amountPaidCents: 2999,
-      subscriptionId: `sub_${u}`,
-      customerId: `cus_${u}`,
-    }),
-    invoicePaymentPaidEvent({
-      eventId: `evt_inpay_${u}`,
-      invoicePaymentId: `inpay_${u}`,
-      invoiceId: `in_${u}`,
-      paymentIntentId: `pi_${u}`,
-      amountPaidCents: 2999,
-    }),
-  ];
-}
-
-async function signedUp(partnerId: string, userId: string): Promise<void> {
-  expect(await world.registerPartner(partnerId)).toBe(201);
-  await world.signup(partnerId, userId);
-  await world.settle();
-}
-
-const executionNamed = (workflow: string, name: string): string => {
-  const arn = world.executions(workflow).find((e) => e.name === name)?.executionArn;
-  if (!arn) throw new Error(`no ${workflow} execution ${name}`);
-  return arn;
-};
-/** The execution of a user's first invoice. */
-const paymentExecution = (u: string): string => executionNamed('payment', `payment-in_${u}`);
-
-/** How often a Task was called in an execution (first tries and every retry or loop). */
-const callsOf = (arn: string, state: string): number =>
-  world.runtime.taskCalls(arn).filter((c) => c.stateName === state).length;
-
-/** What a state passed on each time it exited. */
-const outputsOf = (arn: string, state: string): unknown[] =>
-  world.runtime
-    .events(arn)
-    .flatMap((e: LibraryEvent) =>
-      e.type === 'StateExited' && e.state.name === state ? [e.state.output] : [],
-    );
-
-const markersOf = (referral: Record<string, unknown> | undefined): string[] => [
-  ...((referral?.pendingStats as Set<string> | undefined) ?? []),
-];
+const { stripe, signedUp, paymentExecution, executionNamed, callsOf, outputsOf } = contentionKit(() => world);
 
 describe('contention on the stats transaction', () => {
   it('a TransactionConflict on ApplyChangeToStats waits, tries again and applies the stats now', async () => {
@@ -124,32 +61,6 @@ describe('contention on the stats transaction', () => {
     expect(referral?.pendingChanges).toEqual({});
     expect(referral?.statsPendingSince).toBeUndefined();
   });
-
-  it('contention beyond the bound reaches compensation: the marker stays, MarkStatsPending runs', async () => {
-    // Prepare: every try is throttled
-    await signedUp('p_cx', 'u_cx');
-    world.faults = (call) =>
-      call.workflow === 'payment' && call.stateName === 'ApplyChangeToStats'
-        ? cancelled(call, 'ThrottlingError')
-        : undefined;
-    // Act
-    await stripe(firstPayment('u_cx')[0]);
-    await world.settle();
-    world.faults = undefined;
-    // Assess: the first try and five back-offs, then today's handling
-    const arn = paymentExecution('u_cx');
-    expect(callsOf(arn, 'ApplyChangeToStats')).toBe(6);
-    expect(world.runtime.statesEntered(arn)).toEqual(
-      expect.arrayContaining(['ClassifyStatsFailure', 'MarkStatsPending', 'AnnounceStatsPending']),
-    );
-    expect(world.runtime.describe(arn).status).toBe('SUCCEEDED');
-    const referral = await world.referral('p_cx', 'u_cx');
-    expect(markersOf(referral)).toEqual(['w2']);
-    expect(referral?.statsPendingReason).toBe(
-      'invoice stats not applied: DynamoDb.TransactionCanceledException',
-    );
-    expect(await world.counters('p_cx')).toMatchObject({ totalSignups: 1, totalPaid: 0 });
-  });
 });
 
 describe('contention on the truth transaction', () => {
@@ -176,27 +87,6 @@ describe('contention on the truth transaction', () => {
     ]);
     expect(await world.referral('p_ct', 'u_ct')).toMatchObject({ factCount: 2, revenueCents: 2999 });
     expect(await world.counters('p_ct')).toEqual(expectedCounters(ONE_AF_PLUS_MONTHLY_PAYMENT));
-  });
-
-  it('contention beyond the bound fails the execution with the cancellation, as before', async () => {
-    // Prepare
-    await signedUp('p_cw', 'u_cw');
-    world.faults = (call) =>
-      call.workflow === 'payment' && call.stateName === 'WriteReferralAndLedger'
-        ? cancelled(call, 'TransactionConflict')
-        : undefined;
-    // Act
-    await stripe(firstPayment('u_cw')[0]);
-    await world.settle();
-    // Assess: nothing written; the fact is kept for a redrive
-    const arn = paymentExecution('u_cw');
-    expect(callsOf(arn, 'WriteReferralAndLedger')).toBe(6);
-    expect(world.runtime.describe(arn)).toMatchObject({
-      status: 'FAILED',
-      error: 'DynamoDb.TransactionCanceledException',
-    });
-    expect(await world.referral('p_cw', 'u_cw')).toMatchObject({ factCount: 1, status: 'signed_up' });
-    expect(await world.facts('u_cw')).toEqual(['invoice#in_u_cw', 'signup#evt-signup-u_cw']);
   });
 });
 

@@ -1,0 +1,68 @@
+import { World } from '../support/world';
+import { cancelled, contentionKit, firstPayment, markersOf } from '../support/contention';
+
+/**
+ * Contention beyond the bound of the lifecycle's back-off loops: every try is cancelled, so the outcome does
+ * not depend on timing and the world runs without waits (contention.test.ts paces its waits).
+ */
+let world: World;
+beforeAll(async () => {
+  world = await World.start({ retryDelayScale: 0 });
+});
+afterAll(() => world.stop());
+afterEach(() => {
+  world.faults = undefined;
+});
+
+const { stripe, signedUp, paymentExecution, callsOf } = contentionKit(() => world);
+
+describe('contention on the stats transaction', () => {
+  it('contention beyond the bound reaches compensation: the marker stays, MarkStatsPending runs', async () => {
+    // Prepare: every try is throttled
+    await signedUp('p_cx', 'u_cx');
+    world.faults = (call) =>
+      call.workflow === 'payment' && call.stateName === 'ApplyChangeToStats'
+        ? cancelled(call, 'ThrottlingError')
+        : undefined;
+    // Act
+    await stripe(firstPayment('u_cx')[0]);
+    await world.settle();
+    world.faults = undefined;
+    // Assess: the first try and ten back-offs, then today's handling
+    const arn = paymentExecution('u_cx');
+    expect(callsOf(arn, 'ApplyChangeToStats')).toBe(11);
+    expect(world.runtime.statesEntered(arn)).toEqual(
+      expect.arrayContaining(['ClassifyStatsFailure', 'MarkStatsPending', 'AnnounceStatsPending']),
+    );
+    expect(world.runtime.describe(arn).status).toBe('SUCCEEDED');
+    const referral = await world.referral('p_cx', 'u_cx');
+    expect(markersOf(referral)).toEqual(['w2']);
+    expect(referral?.statsPendingReason).toBe(
+      'invoice stats not applied: DynamoDb.TransactionCanceledException',
+    );
+    expect(await world.counters('p_cx')).toMatchObject({ totalSignups: 1, totalPaid: 0 });
+  });
+});
+
+describe('contention on the truth transaction', () => {
+  it('contention beyond the bound fails the execution with the cancellation, as before', async () => {
+    // Prepare
+    await signedUp('p_cw', 'u_cw');
+    world.faults = (call) =>
+      call.workflow === 'payment' && call.stateName === 'WriteReferralAndLedger'
+        ? cancelled(call, 'TransactionConflict')
+        : undefined;
+    // Act
+    await stripe(firstPayment('u_cw')[0]);
+    await world.settle();
+    // Assess: nothing written; the fact is kept for a redrive
+    const arn = paymentExecution('u_cw');
+    expect(callsOf(arn, 'WriteReferralAndLedger')).toBe(11);
+    expect(world.runtime.describe(arn)).toMatchObject({
+      status: 'FAILED',
+      error: 'DynamoDb.TransactionCanceledException',
+    });
+    expect(await world.referral('p_cw', 'u_cw')).toMatchObject({ factCount: 1, status: 'signed_up' });
+    expect(await world.facts('u_cw')).toEqual(['invoice#in_u_cw', 'signup#evt-signup-u_cw']);
+  });
+});
