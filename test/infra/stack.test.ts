@@ -192,7 +192,7 @@ describe('state machine IAM: only what the manifest lists', () => {
     const allowed = ['logs', 'xray'];
     if (spec.tables.length) allowed.push('dynamodb');
     if (spec.invokes.length) allowed.push('lambda');
-    if (spec.starts.length || spec.replaysParkedFacts) allowed.push('states');
+    if (spec.starts.length || spec.replaysParkedFacts || spec.continuesAsNew) allowed.push('states');
     if (spec.putsEvents) allowed.push('events');
     expect(services).toEqual(allowed.sort());
 
@@ -225,6 +225,8 @@ describe('state machine IAM: only what the manifest lists', () => {
     const startable = [
       ...spec.starts.map(smId),
       ...(spec.replaysParkedFacts ? FACT_WORKFLOWS.map(formattedMachineArn) : []),
+      // A run that continues as a new execution starts only itself.
+      ...(spec.continuesAsNew ? [formattedMachineArn(spec.name)] : []),
     ];
     expect(resourcesFor(grants, 'states:StartExecution')).toEqual(startable.sort());
     const statesActions = new Set(grants.flatMap((g) => g.actions).filter((a) => a.startsWith('states:')));
