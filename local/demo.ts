@@ -3,6 +3,7 @@
  * journeys (clicks, signups, verifications, payments, a cancellation, a redelivered and an early
  * event) through the real state machines and handlers, reconciles, and prints each dashboard.
  */
+import { followRun } from './reconcile';
 import { DEFAULT_ADMIN_SCOPE } from '../domain/config';
 import { authorizedEvent, bodyOf, httpEvent } from './events/http-events';
 import { DEMO_PARTNERS, seedDemo, type SeedTarget } from './seed';
@@ -21,9 +22,9 @@ async function main(): Promise<void> {
     await seedDemo(inProcess(system));
     await system.settle();
     const { executionArn } = system.runtime.start('reconciliation', {}, 'reconciliation-demo');
-    const reconciliation = await system.runtime.waitFor(executionArn);
+    const reconciliation = await followRun(executionArn, (arn) => system.runtime.waitFor(arn));
     printExecutions(system);
-    line(`Reconciliation: ${JSON.stringify(reconciliation.output)}`);
+    line(`Reconciliation: ${JSON.stringify(reconciliation.report)}`);
     for (const { partnerId } of DEMO_PARTNERS) await printDashboard(system, partnerId);
   } finally {
     await stop();

@@ -1,3 +1,4 @@
+import { followRun } from '../../local/reconcile';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { partnerClicks } from '../../domain/click';
 import { DEFAULT_ADMIN_SCOPE, TABLE_NAMES } from '../../domain/config';
@@ -171,13 +172,12 @@ export class World {
     return out.Items ?? [];
   }
 
-  /** Runs reconciliation on demand and returns its report. */
+  /** Runs reconciliation on demand and returns its report: the last execution's of the run's chain. */
   async reconcile(): Promise<Record<string, unknown>> {
     const { executionArn } = this.runtime.start('reconciliation', {});
-    const done = await this.runtime.waitFor(executionArn);
-    if (done.status !== 'SUCCEEDED')
-      throw new Error(`reconciliation ${done.status}: ${done.error} ${done.cause}`);
-    return done.output as Record<string, unknown>;
+    const run = await followRun(executionArn, (arn) => this.runtime.waitFor(arn));
+    if (run.status !== 'SUCCEEDED') throw new Error(`reconciliation: ${JSON.stringify(run.report)}`);
+    return run.report as unknown as Record<string, unknown>;
   }
 
   /** The executions of a workflow, oldest first. */
