@@ -1,5 +1,6 @@
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { clickCounterShardSchema, withClickCounters, type ClickCounterShard } from '../domain/click';
 import { addContributions } from '../domain/contribution';
 import { TABLE_NAMES } from '../domain/config';
 import type { Fact } from '../domain/facts';
@@ -13,7 +14,10 @@ export interface Observation {
   referrals: Referral[];
   /** The referral items as stored (unmarshalled, no defaults), by user. */
   rawReferrals: Map<string, Record<string, unknown>>;
-  /** Counters of a stats row missing from the item read as 0 (the schema's default). */
+  /**
+   * Counters of a stats row missing from the item read as 0 (the schema's default); `totalClicks` with the
+   * partner's click counter shards summed in (`withClickCounters`).
+   */
   stats: Map<string, PartnerStats>;
   /** `user#<id>` claim → the partner it names. */
   claims: Map<string, string>;
@@ -72,9 +76,18 @@ export async function observe(ddb: DynamoDBClient): Promise<Observation> {
       o.rawReferrals.set(referral.referredUserId, unmarshall(item));
     }
   }
+  // Clicks count on the partner's counter shards, summed on read as the dashboard sums them.
+  const shards = new Map<string, ClickCounterShard[]>();
+  for (const item of await scanAll(ddb, TABLE_NAMES.clickCounters)) {
+    const partnerId = item.partnerId?.S ?? '';
+    shards.set(partnerId, [
+      ...(shards.get(partnerId) ?? []),
+      itemFrom(clickCounterShardSchema, item, `clickCounters/${item.counterId?.S ?? ''}`),
+    ]);
+  }
   for (const item of await scanAll(ddb, TABLE_NAMES.stats)) {
     const row = itemFrom(partnerStatsItemSchema, item, 'stats');
-    o.stats.set(row.partnerId, row);
+    o.stats.set(row.partnerId, withClickCounters(row, shards.get(row.partnerId) ?? []));
   }
   o.commissions = (await scanAll(ddb, TABLE_NAMES.commissions)).map((item) => unmarshall(item));
   return o;
