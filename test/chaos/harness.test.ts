@@ -251,8 +251,18 @@ describe('the Catch table', () => {
       'ApplyChangeToStats',
       'AnnounceStatsPending',
     ]);
-    for (const wf of ['registration', 'click', 'approval', 'reconciliation'])
+    for (const wf of ['registration', 'click', 'approval'])
       expect(blocks.filter((b) => b.workflow === wf && !b.unreachable)).toHaveLength(1);
+  });
+
+  it("walks into a Map's item processor and a Parallel's branches", () => {
+    // ReconcilePartner is a one-branch Parallel inside the partner Map; WriteCorrection is in its branch.
+    const reconciliation = catchBlocks().filter((b) => b.workflow === 'reconciliation');
+    expect(reconciliation.map((b) => [b.state, b.next, b.unreachable !== undefined])).toEqual([
+      ['ReconcilePartner', 'PartnerFailed', true],
+      ['WriteCorrection', 'WriteCorrectionCanceled', false],
+      ['ContinueAsNewExecution', 'ContinuedAsNew', true],
+    ]);
   });
 });
 
