@@ -93,6 +93,8 @@ const COMMISSION = 'commission';
 export const APPROVAL_CUTOFFS = ['2026-01-01T00:00:00.000Z', '2026-07-01T00:00:00.000Z'] as const;
 /** Failures the run provokes on purpose: rival claims, the repeated registration, unknown-partner clicks. */
 const EXPECTED_FAILURES = new Set(['ReferralAlreadyClaimed', 'PartnerAlreadyRegistered', 'UnknownPartner']);
+/** The share of AWS's Retry and Wait times the run waits (chosen as the workflow tests choose theirs). */
+const RETRY_DELAY_SCALE = 0.1;
 const ARN_PREFIX = 'arn:aws:states:us-east-1:000000000000';
 const arnOf = (workflow: string) => `${ARN_PREFIX}:stateMachine:${workflow}`;
 
@@ -120,7 +122,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     endpointPort: await freePort(),
     apiPort: await freePort(),
     schedules: false,
-    retryDelayScale: 0,
+    // A tenth of AWS's waits: at none, writers a conflict cancelled retry in lockstep and exhaust their
+    // jittered back-offs (as in the workflow tests, test/support/world.ts).
+    retryDelayScale: RETRY_DELAY_SCALE,
     faults: faults.injector,
   });
   running.cloud = cloud;
