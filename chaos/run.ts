@@ -6,10 +6,12 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DEFAULT_ADMIN_SCOPE } from '../domain/config';
 import { stripeLinks, type Fact } from '../domain/facts';
+import type { ReconciliationSummary } from '../domain/reconciliation';
 import type { FactWorkflowInput } from '../domain/workflow-inputs';
 import { startLocalCloud, type RunningLocalCloud } from '../local/cloud';
 import { freePort } from '../local/dynamodb-local';
 import { chunk, inParallel } from '../local/parallel';
+import { followRun } from '../local/reconcile';
 import type { ExecutionDescription } from '../local/workflow-runtime';
 import { catchBlocks, catchKey, type CatchBlock } from './catches';
 import { planDeliveries, type Delivery } from './deliveries';
@@ -150,9 +152,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const sent = { putFailures: 0, commissionStarts: 0, commissionRefused: 0 };
     await inParallel(batches, concurrency, async (batch, i) => {
       if (i === Math.floor(batches.length / 2)) {
-        reconciliationDuringTraffic = (
-          await sfn.send(new StartExecutionCommand({ stateMachineArn: arnOf(RECONCILIATION) }))
-        ).executionArn;
+        reconciliationDuringTraffic = await startReconciliation(sfn);
       }
       await backlogBelow(cloud, MAX_BACKLOG);
       await sendBatch(events, sfn, batch, sent);
@@ -193,13 +193,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const pendingBefore = pendingReferrals(before);
 
     progress('final reconciliation', 0, 1);
-    const finalArn = (await sfn.send(new StartExecutionCommand({ stateMachineArn: arnOf(RECONCILIATION) })))
-      .executionArn;
+    const finalArn = await startReconciliation(sfn);
     await cloud.settle();
-    const finalSummary = await outputOf<ReconciliationReport>(sfn, finalArn);
-    const duringSummary = reconciliationDuringTraffic
-      ? await outputOf<ReconciliationReport>(sfn, reconciliationDuringTraffic)
-      : { partnersCorrected: 0, partnersSkipped: 0 };
+    const finalRun = await reconciliationRun(sfn, finalArn);
+    const finalSummary = finalRun.report;
+    const duringRun = reconciliationDuringTraffic
+      ? await reconciliationRun(sfn, reconciliationDuringTraffic)
+      : undefined;
     const after = await observe(ddb);
     const expected = expectationOf(scenario, winnersOf(scenario, after), approvalFacts.byUser);
 
@@ -227,14 +227,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       },
     });
     checks.unshift(checkNothingOverwritten(driftBefore, pendingBefore));
-    const ledgerDrift = finalSummary.partnersWithLedgerDrift ?? 0;
+    const ledgerDrift = finalSummary.partnersWithLedgerDrift;
     checks.push({
       name: CHECK_NAMES.ledgerReconciled,
       ok: ledgerDrift === 0,
       detail:
         ledgerDrift === 0
-          ? `${scenario.partners.length} partners`
-          : `${ledgerDrift} partners: ${JSON.stringify((finalSummary.ledgerDrift ?? []).slice(0, 3))}`,
+          ? `${finalSummary.partnersChecked} partners in ${finalRun.executions.length} executions`
+          : `${ledgerDrift} partners: ${JSON.stringify(finalSummary.ledgerDrift.slice(0, 3))}`,
     });
     const users = scenario.users;
     const figures: Record<string, number> = {
@@ -267,8 +267,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       'stats-pending notices queued': (cloud.queues.get('StatsPendingNotices') ?? []).length,
       'partners drifting before final reconciliation': driftBefore.size,
       'referrals pending before final reconciliation': pendingBefore.length,
-      'reconciliation during traffic: corrected': duringSummary.partnersCorrected,
-      'reconciliation during traffic: skipped (busy)': duringSummary.partnersSkipped,
+      'reconciliation during traffic: executions': duringRun?.executions.length ?? 0,
+      'reconciliation during traffic: corrected': duringRun?.report.partnersCorrected ?? 0,
+      'reconciliation during traffic: skipped (busy)': duringRun?.report.partnersSkipped ?? 0,
+      'final reconciliation: executions': finalRun.executions.length,
+      'final reconciliation: partners checked': finalSummary.partnersChecked,
       'final reconciliation: corrected': finalSummary.partnersCorrected,
       'final reconciliation: partners with ledger drift': ledgerDrift,
       'dead letters': cloud.deadLetters.length,
@@ -296,14 +299,6 @@ interface ApprovalReport {
   approvalsStarted: number;
   pages: number;
   asOf: string;
-}
-
-interface ReconciliationReport {
-  partnersCorrected: number;
-  partnersSkipped: number;
-  /** Partners whose ledger rows do not add up to their referrals' earnings (reported, never corrected). */
-  partnersWithLedgerDrift?: number;
-  ledgerDrift?: unknown[];
 }
 
 // ---- traffic ---------------------------------------------------------------------------------------------
@@ -415,6 +410,38 @@ async function putOne(events: EventBridgeClient, entry: PutEventsRequestEntry): 
   } catch (error) {
     return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   }
+}
+
+/** Starts a reconciliation run: its first execution. */
+async function startReconciliation(sfn: SFNClient): Promise<string> {
+  const { executionArn } = await sfn.send(
+    new StartExecutionCommand({ stateMachineArn: arnOf(RECONCILIATION) }),
+  );
+  if (!executionArn) throw new Error('StartExecution of reconciliation answered no executionArn');
+  return executionArn;
+}
+
+/**
+ * A reconciliation run, from its first execution (through DescribeExecution, as an operator follows it): a
+ * chain of executions of one page of partners each, whose last one reports the run. Read once the cloud has
+ * settled, so every execution of the chain has closed.
+ */
+async function reconciliationRun(
+  sfn: SFNClient,
+  firstExecutionArn: string,
+): Promise<{ report: ReconciliationSummary; executions: string[] }> {
+  const run = await followRun(firstExecutionArn, async (executionArn) => {
+    const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return {
+      status: d.status ?? 'UNKNOWN',
+      ...(d.output !== undefined ? { output: JSON.parse(d.output) as unknown } : {}),
+      ...(d.error !== undefined ? { error: d.error } : {}),
+      ...(d.cause !== undefined ? { cause: d.cause } : {}),
+    };
+  });
+  if (run.status !== 'SUCCEEDED')
+    throw new Error(`reconciliation ${firstExecutionArn}: partners failed: ${JSON.stringify(run.report)}`);
+  return run;
 }
 
 async function outputOf<T>(sfn: SFNClient, executionArn: string | undefined): Promise<T> {
