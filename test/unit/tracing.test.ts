@@ -136,7 +136,8 @@ it('the dashboard: one DynamoDB subsegment per call, under a handler annotated w
   expect(res.statusCode).toBe(200);
   const { handler: traced, awsCalls } = await handlerTrace();
   expect(traced.annotations).toMatchObject({ partnerId: 'acme', Service: 'partner-referrals' });
-  expect(awsCalls).toEqual(['DynamoDB.GetItem', 'DynamoDB.Query']);
+  // The stats row, the newest paid referrals, and the click counter shards (one BatchGetItem).
+  expect(awsCalls).toEqual(['DynamoDB.BatchGetItem', 'DynamoDB.GetItem', 'DynamoDB.Query']);
 });
 
 it('an ingest: the StartExecution subsegment, under a handler annotated with partner and workflow', async () => {
