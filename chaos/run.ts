@@ -63,6 +63,7 @@ export interface ChaosReport {
 }
 
 export const CHECK_NAMES = {
+  clicksRedirected: 'every click redirected (302), a throttled one (429) once retried',
   nothingOverwritten: 'reconciliation during traffic overwrote nothing (drift only where stats are pending)',
   statsAggregate: 'every partner: stats = aggregate of its referrals',
   statsPure:
@@ -170,7 +171,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     progress('approval', 0, 1);
     const settled = await observe(ddb);
     const winners = winnersOf(scenario, settled);
-    const storiesOnly = expectationOf(scenario, winners);
+    // The clicks the stack answered 302 are the ones it must have counted (a failed one is its own check).
+    const told = { ...scenario, clicks: http.redirected };
+    const storiesOnly = expectationOf(told, winners);
     const approvalArns = await Promise.all(
       APPROVAL_CUTOFFS.map(
         async (asOf) =>
@@ -201,7 +204,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ? await reconciliationRun(sfn, reconciliationDuringTraffic)
       : undefined;
     const after = await observe(ddb);
-    const expected = expectationOf(scenario, winnersOf(scenario, after), approvalFacts.byUser);
+    const expected = expectationOf(told, winnersOf(scenario, after), approvalFacts.byUser);
 
     // Every execution described once (tens of thousands in a full run), then read by each report.
     const all = cloud.runtime.list();
@@ -227,6 +230,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       },
     });
     checks.unshift(checkNothingOverwritten(driftBefore, pendingBefore));
+    checks.unshift({
+      name: CHECK_NAMES.clicksRedirected,
+      ok: http.failed.length === 0,
+      detail:
+        http.failed.length === 0
+          ? `${http.clicks} clicks`
+          : `${http.failed.length} failed: ${http.failed.slice(0, 3).join('; ')}`,
+    });
     const ledgerDrift = finalSummary.partnersWithLedgerDrift;
     checks.push({
       name: CHECK_NAMES.ledgerReconciled,
@@ -257,6 +268,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       'commission redeliveries refused by name (ExecutionAlreadyExists)': sent.commissionRefused,
       'clicks sent': http.clicks,
       'clicks throttled by the API stage (429, retried)': http.throttled,
+      'clicks failed (5xx, not counted)': http.failed.length,
       'unknown-partner clicks answered 404': http.unknownClicks,
       'facts recorded': [...after.facts.values()].reduce((n, f) => n + f.length, 0),
       'approval runs: approvals started': approvalReports.reduce((n, r) => n + r.approvalsStarted, 0),
@@ -307,7 +319,15 @@ async function driveHttp(
   cloud: RunningLocalCloud,
   scenario: Scenario,
   progress: NonNullable<ChaosOptions['onProgress']>,
-): Promise<{ clicks: number; throttled: number; unknownClicks: number }> {
+): Promise<{
+  clicks: number;
+  throttled: number;
+  unknownClicks: number;
+  /** Per partner, the clicks answered 302: the ones the stack counted. */
+  redirected: Map<string, number>;
+  /** Clicks answered otherwise, with the answer (the workflow's error is in its body). */
+  failed: string[];
+}> {
   const admin = await cloud.issuer.sign(
     { sub: 'chaos-admin', scope: DEFAULT_ADMIN_SCOPE },
     { audience: 'partner-referrals' },
@@ -333,12 +353,21 @@ async function driveHttp(
   const clicks = [...scenario.clicks].flatMap(([partnerId, n]) => Array.from({ length: n }, () => partnerId));
   let done = 0;
   let throttled = 0;
+  const redirected = new Map(scenario.partners.map((p) => [p.partnerId, 0]));
+  const failed: string[] = [];
   await inParallel(clicks, 8, async (partnerId) => {
-    // The stage's throttle answers 429 (the click is not counted); a browser's retry gets through.
+    // The stage's throttle answers 429 (the click is not counted); a browser's retry gets through. Any
+    // other answer is a click the visitor lost: reported by its check, the run goes on.
     for (;;) {
       const res = await fetch(`${cloud.apiUrl}/r/${partnerId}`, { redirect: 'manual' });
-      if (res.status === 302) break;
-      if (res.status !== 429) throw new Error(`click for ${partnerId}: HTTP ${res.status}`);
+      if (res.status === 302) {
+        redirected.set(partnerId, (redirected.get(partnerId) ?? 0) + 1);
+        break;
+      }
+      if (res.status !== 429) {
+        failed.push(`${partnerId}: HTTP ${res.status} ${await res.text()}`);
+        break;
+      }
       throttled += 1;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -350,7 +379,7 @@ async function driveHttp(
     const res = await fetch(`${cloud.apiUrl}/r/${partnerId}`, { redirect: 'manual' });
     if (res.status === 404) unknownClicks += 1;
   }
-  return { clicks: clicks.length, throttled, unknownClicks };
+  return { clicks: clicks.length, throttled, unknownClicks, redirected, failed };
 }
 
 /**
