@@ -1,6 +1,6 @@
 /**
  * `npm run chaos -- --journeys N --duplicates P --reorder P --faults P --latency P --latency-ms MS --seed S
- * [--concurrency C] [--json file]`: the chaos run on a fresh in-memory local stack (N users' stories). Prints
+ * [--concurrency C] [--json file] [--help]`: the chaos run on a fresh in-memory local stack (N users' stories). Prints
  * the figures and exits 1 when an invariant breaks.
  */
 import { writeFileSync } from 'node:fs';
@@ -8,20 +8,42 @@ import { parseArgs } from 'node:util';
 import { formatReport } from './report';
 import { runChaos } from './run';
 
+/** The numeric flags: default and meaning (the usage text and the parser's defaults). */
+const FLAGS = {
+  journeys: ['1000', 'N', 'users, each a story sampled from the seed (over N/25 partners)'],
+  duplicates: ['0.2', 'P', 'share of deliveries made twice'],
+  reorder: ['0.1', 'P', 'share of users delivered out of order'],
+  faults: ['0.05', 'P', 'share of Task calls failing transiently (at most 0.5)'],
+  latency: ['0.1', 'P', 'share of Task calls held before they run'],
+  'latency-ms': ['25', 'MS', 'the longest hold'],
+  seed: ['1', 'S', "the stories' and the faults' seed"],
+  concurrency: ['4', 'C', 'PutEvents calls in flight'],
+} as const;
+
+const USAGE = [
+  'npm run chaos -- [options]   (a short run: --journeys 100)',
+  ...Object.entries(FLAGS).map(
+    ([flag, [value, arg, meaning]]) => `  --${`${flag} ${arg}`.padEnd(16)} ${meaning} (default ${value})`,
+  ),
+  `  --${'json FILE'.padEnd(16)} also write the report as JSON`,
+  `  --${'help'.padEnd(16)} this text`,
+  'Exits 0 when every invariant holds, 1 when one breaks, 2 on an error.',
+].join('\n');
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      journeys: { type: 'string', default: '1000' },
-      duplicates: { type: 'string', default: '0.2' },
-      reorder: { type: 'string', default: '0.1' },
-      faults: { type: 'string', default: '0.05' },
-      latency: { type: 'string', default: '0.1' },
-      'latency-ms': { type: 'string', default: '25' },
-      seed: { type: 'string', default: '1' },
-      concurrency: { type: 'string', default: '4' },
+      ...(Object.fromEntries(
+        Object.entries(FLAGS).map(([flag, [value]]) => [flag, { type: 'string', default: value }]),
+      ) as Record<keyof typeof FLAGS, { type: 'string'; default: string }>),
       json: { type: 'string' },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const num = (flag: string, value: string | undefined, min: number, max: number): number => {
     const n = Number(value);
     if (!Number.isFinite(n) || n < min || n > max)
