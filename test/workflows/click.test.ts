@@ -187,6 +187,37 @@ describe('the click workflow', () => {
     expect(await clickLogHas(input.clickId)).toBe(true);
   });
 
+  it('backs off to the next shard when a new shard stays held by other clicks past its retries', async () => {
+    // Prepare: in-flight transactions of other first clicks hold the new shard (each fails its condition,
+    // but holds the item while in flight), so its creation conflicts on the first try and every retry
+    await world.registerPartner('p_busy_shard');
+    const input = clickInput('p_busy_shard');
+    world.faults = (call) =>
+      call.workflow === 'click' && call.stateName === 'CreateClickCounterShard' && call.attempt <= 4
+        ? {
+            kind: 'throw',
+            error: 'DynamoDb.TransactionConflictException',
+            cause: 'Transaction is ongoing for the item (Service: DynamoDb, Status Code: 400, Request ID: X)',
+          }
+        : undefined;
+
+    // Act
+    const result = await world.runtime.startSync('click', input);
+
+    // Assess: counted once, on the next shard, which it created
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { duplicate: false } });
+    expect(world.runtime.statesEntered(result.executionArn)).toEqual(
+      expect.arrayContaining(['IsShardStillBusy', 'RecordClickBackOff']),
+    );
+    expect(shardsTried(result.executionArn)).toEqual([
+      input.counterIds[0],
+      input.counterIds[1],
+      input.counterIds[1],
+    ]);
+    expect([...(await shardsOf('p_busy_shard')).keys()]).toEqual([input.counterIds[1]]);
+    expect(await world.counters('p_busy_shard')).toMatchObject({ totalClicks: 1 });
+  });
+
   it('gives up as ClickNotRecorded after its last back-off, having counted nothing', async () => {
     // Prepare
     await world.registerPartner('p_always_conflict');
