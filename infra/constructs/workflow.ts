@@ -112,7 +112,10 @@ export class Workflow extends Construct {
       // The ARN comes from the parked fact, which always names a Standard lifecycle step
       // (`parksFactsFor`), so the grant names those machines by their fixed names.
       this.role.addToPolicy(
-        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: FACT_WORKFLOWS.map(arnByName) }),
+        new iam.PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: FACT_WORKFLOWS.map(arnByName),
+        }),
       );
     }
     if (spec.putsEvents) {

@@ -1,5 +1,10 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { EXPRESS_ATTEMPT_TIMEOUT_MS, expressTwinOf, isIngestedStep, type RuntimeConfig } from '../../domain/config';
+import {
+  EXPRESS_ATTEMPT_TIMEOUT_MS,
+  expressTwinOf,
+  isIngestedStep,
+  type RuntimeConfig,
+} from '../../domain/config';
 import { DomainError } from '../../domain/errors';
 import { isIgnored, type EventOutcome } from '../../domain/workflow-inputs';
 import { annotate } from './handler';
