@@ -202,6 +202,8 @@ export interface RuntimeConfig {
   landingUrl: string;
   /** When set (`STRIPE_EVENT_SOURCE`), Stripe events must come from exactly this partner source. */
   stripeEventSource?: string;
+  /** `EXPRESS_ATTEMPT_TIMEOUT_MS`: how long the ingest waits for a fact's Express attempt. */
+  expressAttemptTimeoutMs: number;
 }
 
 export const WORKFLOW_NAMES = [
@@ -268,7 +270,7 @@ export const isIngestedStep = (workflow: string): workflow is IngestedStep =>
  * (the ingest functions' timeout is 10 s; a lifecycle fact takes well under a second unless its Retry waits).
  * The abandoned attempt may still finish: it and the Standard execution are the same idempotent fact.
  */
-export const EXPRESS_ATTEMPT_TIMEOUT_MS = 5_000;
+export const DEFAULT_EXPRESS_ATTEMPT_TIMEOUT_MS = 5_000;
 
 /** Environment variable carrying each workflow's state machine ARN to the Lambdas that start it. */
 export const stateMachineArnEnv = (name: WorkflowName): string =>
@@ -310,7 +312,16 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     jwtAudience: env.JWT_AUDIENCE,
     landingUrl: parseLandingUrl(env.LANDING_URL ?? DEFAULT_LANDING_URL),
     stripeEventSource: env.STRIPE_EVENT_SOURCE || undefined,
+    expressAttemptTimeoutMs: env.EXPRESS_ATTEMPT_TIMEOUT_MS
+      ? parsePositiveInteger('EXPRESS_ATTEMPT_TIMEOUT_MS', env.EXPRESS_ATTEMPT_TIMEOUT_MS)
+      : DEFAULT_EXPRESS_ATTEMPT_TIMEOUT_MS,
   };
+}
+
+function parsePositiveInteger(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name}: not a positive integer: ${text}`);
+  return n;
 }
 
 function parseLandingUrl(url: string): string {

@@ -1,10 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import {
-  EXPRESS_ATTEMPT_TIMEOUT_MS,
-  expressTwinOf,
-  isIngestedStep,
-  type RuntimeConfig,
-} from '../../domain/config';
+import { expressTwinOf, isIngestedStep, type RuntimeConfig } from '../../domain/config';
 import { DomainError } from '../../domain/errors';
 import { isIgnored, type EventOutcome } from '../../domain/workflow-inputs';
 import { annotate } from './handler';
@@ -65,7 +60,7 @@ export async function ingest(
       standardArn: stateMachineArnOf(config, workflow),
       name: executionName,
       input: outcome.input,
-      timeoutMs: EXPRESS_ATTEMPT_TIMEOUT_MS,
+      timeoutMs: config.expressAttemptTimeoutMs,
     });
     if ('completed' in result) {
       logger.info('Fact recorded by its Express attempt', { workflow, executionName });
