@@ -21,7 +21,7 @@ describe('contention on the stats transaction', () => {
     // Prepare: every try is throttled
     await signedUp('p_cx', 'u_cx');
     world.faults = (call) =>
-      call.workflow === 'payment' && call.stateName === 'ApplyChangeToStats'
+      call.workflow === 'payment-express' && call.stateName === 'ApplyChangeToStats'
         ? cancelled(call, 'ThrottlingError')
         : undefined;
     // Act
@@ -49,7 +49,7 @@ describe('contention on the truth transaction', () => {
     // Prepare
     await signedUp('p_cw', 'u_cw');
     world.faults = (call) =>
-      call.workflow === 'payment' && call.stateName === 'WriteReferralAndLedger'
+      call.workflow === 'payment-express' && call.stateName === 'WriteReferralAndLedger'
         ? cancelled(call, 'TransactionConflict')
         : undefined;
     // Act
