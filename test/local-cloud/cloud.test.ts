@@ -11,8 +11,6 @@ import {
   PutEventsCommand,
 } from '@aws-sdk/client-eventbridge';
 import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
   ListExecutionsCommand,
   ListStateMachinesCommand,
   SFNClient,
