@@ -10,11 +10,7 @@ import {
   ListRulesCommand,
   PutEventsCommand,
 } from '@aws-sdk/client-eventbridge';
-import {
-  ListExecutionsCommand,
-  ListStateMachinesCommand,
-  SFNClient,
-} from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { WORKFLOW_NAMES } from '../../domain/config';
 import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
 import { freePort } from '../../local/dynamodb-local';

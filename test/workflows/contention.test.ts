@@ -139,8 +139,8 @@ describe('many writers of one partner at once (the local DynamoDB conflicts as A
     const times = (n: number) =>
       Object.fromEntries(Object.entries(ONE_AF_PLUS_MONTHLY_PAYMENT).map(([k, v]) => [k, v * n]));
     expect(await world.counters('p_hot')).toEqual(expectedCounters(times(users.length)));
-    const executions = [...world.executions('signup-express'), ...world.executions('payment-express')].filter((e) =>
-      users.includes((e.input as { userId?: string }).userId ?? ''),
+    const executions = [...world.executions('signup-express'), ...world.executions('payment-express')].filter(
+      (e) => users.includes((e.input as { userId?: string }).userId ?? ''),
     );
     expect(executions).toHaveLength(2 * users.length);
     const conflicts = executions.flatMap((e) =>
