@@ -10,6 +10,11 @@ import { Chance } from './random';
  * (1 s and more) would let it: the retry meets `ExecutionAlreadyExists`. Latency holds calls that get no
  * fault before they run. Nothing here exists in the deployed stack: it is an option of the local runtime,
  * which only this harness and the tests set.
+ *
+ * The ingest runs each fact first on its step's Express twin and hands it to the Standard step only when that
+ * attempt fails, so a share of Express attempts is failed on purpose (the first of each twin, and a share of
+ * the rest): some before they write anything, some after the fact is recorded and linked (the compute never
+ * answers), so the Standard execution finishes what the attempt began. The transient faults hit both.
  */
 export interface ChaosFaultOptions {
   seed: number;
@@ -39,6 +44,7 @@ export type FaultKind =
   | 'notice outage'
   | 'replay response lost'
   | 'replay after the one before it'
+  | 'express attempt failed'
   | 'latency';
 
 export interface ChaosFaults {
@@ -54,6 +60,10 @@ const STATS_WRITE = /^Apply\w+ToStats$/;
 const NOTICE = /^Announce\w*StatsPending$/;
 /** The Task that replays a parked fact (`states:startExecution` of the fact's own state machine). */
 const REPLAY = 'ReplayWaitingFact';
+/** The Express twins of the lifecycle steps (`payment-express`). */
+const EXPRESS_TWIN = /-express$/;
+/** Where a failed Express attempt stops: its first Task (nothing written yet) or the compute (fact recorded). */
+const COMPUTE = 'ComputeReferral';
 /** Workflows behind synchronous HTTP calls (a click, a registration) are left alone: a fault there is a 5xx the caller sees. */
 const EXEMPT_WORKFLOWS = new Set(['click', 'registration']);
 
@@ -81,9 +91,46 @@ export function chaosFaults({ seed, rate, latency, executionClosed }: ChaosFault
     return { kind: kindOf, error, cause };
   };
 
+  /** Twin → its first execution; execution → where its Express attempt fails (undefined: it does not). */
+  const firstAttempt = new Map<string, string>();
+  const attemptFails = new Map<string, 'first task' | 'compute' | undefined>();
+  const expressFault = (call: TaskCall, execution: string): FaultDecision | undefined => {
+    if (!EXPRESS_TWIN.test(call.workflow)) return undefined;
+    // Decided at the execution's first call (a redelivery's attempt shares the name, and the decision).
+    const first = !attemptFails.has(execution);
+    if (first) {
+      if (!firstAttempt.has(call.workflow)) firstAttempt.set(call.workflow, execution);
+      const fails =
+        firstAttempt.get(call.workflow) === execution || chance.happens(`express:${execution}`, 0.3);
+      const early = chance.unit(`express-where:${execution}`) < 0.5;
+      attemptFails.set(execution, fails ? (early ? 'first task' : 'compute') : undefined);
+    }
+    const where = attemptFails.get(execution);
+    // Neither error is retried to success or caught: the attempt fails, and the ingest starts the Standard step.
+    if (where === 'first task' && first) {
+      return inject(
+        'express attempt failed',
+        'throw',
+        'DynamoDB.AmazonDynamoDBException',
+        'Request failed validation (chaos: Express attempt fails before writing)',
+      );
+    }
+    if (where === 'compute' && call.stateName === COMPUTE) {
+      return inject(
+        'express attempt failed',
+        'throw',
+        'Lambda.Unknown',
+        'Task timed out after 3.00 seconds (chaos: Express attempt fails after recording the fact)',
+      );
+    }
+    return undefined;
+  };
+
   const faultOf = (call: TaskCall): FaultDecision | undefined => {
     const execution = `${call.workflow}:${call.executionName}`;
     if (rate <= 0) return undefined;
+    const express = expressFault(call, execution);
+    if (express) return express;
     // An outage: this execution's stats write fails on every attempt; in half of them the notice too.
     // The first execution of each workflow to reach its stats write always gets one, with its notice,
     // so every compensation path fires in every run (random outages alone may miss a rare workflow).

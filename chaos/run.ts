@@ -13,7 +13,7 @@ import { freePort } from '../local/dynamodb-local';
 import { chunk, inParallel } from '../local/parallel';
 import { followRun } from '../local/reconcile';
 import type { ExecutionDescription } from '../local/workflow-runtime';
-import { catchBlocks, catchKey, type CatchBlock } from './catches';
+import { catchBlocks, catchKey, catchWorkflowOf, type CatchBlock } from './catches';
 import { planDeliveries, type Delivery } from './deliveries';
 import { COUNTERS, expectationOf, factsOfUser, ledgerKey, pendingDueBy, type Expectation } from './expected';
 import { chaosFaults, type FaultKind } from './faults';
@@ -84,6 +84,8 @@ export const CHECK_NAMES = {
   deadLettersExplained: 'every dead letter explained (a malformed case)',
   malformedAnswered: 'every malformed event answered with a named error, durably',
   catchesFired: 'every Catch block fired (except those no traffic can reach, listed with the reason)',
+  expressCompleted:
+    'every Express attempt that did not succeed was completed by its Standard execution (same step, same name)',
 } as const;
 
 const RECONCILIATION = 'reconciliation';
@@ -99,6 +101,7 @@ const EXPECTED_FAILURES = new Set(['ReferralAlreadyClaimed', 'PartnerAlreadyRegi
 /** The share of AWS's Retry and Wait times the run waits (chosen as the workflow tests choose theirs). */
 const RETRY_DELAY_SCALE = 0.1;
 const ARN_PREFIX = 'arn:aws:states:us-east-1:000000000000';
+const isExpressTwin = (workflow: string): boolean => catchWorkflowOf(workflow) !== workflow;
 const arnOf = (workflow: string) => `${ARN_PREFIX}:stateMachine:${workflow}`;
 
 /**
@@ -273,6 +276,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       'facts recorded': [...after.facts.values()].reduce((n, f) => n + f.length, 0),
       'approval runs: approvals started': approvalReports.reduce((n, r) => n + r.approvalsStarted, 0),
       'approval runs: commissions approved': approvalFacts.all.length,
+      'lifecycle facts recorded by their Express attempt': all.filter(
+        (e) => isExpressTwin(e.workflow) && e.status === 'SUCCEEDED',
+      ).length,
+      'Express attempts failed, completed by the Standard step': all.filter(
+        (e) => isExpressTwin(e.workflow) && e.status !== 'SUCCEEDED',
+      ).length,
       'parked facts replayed once linked: by payment': replays.payment ?? 0,
       'parked facts replayed once linked: by refund': replays.refund ?? 0,
       'facts left waiting under a Stripe id': after.parked.length,
@@ -522,7 +531,7 @@ function firedCatches(
   const fired = new Map<string, number>();
   for (const e of all) {
     for (const state of cloud.runtime.caughtStates(e.executionArn)) {
-      const key = catchKey(e.workflow, state);
+      const key = catchKey(catchWorkflowOf(e.workflow), state);
       fired.set(key, (fired.get(key) ?? 0) + 1);
     }
   }
@@ -532,14 +541,15 @@ function firedCatches(
   }));
 }
 
-/** Replays of parked facts (StartExecution calls of `ReplayWaitingFact`), by the workflow that made them. */
+/** Replays of parked facts (StartExecution calls of `ReplayWaitingFact`), by the step that made them (twins as their step). */
 function replaysOf(cloud: RunningLocalCloud, all: readonly ExecutionDescription[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const e of all) {
     const n = cloud.runtime
       .taskCalls(e.executionArn)
       .filter((c) => c.stateName === 'ReplayWaitingFact' && c.outcome?.ok).length;
-    if (n > 0) out[e.workflow] = (out[e.workflow] ?? 0) + n;
+    const step = catchWorkflowOf(e.workflow);
+    if (n > 0) out[step] = (out[step] ?? 0) + n;
   }
   return out;
 }
@@ -579,7 +589,10 @@ function answerMalformed(
   corpus: readonly MalformedCase[],
   rejected: ReadonlyMap<string, string>,
 ): { name: string; answer: string }[] {
-  const failed = all.filter((e) => e.status === 'FAILED');
+  // The durable answer first: a Standard execution's failure, before the Express attempt that led to it.
+  const failed = all
+    .filter((e) => e.status === 'FAILED')
+    .sort((a, b) => Number(isExpressTwin(a.workflow)) - Number(isExpressTwin(b.workflow)));
   return corpus.map((c) => {
     const refused = rejected.get(c.marker);
     if (refused) return { name: c.name, answer: `refused by PutEvents (${refused.split(':')[0]})` };
@@ -858,9 +871,28 @@ function checkInvariants(args: {
     `${all.length} executions, ${running.length} running`,
   );
 
+  // An Express attempt that did not succeed hands its event to the Standard step, under the same name.
+  const standard = new Map(
+    all.filter((e) => !isExpressTwin(e.workflow)).map((e) => [`${e.workflow}:${e.name}`, e]),
+  );
+  const attempts = all.filter((e) => isExpressTwin(e.workflow) && e.status !== 'SUCCEEDED');
+  const uncompleted = attempts.filter((e) => {
+    const s = standard.get(`${catchWorkflowOf(e.workflow)}:${e.name}`);
+    return (
+      !s || (s.status !== 'SUCCEEDED' && !(s.status === 'FAILED' && EXPECTED_FAILURES.has(s.error ?? '')))
+    );
+  });
+  check(
+    CHECK_NAMES.expressCompleted,
+    uncompleted.length === 0,
+    uncompleted.length === 0
+      ? `${attempts.length} Express attempts failed, each completed by its Standard execution`
+      : first(uncompleted.map((e) => `${e.workflow}/${e.name} ${e.status} ${e.error ?? ''}`)),
+  );
   const unexplained = all.filter(
     (e) =>
       e.status !== 'SUCCEEDED' &&
+      !(isExpressTwin(e.workflow) && !uncompleted.includes(e)) &&
       !(e.status === 'FAILED' && EXPECTED_FAILURES.has(e.error ?? '')) &&
       !(e.status === 'FAILED' && corpus.some((c) => JSON.stringify(e.input).includes(c.marker))),
   );

@@ -202,6 +202,8 @@ export interface RuntimeConfig {
   landingUrl: string;
   /** When set (`STRIPE_EVENT_SOURCE`), Stripe events must come from exactly this partner source. */
   stripeEventSource?: string;
+  /** `EXPRESS_ATTEMPT_TIMEOUT_MS`: how long the ingest waits for a fact's Express attempt. */
+  expressAttemptTimeoutMs: number;
 }
 
 export const WORKFLOW_NAMES = [
@@ -216,6 +218,13 @@ export const WORKFLOW_NAMES = [
   'commission',
   'approval',
   'reconciliation',
+  // The Express twins of the ingested lifecycle steps (`expressTwinOf`): same ASL, first attempt of each event.
+  'signup-express',
+  'verify-express',
+  'payment-express',
+  'refund-express',
+  'dispute-express',
+  'subscription-express',
 ] as const;
 export type WorkflowName = (typeof WORKFLOW_NAMES)[number];
 
@@ -235,8 +244,37 @@ export const FACT_WORKFLOWS = [
 ] as const satisfies readonly WorkflowName[];
 export type FactWorkflowName = (typeof FACT_WORKFLOWS)[number];
 
+/**
+ * The lifecycle steps the ingest functions start, "Express first, Standard on failure": each event's fact runs
+ * first on the step's Express twin (StartSyncExecution); only a failed or unanswered attempt starts the
+ * Standard machine, under the event's deterministic name. `commission` (admin reviews, the approval run) is
+ * Standard only.
+ */
+export const INGESTED_STEPS = [
+  'signup',
+  'verify',
+  'payment',
+  'refund',
+  'dispute',
+  'subscription',
+] as const satisfies readonly FactWorkflowName[];
+export type IngestedStep = (typeof INGESTED_STEPS)[number];
+export type ExpressTwinName = `${IngestedStep}-express` & WorkflowName;
+
+export const expressTwinOf = (step: IngestedStep): ExpressTwinName => `${step}-express`;
+export const isIngestedStep = (workflow: string): workflow is IngestedStep =>
+  (INGESTED_STEPS as readonly string[]).includes(workflow);
+
+/**
+ * How long an ingest waits for the Express attempt's answer before it starts the Standard execution instead
+ * (the ingest functions' timeout is 10 s; a lifecycle fact takes well under a second unless its Retry waits).
+ * The abandoned attempt may still finish: it and the Standard execution are the same idempotent fact.
+ */
+export const DEFAULT_EXPRESS_ATTEMPT_TIMEOUT_MS = 5_000;
+
 /** Environment variable carrying each workflow's state machine ARN to the Lambdas that start it. */
-export const stateMachineArnEnv = (name: WorkflowName): string => `${name.toUpperCase()}_STATE_MACHINE_ARN`;
+export const stateMachineArnEnv = (name: WorkflowName): string =>
+  `${name.toUpperCase().replaceAll('-', '_')}_STATE_MACHINE_ARN`;
 
 /**
  * Settings of the Step Functions client beyond what SDK v3 reads itself (`AWS_REGION`, the
@@ -274,7 +312,16 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     jwtAudience: env.JWT_AUDIENCE,
     landingUrl: parseLandingUrl(env.LANDING_URL ?? DEFAULT_LANDING_URL),
     stripeEventSource: env.STRIPE_EVENT_SOURCE || undefined,
+    expressAttemptTimeoutMs: env.EXPRESS_ATTEMPT_TIMEOUT_MS
+      ? parsePositiveInteger('EXPRESS_ATTEMPT_TIMEOUT_MS', env.EXPRESS_ATTEMPT_TIMEOUT_MS)
+      : DEFAULT_EXPRESS_ATTEMPT_TIMEOUT_MS,
   };
+}
+
+function parsePositiveInteger(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name}: not a positive integer: ${text}`);
+  return n;
 }
 
 function parseLandingUrl(url: string): string {

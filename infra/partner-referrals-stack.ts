@@ -10,10 +10,12 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import {
   APP_EVENT_SOURCE,
+  expressTwinOf,
   FACT_WORKFLOWS,
   INDEX_NAMES,
   STRIPE_SOURCE_PREFIX,
   stateMachineArnEnv,
+  type IngestedStep,
   type WorkflowName,
 } from '../domain/config';
 import { AppFunction, type AppFunctionProps, type Invocation } from './constructs/function';
@@ -223,8 +225,13 @@ export class PartnerReferralsStack extends Stack {
         else sm.grantStartExecution(fn);
       }
     };
-    startsWorkflows(functions['stripe-ingest'], ['payment', 'refund', 'dispute', 'subscription'], false);
-    startsWorkflows(functions['app-ingest'], ['signup', 'verify'], false);
+    // Express first, Standard on failure: StartSyncExecution on a step's twin, StartExecution on the step.
+    const ingestsSteps = (fn: AppFunction, steps: IngestedStep[]): void => {
+      startsWorkflows(fn, steps.map(expressTwinOf), true);
+      startsWorkflows(fn, steps, false);
+    };
+    ingestsSteps(functions['stripe-ingest'], ['payment', 'refund', 'dispute', 'subscription']);
+    ingestsSteps(functions['app-ingest'], ['signup', 'verify']);
     startsWorkflows(functions['click-api'], ['click'], true);
     startsWorkflows(functions['admin-api'], ['registration'], true);
     startsWorkflows(functions['admin-api'], ['commission', 'approval'], false);

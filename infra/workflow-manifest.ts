@@ -1,5 +1,12 @@
 import * as path from 'node:path';
-import { FACT_WORKFLOWS, type FactWorkflowName, type WorkflowName } from '../domain/config';
+import {
+  expressTwinOf,
+  FACT_WORKFLOWS,
+  INGESTED_STEPS,
+  type FactWorkflowName,
+  type IngestedStep,
+  type WorkflowName,
+} from '../domain/config';
 import {
   CLICK_COUNTERS_TABLE,
   CLICKS_TABLE,
@@ -54,6 +61,12 @@ export interface WorkflowSpec {
   continuesAsNew?: true;
   /** Starts lifecycle workflows by the ARN a parked fact carries (replays once a Stripe id is linked). */
   replaysParkedFacts: boolean;
+  /**
+   * The lifecycle step whose Standard machine a fact parked here names for its replay
+   * (`${ParkedFactStateMachineArn}`): the step itself, or for an Express twin its Standard step, since a
+   * replay is an asynchronous start whose failure must be retried and kept.
+   */
+  parksFactsFor?: FactWorkflowName;
   /** Whether it emits events on the app bus (compensation notices). */
   putsEvents: boolean;
 }
@@ -74,7 +87,20 @@ const lifecycleStep = (name: FactWorkflowName): WorkflowSpec => ({
   invokes: ['referral-compute'],
   starts: [],
   replaysParkedFacts: true,
+  parksFactsFor: name,
   putsEvents: true,
+});
+
+/**
+ * The Express twin of an ingested step: the same ASL and grants, run first by the ingest with
+ * StartSyncExecution (see `INGESTED_STEPS`). ERROR with execution data: a failed attempt is logged with its
+ * data, and is also seen as the Standard execution it causes, with its whole history.
+ */
+const expressTwin = (step: IngestedStep): WorkflowSpec => ({
+  ...lifecycleStep(step),
+  name: expressTwinOf(step),
+  type: 'EXPRESS',
+  parksFactsFor: step,
 });
 
 export const WORKFLOWS: readonly WorkflowSpec[] = [
@@ -106,6 +132,7 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
     putsEvents: false,
   },
   ...FACT_WORKFLOWS.map(lifecycleStep),
+  ...INGESTED_STEPS.map(expressTwin),
   {
     name: 'approval',
     definition: 'approval',
@@ -150,12 +177,15 @@ const pascal = (s: string): string =>
 export const functionKey = (fn: FunctionName): string => `${pascal(fn)}FunctionArn`;
 export const stateMachineKey = (wf: WorkflowName): string => `${pascal(wf)}StateMachineArn`;
 export const APP_BUS_KEY = 'AppBusName';
+export const PARKED_FACT_MACHINE_KEY = 'ParkedFactStateMachineArn';
 
 /** How one side (CDK tokens, or local names) names the resources a workflow uses. */
 export interface ResourceNames {
   tableName(table: TableSpec): string;
   functionArn(fn: FunctionName): string;
   stateMachineArn(wf: WorkflowName): string;
+  /** A state machine's ARN from its fixed name, not a reference: a machine may name itself. */
+  stateMachineArnByName(wf: WorkflowName): string;
   appBusName: string;
 }
 
@@ -167,6 +197,7 @@ export function substitutionsFor(wf: WorkflowSpec, names: ResourceNames): Record
   }
   for (const fn of wf.invokes) subs[functionKey(fn)] = names.functionArn(fn);
   for (const target of wf.starts) subs[stateMachineKey(target)] = names.stateMachineArn(target);
+  if (wf.parksFactsFor) subs[PARKED_FACT_MACHINE_KEY] = names.stateMachineArnByName(wf.parksFactsFor);
   if (wf.putsEvents) subs[APP_BUS_KEY] = names.appBusName;
   return subs;
 }

@@ -13,6 +13,9 @@ export const localStateMachineArn = (wf: string): string =>
   `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:${wf}`;
 export const localExecutionArn = (wf: string, name: string): string =>
   `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:execution:${wf}:${name}`;
+/** Express executions may share a name (AWS keeps no name idempotency for them): each run has its own id. */
+export const localExpressExecutionArn = (wf: string, name: string, runId: string): string =>
+  `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:express:${wf}:${name}:${runId}`;
 export const localRoleArn = (wf: string): string =>
   `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${wf}-state-machine-role`;
 
@@ -21,6 +24,7 @@ export const localNames: ResourceNames = {
   tableName: (table) => table.tableName,
   functionArn: (fn: FunctionName) => localFunctionArn(fn),
   stateMachineArn: (wf: WorkflowName) => localStateMachineArn(wf),
+  stateMachineArnByName: (wf: WorkflowName) => localStateMachineArn(wf),
   appBusName: DEFAULT_APP_BUS_NAME,
 };
 

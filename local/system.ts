@@ -123,10 +123,15 @@ export class LocalSystem {
   }
 }
 
-/** The environment the deployed Lambdas would get, with local state machine ARNs. */
-const FUNCTION_ENV: Record<string, string> = Object.fromEntries(
-  WORKFLOW_NAMES.map((wf) => [stateMachineArnEnv(wf), localStateMachineArn(wf)]),
-);
+/**
+ * The environment the deployed Lambdas would get, with local state machine ARNs. The ingest waits for its
+ * Express attempt's own answer (at most Express's 5 minutes): its deployed budget is wall time, which a busy
+ * test machine would turn into a race between the attempt and its Standard fallback.
+ */
+const FUNCTION_ENV: Record<string, string> = {
+  ...Object.fromEntries(WORKFLOW_NAMES.map((wf) => [stateMachineArnEnv(wf), localStateMachineArn(wf)])),
+  EXPRESS_ATTEMPT_TIMEOUT_MS: String(5 * 60_000),
+};
 
 function localConfig(): RuntimeConfig {
   return loadRuntimeConfig(FUNCTION_ENV);

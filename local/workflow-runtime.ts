@@ -8,7 +8,13 @@ import {
   StateMachine,
 } from 'aws-local-stepfunctions';
 import { WORKFLOWS, aslPathOf, substitutionsFor, type WorkflowSpec } from '../infra/workflow-manifest';
-import { localExecutionArn, localNames, localRoleArn, localStateMachineArn } from './aws-names';
+import {
+  localExecutionArn,
+  localExpressExecutionArn,
+  localNames,
+  localRoleArn,
+  localStateMachineArn,
+} from './aws-names';
 import { asLibraryDefinition, loadAsl, runnableCopy, taskStates, type AslMachine } from './definition';
 import {
   AwsEventExpander,
@@ -190,16 +196,23 @@ export class LocalWorkflowRuntime {
     this.workflows.set(name, { name, type, machine, tasks, timeouts });
   }
 
-  /** StartExecution: Standard name idempotency as in AWS (same running execution and same input → the original). */
+  /**
+   * StartExecution: Standard name idempotency as in AWS (same running execution and same input → the
+   * original). Express keeps none: a name may be used again, each run under its own ARN
+   * (https://docs.aws.amazon.com/step-functions/latest/dg/express-at-least-once-execution.html).
+   */
   start(workflow: string, input: unknown, name?: string): { executionArn: string; startDate: Date } {
     const wf = this.workflow(workflow);
     const executionName = name ?? randomUUID();
     checkExecutionName(executionName);
     checkExecutionInput(input);
-    const executionArn = localExecutionArn(workflow, executionName);
+    const executionArn =
+      wf.type === 'EXPRESS'
+        ? localExpressExecutionArn(workflow, executionName, randomUUID())
+        : localExecutionArn(workflow, executionName);
     const existing = this.executions.get(executionArn);
     if (existing) {
-      if (wf.type === 'STANDARD' && existing.status === 'RUNNING' && sameJson(existing.input, input)) {
+      if (existing.status === 'RUNNING' && sameJson(existing.input, input)) {
         return { executionArn, startDate: existing.startDate };
       }
       throw new ExecutionAlreadyExists({

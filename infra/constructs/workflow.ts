@@ -60,10 +60,19 @@ export class Workflow extends Construct {
       return sm;
     };
 
+    // Formatted from the fixed name, not referenced: a machine may name itself without a dependency cycle.
+    const arnByName = (wf: WorkflowName): string =>
+      Stack.of(this).formatArn({
+        service: 'states',
+        resource: 'stateMachine',
+        resourceName: stateMachineNameFor(Stack.of(this).stackName, wf),
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
     this.substitutions = substitutionsFor(spec, {
       tableName: (table) => tableOf(table).tableName,
       functionArn: (fn) => resources.functions[fn].functionArn,
       stateMachineArn: (wf) => stateMachineOf(wf).stateMachineArn,
+      stateMachineArnByName: arnByName,
       appBusName: resources.appBus.eventBusName,
     });
 
@@ -100,19 +109,12 @@ export class Workflow extends Construct {
       );
     }
     if (spec.replaysParkedFacts) {
-      // The ARN comes from the parked fact, so the grant names the lifecycle machines by their fixed names
-      // (formatted, not referenced: a machine may replay a fact on itself without a dependency cycle).
+      // The ARN comes from the parked fact, which always names a Standard lifecycle step
+      // (`parksFactsFor`), so the grant names those machines by their fixed names.
       this.role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['states:StartExecution'],
-          resources: FACT_WORKFLOWS.map((wf) =>
-            Stack.of(this).formatArn({
-              service: 'states',
-              resource: 'stateMachine',
-              resourceName: stateMachineNameFor(Stack.of(this).stackName, wf),
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ),
+          resources: FACT_WORKFLOWS.map(arnByName),
         }),
       );
     }
@@ -141,8 +143,9 @@ export class Workflow extends Construct {
           (spec.type === 'STANDARD'
             ? 'a Standard execution keeps its whole history in the Step Functions API and console for 90 days, ' +
               'whatever the logging, so ALL logs would pay again for what the history already shows.'
-            : 'its executions are as many as the requests it serves (the click runs once per click), and ALL ' +
-              'would log every state of each; failed executions are logged with their data.'),
+            : 'its executions are as many as the requests it serves (the click runs once per click, a lifecycle ' +
+              "step's Express twin once per event), and ALL would log every state of each; failed executions are " +
+              'logged with their data.'),
       });
     }
     Validations.of(this.role).acknowledge({

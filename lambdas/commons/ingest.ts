@@ -1,13 +1,18 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import type { RuntimeConfig } from '../../domain/config';
+import { expressTwinOf, isIngestedStep, type RuntimeConfig } from '../../domain/config';
 import { DomainError } from '../../domain/errors';
 import { isIgnored, type EventOutcome } from '../../domain/workflow-inputs';
 import { annotate } from './handler';
 import { logger } from './logger';
 import { metrics, MetricUnit, publishMetrics } from './metrics';
-import { startWorkflowIdempotently, stateMachineArnOf, type StartResult } from './start-workflow';
+import {
+  runExpressFirst,
+  stateMachineArnOf,
+  type CompletedResult,
+  type FallbackResult,
+} from './start-workflow';
 
-export type IngestResult = { ignored: string } | StartResult;
+export type IngestResult = { ignored: string } | CompletedResult | FallbackResult;
 
 export interface IngestDeps {
   config: RuntimeConfig;
@@ -16,7 +21,7 @@ export interface IngestDeps {
 
 /**
  * The shared body of the ingest Lambdas (EventBridge targets, invoked asynchronously): map the event, then
- * ignore it or start its workflow idempotently. A rejected event is logged with its reason and the error is
+ * ignore it or record its fact Express first, Standard on failure (`runExpressFirst`). A rejected event is logged with its reason and the error is
  * re-thrown under its name, so the invocation fails and lands in the on-failure destination.
  */
 export async function ingest(
@@ -47,15 +52,28 @@ export async function ingest(
       workflow: outcome.workflow,
       partnerId: outcome.input.fact.kind === 'signup' ? outcome.input.fact.partnerId : undefined,
     });
-    const result = await startWorkflowIdempotently(sfn, {
-      stateMachineArn: stateMachineArnOf(config, outcome.workflow),
-      name: outcome.executionName,
+    const { workflow, executionName } = outcome;
+    // The mappers only name ingested steps; `commission` facts come from the program (admin, approval run).
+    if (!isIngestedStep(workflow)) throw new Error(`workflow ${workflow} is not started by an ingest`);
+    const result = await runExpressFirst(sfn, {
+      expressArn: stateMachineArnOf(config, expressTwinOf(workflow)),
+      standardArn: stateMachineArnOf(config, workflow),
+      name: executionName,
       input: outcome.input,
+      timeoutMs: config.expressAttemptTimeoutMs,
     });
-    logger.info(result.started ? 'Workflow started' : 'Duplicate event: workflow already started', {
-      workflow: outcome.workflow,
-      executionName: outcome.executionName,
-    });
+    if ('completed' in result) {
+      logger.info('Fact recorded by its Express attempt', { workflow, executionName });
+      metrics.addMetric('FactsRecordedExpress', MetricUnit.Count, 1);
+      return result;
+    }
+    logger.warn(
+      result.started
+        ? 'Express attempt failed: Standard workflow started'
+        : 'Express attempt failed: Standard workflow already started (duplicate event)',
+      { workflow, executionName, expressAttempt: result.expressAttempt },
+    );
+    metrics.addMetric('ExpressAttemptsFailed', MetricUnit.Count, 1);
     metrics.addMetric(result.started ? 'WorkflowsStarted' : 'DuplicateEvents', MetricUnit.Count, 1);
     return result;
   } finally {

@@ -3,6 +3,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { WorkflowName } from '../../domain/config';
 import { substitute, type AslMachine } from '../definition';
 import { assetFileOf } from './assets';
+import { LOCAL_PSEUDO_PARAMETERS } from './local-names';
 import type { TemplateReader } from './reader';
 
 export interface LocalTable {
@@ -52,15 +53,32 @@ export function loadTables(reader: TemplateReader): LocalTable[] {
   });
 }
 
+/**
+ * A state machine's ARN as the template formats it from the machine's name (`arn:…:stateMachine:<stack>-payment`,
+ * for a machine that names itself), mapped to its local ARN (`…:stateMachine:payment`).
+ */
+function formattedMachineArns(reader: TemplateReader): Map<string, string> {
+  const { 'AWS::Region': region, 'AWS::AccountId': account } = LOCAL_PSEUDO_PARAMETERS;
+  return new Map(
+    reader.ids('AWS::StepFunctions::StateMachine').flatMap((id) => {
+      const name = reader.string(id, 'StateMachineName');
+      const local = reader.names.identity(id).ref;
+      return name ? [[`arn:aws:states:${region}:${account}:stateMachine:${name}`, local] as const] : [];
+    }),
+  );
+}
+
 export function loadWorkflows(reader: TemplateReader, assemblyDir: string): LocalWorkflow[] {
+  const localArnOf = formattedMachineArns(reader);
   return reader.ids('AWS::StepFunctions::StateMachine').map((id) => {
     const name = reader.names.identity(id).name as WorkflowName;
     const type = reader.string(id, 'StateMachineType') ?? 'STANDARD';
     if (type !== 'STANDARD' && type !== 'EXPRESS')
       reader.fail(id, 'StateMachineType', `unknown type ${type}`);
-    const substitutions = reader.value(id, 'DefinitionSubstitutions') ?? {};
+    const substitutions = (reader.value(id, 'DefinitionSubstitutions') ?? {}) as Record<string, unknown>;
     for (const [key, value] of Object.entries(substitutions)) {
       if (typeof value !== 'string') reader.fail(id, `DefinitionSubstitutions.${key}`, 'expected a string');
+      substitutions[key] = localArnOf.get(value) ?? value;
     }
     const text = substitute(
       definitionText(reader, id, assemblyDir),

@@ -50,6 +50,11 @@ it('told the stories with their twists: duplicates, reordering, contests, unrefe
   expect(f['self-referrals (users who own their partner)']).toBeGreaterThan(0);
   expect(f['commission facts started on `commission` (StartExecution)']).toBeGreaterThan(0);
   expect(f['approval runs: commissions approved']).toBeGreaterThan(0);
+  // Express first, Standard on failure: most facts end in their Express attempt, the failed ones in Standard.
+  expect(f['lifecycle facts recorded by their Express attempt']).toBeGreaterThan(
+    f['Express attempts failed, completed by the Standard step'] ?? 0,
+  );
+  expect(f['Express attempts failed, completed by the Standard step']).toBeGreaterThan(0);
 });
 
 it('built a ledger with every kind of row', () => {
@@ -73,6 +78,7 @@ it('injected each common kind of fault, and latency', () => {
   // EventBridge errors hit only the notices of outage executions: too rare to require in every run.
   expect(Object.keys(report.faults)).toEqual(
     expect.arrayContaining([
+      'express attempt failed',
       'latency',
       'lambda error',
       'lambda timeout',

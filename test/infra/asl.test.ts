@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FACT_WORKFLOWS } from '../../domain/config';
+import { expressTwinOf, FACT_WORKFLOWS, INGESTED_STEPS } from '../../domain/config';
 import { READ_ACTIONS, WRITE_ACTIONS } from '../../infra/constructs/tables';
 import { STATS_PENDING_DETAIL_TYPE, WORKFLOW_EVENT_SOURCE } from '../../infra/partner-referrals-stack';
 import {
   APP_BUS_KEY,
+  PARKED_FACT_MACHINE_KEY,
   STATE_MACHINES_DIR,
   WORKFLOWS,
   aslPathOf,
@@ -93,6 +94,17 @@ const cases = WORKFLOWS.map((w) => [w.name, w.definition, w] as const);
 const tasksOf = (spec: WorkflowSpec): TaskState[] =>
   allStates(read(spec).definition.States as Json).filter((s) => s.state.Type === 'Task');
 
+/** The lifecycle steps and the Express twins of the ingested ones: every deployment of referral-fact.asl.json. */
+const LIFECYCLE_MACHINES = [...FACT_WORKFLOWS, ...INGESTED_STEPS.map(expressTwinOf)];
+/** Names as the manifest's keys: a state machine by its workflow name, referenced or formatted. */
+const NAMES = {
+  tableName: (t: { tableName: string }) => t.tableName,
+  functionArn: (fn: string) => fn,
+  stateMachineArn: (wf: string) => wf,
+  stateMachineArnByName: (wf: string) => `named:${wf}`,
+  appBusName: 'bus',
+};
+
 /** A replay's target: the `stateMachineArn` attribute of a parked fact, as DynamoDB returns it. */
 /** The running state machine's own ARN: what an execution that continues as a new one starts. */
 const SELF = '$$.StateMachine.Id';
@@ -104,16 +116,18 @@ test('every ASL file belongs to a manifest workflow and every workflow has one',
   for (const spec of WORKFLOWS) expect(fs.existsSync(aslPathOf(spec))).toBe(true);
 });
 
-test('the seven lifecycle steps share referral-fact.asl.json; every other workflow has its own file', () => {
-  const sharing = WORKFLOWS.filter((w) => w.definition === 'referral-fact').map((w) => w.name);
-  expect(sharing).toEqual([...FACT_WORKFLOWS]);
+test('the seven lifecycle steps and their Express twins share referral-fact.asl.json; every other workflow has its own file', () => {
+  const sharing: string[] = WORKFLOWS.filter((w) => w.definition === 'referral-fact').map((w) => w.name);
+  expect(sharing).toEqual(LIFECYCLE_MACHINES);
   for (const spec of WORKFLOWS.filter((w) => !sharing.includes(w.name))) {
     expect([spec.name, spec.definition]).toEqual([spec.name, spec.name]);
   }
 });
 
-test('only the lifecycle steps replay parked facts (the machines the IAM replay grant names)', () => {
-  expect(WORKFLOWS.filter((w) => w.replaysParkedFacts).map((w) => w.name)).toEqual([...FACT_WORKFLOWS]);
+test('only the lifecycle machines replay parked facts, and they park them for Standard steps (the IAM replay grant)', () => {
+  expect(WORKFLOWS.filter((w) => w.replaysParkedFacts).map((w) => w.name)).toEqual(LIFECYCLE_MACHINES);
+  const parkedFor = WORKFLOWS.flatMap((w) => (w.parksFactsFor ? [w.parksFactsFor] : []));
+  expect(new Set(parkedFor)).toEqual(new Set(FACT_WORKFLOWS));
 });
 
 describe.each(cases)('%s (statemachines/%s.asl.json)', (_name, _definition, spec) => {
@@ -124,14 +138,7 @@ describe.each(cases)('%s (statemachines/%s.asl.json)', (_name, _definition, spec
   });
 
   test('uses exactly the substitution keys the manifest gives it', () => {
-    const keys = Object.keys(
-      substitutionsFor(spec, {
-        tableName: (t) => t.tableName,
-        functionArn: (fn) => fn,
-        stateMachineArn: (wf) => wf,
-        appBusName: 'bus',
-      }),
-    ).sort();
+    const keys = Object.keys(substitutionsFor(spec, NAMES)).sort();
     expect(placeholdersOf(read(spec).text).sort()).toEqual(keys);
   });
 
@@ -247,13 +254,19 @@ describe.each(cases)('%s (statemachines/%s.asl.json)', (_name, _definition, spec
     expect(problems).toEqual([]);
   });
 
-  test('a parked fact names the machine that parked it, so a replay starts a lifecycle machine only', () => {
+  test("a parked fact names its step's Standard machine, so a replay is durable and starts a lifecycle machine only", () => {
     const writes = tasksOf(spec).flatMap(({ path: p, state }) => {
       const item = ((state.Parameters ?? {}) as Json).Item as Json | undefined;
       return item && 'stateMachineArn' in item ? [[p, item.stateMachineArn] as const] : [];
     });
     expect(writes.length > 0).toBe(spec.replaysParkedFacts);
-    for (const [p, value] of writes) expect([p, value]).toEqual([p, { 'S.$': '$$.StateMachine.Id' }]);
+    // Not `$$.StateMachine.Id`: in an Express twin that is the twin, whose asynchronous failures nobody retries.
+    for (const [p, value] of writes) expect([p, value]).toEqual([p, { S: `\${${PARKED_FACT_MACHINE_KEY}}` }]);
+    if (spec.replaysParkedFacts) {
+      const step = spec.name.replace(/-express$/, '');
+      expect(substitutionsFor(spec, NAMES)[PARKED_FACT_MACHINE_KEY]).toBe(`named:${step}`);
+      expect(WORKFLOWS.find((w) => w.name === step)?.type).toBe('STANDARD');
+    }
     const replays = tasksOf(spec).filter((t) => {
       const arn = ((t.state.Parameters ?? {}) as Json)['StateMachineArn.$'];
       return arn !== undefined && !(arn === SELF && spec.continuesAsNew);
@@ -265,8 +278,8 @@ describe.each(cases)('%s (statemachines/%s.asl.json)', (_name, _definition, spec
 /** Workflows granted a table they never name: the compute Lambda writes it in the transaction it plans. */
 const computeNamed = WORKFLOWS.filter((w) => w.tables.some((t) => t.namedByCompute));
 
-test('the lifecycle steps, and only they, write a table through their compute (the ledger)', () => {
-  expect(computeNamed.map((w) => w.name)).toEqual([...FACT_WORKFLOWS]);
+test('the lifecycle machines, and only they, write a table through their compute (the ledger)', () => {
+  expect(computeNamed.map((w) => w.name)).toEqual(LIFECYCLE_MACHINES);
 });
 
 test.each(computeNamed.map((w) => [w.name, w] as const))(

@@ -12,11 +12,14 @@ import {
   DEFAULT_HOLD_PERIOD_DAYS,
   DEFAULT_PRICE_MAP,
   DEFAULT_PROGRAM_CURRENCY,
+  expressTwinOf,
   FACT_WORKFLOWS,
   INDEX_NAMES,
+  INGESTED_STEPS,
   STRIPE_SOURCE_PREFIX,
   WORKFLOW_NAMES,
   stateMachineArnEnv,
+  type IngestedStep,
   type WorkflowName,
 } from '../../domain/config';
 import { STRIPE_EVENT_TYPES } from '../../domain/stripe-events';
@@ -43,6 +46,7 @@ import {
 import {
   FUNCTION_NAMES,
   WORKFLOWS,
+  stateMachineKey,
   substitutionsFor,
   type FunctionName,
   type WorkflowSpec,
@@ -60,6 +64,9 @@ const props = (logicalId: string): Record<string, unknown> =>
 /** The ARN a lifecycle machine's replay grant names, normalised as `iam.ts` reads it (`Fn::Join` of pseudo parameters). */
 const formattedMachineArn = (wf: WorkflowName): string =>
   `arn:AWS::Partition:states:AWS::Region:AWS::AccountId:stateMachine:${stateMachineNameFor(s.stack.stackName, wf)}`;
+const STRIPE_STEPS = ['payment', 'refund', 'dispute', 'subscription'] as const satisfies IngestedStep[];
+const APP_STEPS = ['signup', 'verify'] as const satisfies IngestedStep[];
+const withTwin = (step: IngestedStep): WorkflowName[] => [step, expressTwinOf(step)];
 const queueArnOf = (q: keyof Synth['stack']['queues']): unknown => ({
   'Fn::GetAtt': [id(s.stack.queues[q].queue), 'Arn'],
 });
@@ -127,6 +134,7 @@ describe('state machines', () => {
     tableName: (t: TableSpec) => t.tableName,
     functionArn: (fn: FunctionName) => fn,
     stateMachineArn: (wf: WorkflowName) => wf,
+    stateMachineArnByName: (wf: WorkflowName) => wf,
     appBusName: 'bus',
   };
 
@@ -174,6 +182,22 @@ describe('state machines', () => {
         tableName: (t) => ({ Ref: tableId(t) }) as unknown as string,
         functionArn: (fn) => ({ 'Fn::GetAtt': [fnId(fn), 'Arn'] }) as unknown as string,
         stateMachineArn: (wf) => ({ Ref: smId(wf) }) as unknown as string,
+        // Formatted from the fixed name: the Standard step names itself in its own definition.
+        stateMachineArnByName: (wf) =>
+          ({
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':states:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                `:stateMachine:${stateMachineNameFor(s.stack.stackName, wf)}`,
+              ],
+            ],
+          }) as unknown as string,
         appBusName: { Ref: id(s.stack.appBus) } as unknown as string,
       });
       expect(Object.keys(subs ?? {}).sort()).toEqual(Object.keys(substitutionsFor(spec, dummyNames)).sort());
@@ -245,8 +269,8 @@ describe('state machine IAM: the new design, spelled out', () => {
     ...t.globalSecondaryIndexes.map((i) => `${tableArn(t)}/index/${i.indexName}`),
   ];
 
-  test.each([...FACT_WORKFLOWS])(
-    '%s: stats, referrals and the ledger; referral-compute; the app bus; StartExecution on the seven lifecycle machines',
+  test.each([...FACT_WORKFLOWS, ...INGESTED_STEPS.map(expressTwinOf)])(
+    '%s: stats, referrals and the ledger; referral-compute; the app bus; StartExecution on the seven Standard lifecycle machines',
     (wf) => {
       const grants = roleGrants(wf);
       expect(servicesOf(grants)).toEqual(['dynamodb', 'events', 'lambda', 'logs', 'states', 'xray']);
@@ -269,7 +293,13 @@ describe('state machine IAM: the new design, spelled out', () => {
       // The ledger is granted, but its name reaches the workflow only through referral-compute's plan.
       const subs = props(smId(wf)).DefinitionSubstitutions as Record<string, unknown>;
       expect(Object.keys(subs).sort()).toEqual(
-        ['AppBusName', 'ReferralComputeFunctionArn', 'ReferralsTableName', 'StatsTableName'].sort(),
+        [
+          'AppBusName',
+          'ParkedFactStateMachineArn',
+          'ReferralComputeFunctionArn',
+          'ReferralsTableName',
+          'StatsTableName',
+        ].sort(),
       );
     },
   );
@@ -295,7 +325,7 @@ describe('state machine IAM: the new design, spelled out', () => {
     expect(ledger('reconciliation', 'dynamodb:Query')).toEqual(withIndexes(COMMISSIONS_TABLE).sort());
     for (const action of WRITE_ACTIONS) expect(ledger('reconciliation', action)).toEqual([]);
     for (const spec of WORKFLOWS.filter(
-      (w) => ![...FACT_WORKFLOWS, 'approval', 'reconciliation'].includes(w.name),
+      (w) => w.definition !== 'referral-fact' && !['approval', 'reconciliation'].includes(w.name),
     )) {
       const resources = roleGrants(spec.name).flatMap((g) => g.resources);
       expect([spec.name, resources.filter((r) => r.startsWith(tableArn(COMMISSIONS_TABLE)))]).toEqual([
@@ -335,8 +365,8 @@ describe('functions', () => {
     expect(env.APP_BUS_NAME).toEqual({ Ref: id(s.stack.appBus) });
     expect(JSON.parse(env.STRIPE_PRICE_MAP as string)).toEqual(DEFAULT_PRICE_MAP);
     const starts: Partial<Record<FunctionName, WorkflowName[]>> = {
-      'stripe-ingest': ['payment', 'refund', 'dispute', 'subscription'],
-      'app-ingest': ['signup', 'verify'],
+      'stripe-ingest': STRIPE_STEPS.flatMap(withTwin),
+      'app-ingest': APP_STEPS.flatMap(withTwin),
       'click-api': ['click'],
       'admin-api': ['registration', 'commission', 'approval'],
     };
@@ -381,10 +411,15 @@ describe('functions', () => {
         expect([fn, action, resourcesFor(grants(fn), action)]).toEqual([fn, action, wfs.map(smId).sort()]);
       }
     };
+    // Express first (StartSyncExecution on the twin), Standard on failure (StartExecution on the step).
     expectStarts('stripe-ingest', {
-      'states:StartExecution': ['payment', 'refund', 'dispute', 'subscription'],
+      'states:StartSyncExecution': STRIPE_STEPS.map(expressTwinOf),
+      'states:StartExecution': [...STRIPE_STEPS],
     });
-    expectStarts('app-ingest', { 'states:StartExecution': ['signup', 'verify'] });
+    expectStarts('app-ingest', {
+      'states:StartSyncExecution': APP_STEPS.map(expressTwinOf),
+      'states:StartExecution': [...APP_STEPS],
+    });
     expectStarts('click-api', { 'states:StartSyncExecution': ['click'] });
     expectStarts('admin-api', {
       'states:StartSyncExecution': ['registration'],
@@ -873,7 +908,7 @@ describe('outputs', () => {
         'CommissionsTableName',
         'UnroutedAppEventsUrl',
         'UnroutedStripeEventsUrl',
-        ...WORKFLOWS.map((w) => `${w.name.charAt(0).toUpperCase()}${w.name.slice(1)}StateMachineArn`),
+        ...WORKFLOWS.map((w) => stateMachineKey(w.name)),
       ]),
     );
   });

@@ -3,7 +3,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
 import { freePort } from '../../local/dynamodb-local';
 import { userSignedUpEvent } from '../../local/events/app-events';
@@ -13,7 +18,8 @@ import { putEventsEntry } from '../../local/events/event-envelope';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const assemblyDir = mkdtempSync(path.join(os.tmpdir(), 'restart-cdk-'));
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'restart-data-'));
-const SIGNUP_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:signup';
+/** A Standard execution (a signup's fact runs on its Express twin, which keeps no history in the API). */
+const APPROVAL_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:approval';
 
 const start = async () =>
   startLocalCloud({
@@ -55,8 +61,14 @@ it('keeps the stats, the executions and their histories across a restart over th
         Entries: [putEventsEntry('partner-referrals', signup)],
       }),
     );
+    expect(put.FailedEntryCount).toBe(0);
+    executionArn =
+      (
+        await clients(first).sfn.send(
+          new StartExecutionCommand({ stateMachineArn: APPROVAL_ARN, name: 'approval-restart', input: '{}' }),
+        )
+      ).executionArn ?? '';
     await first.settle();
-    executionArn = `${SIGNUP_ARN.replace(':stateMachine:', ':execution:')}:signup-${put.Entries?.[0]?.EventId}`;
   } finally {
     await first.stop();
   }
@@ -65,7 +77,7 @@ it('keeps the stats, the executions and their histories across a restart over th
   const second = await start();
   try {
     const { sfn, ddb } = clients(second);
-    const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn: SIGNUP_ARN }));
+    const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn: APPROVAL_ARN }));
     const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
     const stats = await ddb.send(
       new GetItemCommand({ TableName: 'PartnerStats', Key: { partnerId: { S: 'p_restart' } } }),

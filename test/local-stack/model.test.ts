@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { FACT_WORKFLOWS, loadRuntimeConfig, WORKFLOW_NAMES } from '../../domain/config';
+import {
+  expressTwinOf,
+  FACT_WORKFLOWS,
+  INGESTED_STEPS,
+  loadRuntimeConfig,
+  stateMachineArnEnv,
+  WORKFLOW_NAMES,
+} from '../../domain/config';
 import { STRIPE_EVENT_TYPES } from '../../domain/stripe-events';
 import { FUNCTION_NAMES, WORKFLOWS, aslPathOf, substitutionsFor } from '../../infra/workflow-manifest';
 import { DEFAULT_SETTINGS, routeThrottlesOf } from '../../infra/settings';
@@ -162,8 +169,8 @@ describe('tables: the commission ledger', () => {
 });
 
 describe('workflows: the ASL assets with their substitutions resolved', () => {
-  test('eleven workflows, named from the construct path, typed as the manifest says', () => {
-    expect(model.workflows).toHaveLength(11);
+  test('seventeen workflows (six of them Express twins), named from the construct path, typed as the manifest says', () => {
+    expect(model.workflows).toHaveLength(17);
     expect(model.workflows.map((w) => w.name).sort()).toEqual([...WORKFLOW_NAMES].sort());
     for (const spec of WORKFLOWS) expect(byName(model.workflows, spec.name).type).toBe(spec.type);
   });
@@ -191,13 +198,25 @@ describe('workflows: the ASL assets with their substitutions resolved', () => {
     expect(valuesOf(approval, 'FunctionName')).toEqual([]);
   });
 
-  test('the seven lifecycle steps run one definition, each under its own name', () => {
-    const lifecycle = model.workflows.filter((w) => (FACT_WORKFLOWS as readonly string[]).includes(w.name));
-    expect(lifecycle.map((w) => w.name).sort()).toEqual([...FACT_WORKFLOWS].sort());
+  test('the seven lifecycle steps and their Express twins run one definition, each under its own name', () => {
+    const stepOf = (name: string): string => name.replace(/-express$/, '');
+    const lifecycle = model.workflows.filter((w) =>
+      (FACT_WORKFLOWS as readonly string[]).includes(stepOf(w.name)),
+    );
+    const twins = INGESTED_STEPS.map(expressTwinOf);
+    expect(lifecycle.map((w) => w.name).sort()).toEqual([...FACT_WORKFLOWS, ...twins].sort());
+    // The same ASL, but for the Standard machine a parked fact names: its step's, formatted in the template.
+    const parkedFactMachine = /"stateMachineArn":\{"S":"([^"]+)"\}/;
     const [first, ...others] = lifecycle;
-    for (const wf of others) expect(wf.definition).toEqual(first?.definition);
-    expect(new Set(lifecycle.map((w) => w.type))).toEqual(new Set(['STANDARD']));
-    expect(new Set(lifecycle.map((w) => w.logicalId)).size).toBe(FACT_WORKFLOWS.length);
+    const shape = (wf: (typeof lifecycle)[number]) =>
+      JSON.stringify(wf.definition).replace(parkedFactMachine, '');
+    for (const wf of others) expect(shape(wf)).toEqual(first && shape(first));
+    for (const wf of lifecycle) {
+      const parkedFor = parkedFactMachine.exec(JSON.stringify(wf.definition))?.[1];
+      expect([wf.name, parkedFor]).toEqual([wf.name, localStateMachineArn(stepOf(wf.name))]);
+      expect([wf.name, wf.type]).toEqual([wf.name, wf.name === stepOf(wf.name) ? 'STANDARD' : 'EXPRESS']);
+    }
+    expect(new Set(lifecycle.map((w) => w.logicalId)).size).toBe(lifecycle.length);
   });
 
   test('each definition equals the ASL file with the manifest substitutions and local names', () => {
@@ -247,13 +266,23 @@ describe('functions: environment resolved to local names', () => {
       PROGRAM_CURRENCY: 'usd',
     });
     expect(env('stripe-ingest').HOLD_PERIOD_DAYS).toBeUndefined();
-    expect(arnVars('stripe-ingest')).toHaveLength(4);
+    // Express first: each step's twin (StartSyncExecution) and the step itself (StartExecution on failure).
+    for (const step of ['payment', 'refund', 'dispute', 'subscription'] as const) {
+      expect(env('stripe-ingest')[stateMachineArnEnv(expressTwinOf(step))]).toBe(
+        localStateMachineArn(expressTwinOf(step)),
+      );
+    }
+    expect(arnVars('stripe-ingest')).toHaveLength(8);
     expect(env('app-ingest')).toMatchObject({
       SIGNUP_STATE_MACHINE_ARN: localStateMachineArn('signup'),
       VERIFY_STATE_MACHINE_ARN: localStateMachineArn('verify'),
       CLICK_IP_SALT: 'local-click-salt',
     });
-    expect(arnVars('app-ingest')).toHaveLength(2);
+    expect(env('app-ingest')).toMatchObject({
+      SIGNUP_EXPRESS_STATE_MACHINE_ARN: localStateMachineArn('signup-express'),
+      VERIFY_EXPRESS_STATE_MACHINE_ARN: localStateMachineArn('verify-express'),
+    });
+    expect(arnVars('app-ingest')).toHaveLength(4);
     expect(env('click-api')).toMatchObject({
       CLICK_STATE_MACHINE_ARN: localStateMachineArn('click'),
       CLICK_IP_SALT: 'local-click-salt',

@@ -65,7 +65,7 @@ export function contentionKit(world: () => World) {
     },
     executionNamed,
     /** The execution of a user's first invoice. */
-    paymentExecution: (u: string): string => executionNamed('payment', `payment-in_${u}`),
+    paymentExecution: (u: string): string => executionNamed('payment-express', `payment-in_${u}`),
     /** How often a Task was called in an execution (first tries and every retry or loop). */
     callsOf: (arn: string, state: string): number =>
       world()

@@ -1,4 +1,9 @@
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  ExecutionAlreadyExists,
+  SFNClient,
+  StartExecutionCommand,
+  StartSyncExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { MAX_AMOUNT_MINOR_UNITS } from '../../domain/config';
@@ -34,6 +39,8 @@ const config = (env: Record<string, string> = {}) =>
   });
 
 const sfnMock = mockClient(SFNClient);
+const EXPRESS_FAILED = { status: 'FAILED', error: 'States.TaskFailed', cause: 'exhausted retries' } as const;
+const FALLBACK = { expressAttempt: 'FAILED States.TaskFailed' };
 const STARTED = { executionArn: 'arn:x', startDate: new Date('2026-01-01T00:00:00.000Z') };
 const context = lambdaContext('stripe-ingest');
 
@@ -47,6 +54,9 @@ describe('stripe-ingest handler', () => {
 
   beforeEach(() => {
     sfnMock.reset();
+    // The Express attempt fails by default, so the tests below see the Standard start it falls back to (the
+    // same name and input); 'Express first, Standard on failure' covers the attempt itself.
+    sfnMock.on(StartSyncExecutionCommand).resolves(EXPRESS_FAILED);
   });
 
   it('starts the payment workflow named after the invoice, with the mapped input', async () => {
@@ -64,6 +74,7 @@ describe('stripe-ingest handler', () => {
       started: true,
       executionName: 'payment-in_1',
       executionArn: `${ARNS.payment}:payment-in_1`,
+      ...FALLBACK,
     });
     expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
@@ -103,7 +114,7 @@ describe('stripe-ingest handler', () => {
     const result = await handler(invoicePaidEvent({ invoiceId: 'in_1' }), context);
 
     // Assess
-    expect(result).toEqual({ started: false, duplicate: true, executionName: 'payment-in_1' });
+    expect(result).toEqual({ started: false, duplicate: true, executionName: 'payment-in_1', ...FALLBACK });
     expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: ARNS.payment,
@@ -320,5 +331,102 @@ describe('stripe-ingest handler', () => {
       message: 'REFUND_STATE_MACHINE_ARN is not set',
     });
     expect(sfnMock).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('stripe-ingest: Express first, Standard on failure', () => {
+  const handler = createStripeIngestHandler({
+    config: config(),
+    sfn: new SFNClient({ region: 'eu-west-1' }),
+  });
+  const event = invoicePaidEvent({ invoiceId: 'in_1', userId: 'user_1', eventId: 'evt_1' });
+  const sentInput = (sync: boolean): unknown =>
+    JSON.parse(
+      (sync
+        ? sfnMock.commandCalls(StartSyncExecutionCommand)[0]?.args[0].input.input
+        : sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input.input) ?? 'null',
+    );
+
+  beforeEach(() => {
+    sfnMock.reset();
+  });
+
+  it('Express SUCCEEDED: the payment is recorded by the twin, no Standard execution starts', async () => {
+    // Prepare
+    sfnMock
+      .on(StartSyncExecutionCommand)
+      .resolves({ status: 'SUCCEEDED', executionArn: 'arn:express:payment-in_1:run', output: '{}' });
+
+    // Act
+    const result = await handler(event, context);
+
+    // Assess
+    expect(result).toEqual({
+      completed: true,
+      executionName: 'payment-in_1',
+      executionArn: 'arn:express:payment-in_1:run',
+    });
+    expect(sfnMock).toHaveReceivedCommandWith(StartSyncExecutionCommand, {
+      stateMachineArn: ARNS['payment-express'],
+      name: 'payment-in_1',
+    });
+    expect(sentInput(true)).toMatchObject({
+      fact: { key: 'invoice#in_1' },
+      userId: 'user_1',
+    });
+    expect(sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('Express FAILED: the Standard payment step starts under the deterministic name, with the same input', async () => {
+    // Prepare
+    sfnMock.on(StartSyncExecutionCommand).resolves(EXPRESS_FAILED);
+    sfnMock.on(StartExecutionCommand).resolves({ ...STARTED, executionArn: `${ARNS.payment}:payment-in_1` });
+
+    // Act
+    const result = await handler(event, context);
+
+    // Assess
+    expect(result).toMatchObject({ started: true, executionName: 'payment-in_1', ...FALLBACK });
+    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: ARNS.payment,
+      name: 'payment-in_1',
+    });
+    expect(sentInput(false)).toEqual(sentInput(true));
+  });
+
+  it('the StartSyncExecution call throwing (an abandoned or refused attempt): the Standard step starts', async () => {
+    // Prepare
+    const aborted = Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+    sfnMock.on(StartSyncExecutionCommand).rejects(aborted);
+    sfnMock.on(StartExecutionCommand).resolves(STARTED);
+
+    // Act
+    const result = await handler(event, context);
+
+    // Assess
+    expect(result).toMatchObject({ started: true, expressAttempt: 'call failed: AbortError' });
+    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: ARNS.payment,
+      name: 'payment-in_1',
+    });
+  });
+
+  it('ExecutionAlreadyExists on the Standard start is handled: the event was delivered before', async () => {
+    // Prepare
+    sfnMock.on(StartSyncExecutionCommand).resolves({ status: 'TIMED_OUT' });
+    sfnMock
+      .on(StartExecutionCommand)
+      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+
+    // Act
+    const result = await handler(event, context);
+
+    // Assess
+    expect(result).toEqual({
+      started: false,
+      duplicate: true,
+      executionName: 'payment-in_1',
+      expressAttempt: 'TIMED_OUT',
+    });
   });
 });

@@ -140,7 +140,7 @@ it('the dashboard: one DynamoDB subsegment per call, under a handler annotated w
   expect(awsCalls).toEqual(['DynamoDB.BatchGetItem', 'DynamoDB.GetItem', 'DynamoDB.Query']);
 });
 
-it('an ingest: the StartExecution subsegment, under a handler annotated with partner and workflow', async () => {
+it("an ingest: the Express attempt's StartSyncExecution subsegment, under a handler annotated with partner and workflow", async () => {
   // Prepare
   const { createAppIngestHandler } = await import('../../lambdas/app-ingest');
   const { createSfnClient } = await import('../../lambdas/commons/sfn');
@@ -155,7 +155,8 @@ it('an ingest: the StartExecution subsegment, under a handler annotated with par
   // Assess
   const { handler: traced, awsCalls } = await handlerTrace();
   expect(traced.annotations).toMatchObject({ partnerId: 'acme', workflow: 'signup' });
-  expect(awsCalls).toEqual(['SFN.StartExecution']);
+  // The endpoint answers SUCCEEDED: the fact is recorded by the twin, no Standard start follows.
+  expect(awsCalls).toEqual(['SFN.StartSyncExecution']);
 });
 
 it('a synchronous workflow: StartSyncExecution reaches a configured endpoint (no `sync-` host prefix)', async () => {

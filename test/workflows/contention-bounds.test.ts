@@ -14,14 +14,14 @@ afterEach(() => {
   world.faults = undefined;
 });
 
-const { stripe, signedUp, paymentExecution, callsOf } = contentionKit(() => world);
+const { stripe, signedUp, paymentExecution, executionNamed, callsOf } = contentionKit(() => world);
 
 describe('contention on the stats transaction', () => {
   it('contention beyond the bound reaches compensation: the marker stays, MarkStatsPending runs', async () => {
     // Prepare: every try is throttled
     await signedUp('p_cx', 'u_cx');
     world.faults = (call) =>
-      call.workflow === 'payment' && call.stateName === 'ApplyChangeToStats'
+      call.workflow === 'payment-express' && call.stateName === 'ApplyChangeToStats'
         ? cancelled(call, 'ThrottlingError')
         : undefined;
     // Act
@@ -45,23 +45,25 @@ describe('contention on the stats transaction', () => {
 });
 
 describe('contention on the truth transaction', () => {
-  it('contention beyond the bound fails the execution with the cancellation, as before', async () => {
-    // Prepare
+  it('contention beyond the bound fails the Express attempt, then the Standard execution, which keeps the fact for a redrive', async () => {
+    // Prepare: every write of the payment meets a concurrent transaction, on the twin and on the step
     await signedUp('p_cw', 'u_cw');
     world.faults = (call) =>
-      call.workflow === 'payment' && call.stateName === 'WriteReferralAndLedger'
+      (call.workflow === 'payment-express' || call.workflow === 'payment') &&
+      call.stateName === 'WriteReferralAndLedger'
         ? cancelled(call, 'TransactionConflict')
         : undefined;
     // Act
     await stripe(firstPayment('u_cw')[0]);
     await world.settle();
-    // Assess: nothing written; the fact is kept for a redrive
-    const arn = paymentExecution('u_cw');
-    expect(callsOf(arn, 'WriteReferralAndLedger')).toBe(11);
-    expect(world.runtime.describe(arn)).toMatchObject({
-      status: 'FAILED',
-      error: 'DynamoDb.TransactionCanceledException',
-    });
+    // Assess: both ran out of back-offs; nothing written; the Standard execution keeps the fact for a redrive
+    for (const arn of [paymentExecution('u_cw'), executionNamed('payment', 'payment-in_u_cw')]) {
+      expect(callsOf(arn, 'WriteReferralAndLedger')).toBe(11);
+      expect(world.runtime.describe(arn)).toMatchObject({
+        status: 'FAILED',
+        error: 'DynamoDb.TransactionCanceledException',
+      });
+    }
     expect(await world.referral('p_cw', 'u_cw')).toMatchObject({ factCount: 1, status: 'signed_up' });
     expect(await world.facts('u_cw')).toEqual(['invoice#in_u_cw', 'signup#evt-signup-u_cw']);
   });

@@ -32,7 +32,7 @@ describe('contention on the stats transaction', () => {
     // Prepare: the first two tries meet a concurrent transaction on the stats row
     await signedUp('p_cs', 'u_cs');
     world.faults = (call) =>
-      call.workflow === 'payment' && call.stateName === 'ApplyChangeToStats' && call.attempt <= 2
+      call.workflow === 'payment-express' && call.stateName === 'ApplyChangeToStats' && call.attempt <= 2
         ? cancelled(call, 'TransactionConflict')
         : undefined;
     // Act
@@ -68,7 +68,7 @@ describe('contention on the truth transaction', () => {
     // Prepare: the first try is throttled on the ledger row (second action)
     await signedUp('p_ct', 'u_ct');
     world.faults = (call) =>
-      call.workflow === 'payment' && call.stateName === 'WriteReferralAndLedger' && call.attempt === 1
+      call.workflow === 'payment-express' && call.stateName === 'WriteReferralAndLedger' && call.attempt === 1
         ? cancelled(call, 'ThrottlingError', 1)
         : undefined;
     // Act
@@ -95,7 +95,7 @@ describe('a truth write whose response was lost', () => {
     // Prepare: the write commits, then its caller sees AWS's 500
     await signedUp('p_lr', 'u_lr');
     world.faults = (call) =>
-      call.workflow === 'payment' && call.stateName === 'WriteReferralAndLedger' && call.attempt === 1
+      call.workflow === 'payment-express' && call.stateName === 'WriteReferralAndLedger' && call.attempt === 1
         ? {
             kind: 'lost-response',
             error: 'DynamoDb.InternalServerErrorException',
@@ -139,8 +139,8 @@ describe('many writers of one partner at once (the local DynamoDB conflicts as A
     const times = (n: number) =>
       Object.fromEntries(Object.entries(ONE_AF_PLUS_MONTHLY_PAYMENT).map(([k, v]) => [k, v * n]));
     expect(await world.counters('p_hot')).toEqual(expectedCounters(times(users.length)));
-    const executions = [...world.executions('signup'), ...world.executions('payment')].filter((e) =>
-      users.includes((e.input as { userId?: string }).userId ?? ''),
+    const executions = [...world.executions('signup-express'), ...world.executions('payment-express')].filter(
+      (e) => users.includes((e.input as { userId?: string }).userId ?? ''),
     );
     expect(executions).toHaveLength(2 * users.length);
     const conflicts = executions.flatMap((e) =>
@@ -210,7 +210,7 @@ describe('replays of a parked fact', () => {
     await stripe(firstPayment('u_rl')[1]);
     await world.settle();
     // Assess: one replay, named from the parked fact's key; the retry met it and moved on
-    const linking = executionNamed('payment', 'invoice-payment-inpay_u_rl');
+    const linking = executionNamed('payment-express', 'invoice-payment-inpay_u_rl');
     expect(callsOf(linking, 'ReplayWaitingFact')).toBe(2);
     expect(world.runtime.caughtStates(linking)).toContain('ReplayWaitingFact');
     expect(replaysOf('u_rl').map((e) => [e.name, e.status])).toEqual([[replayName('u_rl'), 'SUCCEEDED']]);

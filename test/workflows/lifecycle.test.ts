@@ -176,13 +176,13 @@ describe('order does not matter', () => {
     let release: () => void = () => undefined;
     const othersDone = new Promise<void>((resolve) => (release = resolve));
     world.faults = (call) =>
-      call.workflow === 'payment' &&
+      call.workflow === 'payment-express' &&
       call.executionName === 'payment-in_u_race' &&
       call.stateName === 'WriteReferralAndLedger'
         ? { kind: 'hold', until: othersDone }
         : undefined;
-    // Act
-    await stripe(invoice);
+    // Act: the ingest waits for the invoice's Express attempt, which waits for the others.
+    const invoiceIngested = stripe(invoice);
     await stripe(invoicePayment);
     await stripe(refundOf('u_race', 500));
     // Every other execution (the refund, parked or replayed once its payment intent is linked) ends first.
@@ -194,9 +194,10 @@ describe('order does not matter', () => {
       await Promise.all(others.map((e) => world.runtime.waitFor(e.executionArn)));
     }
     release();
+    await invoiceIngested;
     await world.settle();
     // Assess
-    const payment = world.executions('payment').find((e) => e.name === 'payment-in_u_race');
+    const payment = world.executions('payment-express').find((e) => e.name === 'payment-in_u_race');
     const path = world.runtime.statesEntered(payment?.executionArn ?? '');
     expect(path).toEqual(expect.arrayContaining(['ClassifyWriteFailure', 'CountRewrite', 'RereadReferral']));
     expect(await world.referral('p_race', 'u_race')).toMatchObject({
@@ -338,7 +339,7 @@ describe('exactly-once stats under faults', () => {
     await world.signup('p_lost', 'u_lost');
     await world.settle();
     world.faults = (call) =>
-      call.workflow === 'payment' && call.stateName === 'ApplyChangeToStats' && call.attempt === 1
+      call.workflow === 'payment-express' && call.stateName === 'ApplyChangeToStats' && call.attempt === 1
         ? {
             kind: 'lost-response',
             error: 'DynamoDb.InternalServerErrorException',
@@ -349,7 +350,8 @@ describe('exactly-once stats under faults', () => {
     await stripe(firstPayment('u_lost')[0]);
     await world.settle();
     // Assess
-    const arn = world.executions('payment').find((e) => e.name === 'payment-in_u_lost')?.executionArn ?? '';
+    const arn =
+      world.executions('payment-express').find((e) => e.name === 'payment-in_u_lost')?.executionArn ?? '';
     expect(world.runtime.retries(arn, 'ApplyChangeToStats')).toBe(1);
     expect(await world.counters('p_lost')).toMatchObject({ totalPaid: 1, totalRevenueCents: 2999 });
     expect((await world.referral('p_lost', 'u_lost'))?.pendingStats).toBeUndefined();
@@ -373,7 +375,8 @@ describe('exactly-once stats under faults', () => {
     await world.settle();
     world.faults = undefined;
     // Assess: the truth stands with a durable mark, and the notice went out
-    const arn = world.executions('payment').find((e) => e.name === 'payment-in_u_comp')?.executionArn ?? '';
+    const arn =
+      world.executions('payment-express').find((e) => e.name === 'payment-in_u_comp')?.executionArn ?? '';
     expect(world.runtime.retries(arn, 'ApplyChangeToStats')).toBe(6);
     expect(world.runtime.statesEntered(arn)).toEqual(
       expect.arrayContaining(['ClassifyStatsFailure', 'MarkStatsPending', 'AnnounceStatsPending']),
