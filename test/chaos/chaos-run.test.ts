@@ -111,6 +111,7 @@ it('fired every Catch block that traffic can reach, and says why the others cann
       ),
       ...['signup', 'verify', 'dispute', 'subscription', 'commission'].map((w) => `${w}/ReplayWaitingFact`),
       ...FACT_WORKFLOWS.map((w) => `${w}/RecordFact`),
+      'click/CreateClickCounterShard',
       'reconciliation/ReconcilePartner',
       'reconciliation/ContinueAsNewExecution',
     ].sort(),
