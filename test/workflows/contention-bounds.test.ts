@@ -67,4 +67,31 @@ describe('contention on the truth transaction', () => {
     expect(await world.referral('p_cw', 'u_cw')).toMatchObject({ factCount: 1, status: 'signed_up' });
     expect(await world.facts('u_cw')).toEqual(['invoice#in_u_cw', 'signup#evt-signup-u_cw']);
   });
+
+  it('a lost race between conflicts restarts the bound: many writers of one referral take turns losing', async () => {
+    // Prepare: nine conflicts, then another writer commits first (a lost race), then nine more conflicts
+    await signedUp('p_turns', 'u_turns');
+    world.faults = (call) => {
+      if (call.workflow !== 'payment-express' || call.stateName !== 'WriteReferralAndLedger')
+        return undefined;
+      if (call.attempt === 10) {
+        return {
+          kind: 'throw',
+          error: 'DynamoDb.TransactionCanceledException',
+          cause:
+            'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None] (Service: DynamoDb, Status Code: 400, Request ID: TEST)',
+        };
+      }
+      return call.attempt < 20 ? cancelled(call, 'TransactionConflict') : undefined;
+    };
+    // Act
+    await stripe(firstPayment('u_turns')[0]);
+    await world.settle();
+    // Assess: eighteen back-offs in all, one re-read, and the Express attempt wrote the payment
+    const arn = paymentExecution('u_turns');
+    expect(callsOf(arn, 'WriteReferralAndLedger')).toBe(20);
+    expect(world.runtime.statesEntered(arn).filter((s) => s === 'RereadReferral')).toHaveLength(1);
+    expect(world.runtime.describe(arn).status).toBe('SUCCEEDED');
+    expect(await world.referral('p_turns', 'u_turns')).toMatchObject({ status: 'paid' });
+  });
 });
