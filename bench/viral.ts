@@ -20,7 +20,7 @@ import { DEFAULT_ADMIN_SCOPE, TABLE_NAMES } from '../domain/config';
 import { partnerClickCounterIds } from '../domain/click';
 import { routeKeyOf } from '../domain/routes';
 import { DEFAULT_SETTINGS, routeThrottlesOf } from '../infra/settings';
-import { authorizedEvent, bodyOf } from '../local/events/http-events';
+import { authorizedEvent, bodyOf, partnerReadEvent } from '../local/events/http-events';
 import { startHttpApi, type RunningHttpApi } from '../local/http-api';
 import { LocalSystem } from '../local/system';
 import { percentile, report } from './support/report';
@@ -252,16 +252,7 @@ function get(agent: http.Agent, url: string): Promise<{ status: number; location
 
 /** What the partner's dashboard shows (the real handler: the stats row plus the shards). */
 async function dashboardClicks(system: LocalSystem): Promise<number> {
-  const res = await system.dashboardApi(
-    authorizedEvent(
-      {
-        path: `/partners/${PARTNER}/dashboard`,
-        routeKey: 'GET /partners/{partnerId}/dashboard',
-        pathParameters: { partnerId: PARTNER },
-      },
-      { partnerId: PARTNER },
-    ),
-  );
+  const res = await system.dashboardApi(partnerReadEvent(PARTNER, 'dashboard'));
   if (res.statusCode !== 200) throw new Error(`dashboard: ${res.statusCode} ${res.body}`);
   return Number((bodyOf(res).stats as { totalClicks: number }).totalClicks);
 }

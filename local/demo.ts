@@ -5,7 +5,7 @@
  */
 import { followRun } from './reconcile';
 import { DEFAULT_ADMIN_SCOPE } from '../domain/config';
-import { authorizedEvent, bodyOf, httpEvent } from './events/http-events';
+import { authorizedEvent, bodyOf, httpEvent, partnerReadEvent } from './events/http-events';
 import { DEMO_PARTNERS, seedDemo, type SeedTarget } from './seed';
 import { LocalSystem } from './system';
 
@@ -81,16 +81,7 @@ function printExecutions(system: LocalSystem): void {
 }
 
 async function printDashboard(system: LocalSystem, partnerId: string): Promise<void> {
-  const res = await system.dashboardApi(
-    authorizedEvent(
-      {
-        path: `/partners/${partnerId}/dashboard`,
-        routeKey: 'GET /partners/{partnerId}/dashboard',
-        pathParameters: { partnerId },
-      },
-      { partnerId },
-    ),
-  );
+  const res = await system.dashboardApi(partnerReadEvent(partnerId, 'dashboard'));
   if (res.statusCode !== 200) throw new Error(`dashboard of ${partnerId}: ${res.statusCode} ${res.body}`);
   const d = bodyOf(res) as unknown as {
     displayName: string;

@@ -7,7 +7,7 @@
 import { DEFAULT_ADMIN_SCOPE } from '../domain/config';
 import { formatMinorUnits } from '../domain/dashboard';
 import { userEmailVerifiedEvent, userSignedUpEvent } from './events/app-events';
-import { authorizedEvent, bodyOf } from './events/http-events';
+import { authorizedEvent, bodyOf, partnerReadEvent } from './events/http-events';
 import {
   chargeRefundedEvent,
   disputeClosedEvent,
@@ -232,16 +232,7 @@ interface CommissionRow {
 }
 
 async function printLedger(system: LocalSystem): Promise<void> {
-  const res = await system.dashboardApi(
-    authorizedEvent(
-      {
-        path: `/partners/${PARTNER}/commissions`,
-        routeKey: 'GET /partners/{partnerId}/commissions',
-        pathParameters: { partnerId: PARTNER },
-      },
-      { partnerId: PARTNER },
-    ),
-  );
+  const res = await system.dashboardApi(partnerReadEvent(PARTNER, 'commissions'));
   if (res.statusCode !== 200) throw new Error(`commissions: ${res.statusCode} ${res.body}`);
   const rows = ((bodyOf(res) as { commissions: CommissionRow[] }).commissions ?? []).slice().reverse();
   line('  commission        month   invoice  earns  reversed    net  status');
@@ -253,16 +244,7 @@ async function printLedger(system: LocalSystem): Promise<void> {
 }
 
 async function printDashboard(system: LocalSystem): Promise<void> {
-  const res = await system.dashboardApi(
-    authorizedEvent(
-      {
-        path: `/partners/${PARTNER}/dashboard`,
-        routeKey: 'GET /partners/{partnerId}/dashboard',
-        pathParameters: { partnerId: PARTNER },
-      },
-      { partnerId: PARTNER },
-    ),
-  );
+  const res = await system.dashboardApi(partnerReadEvent(PARTNER, 'dashboard'));
   if (res.statusCode !== 200) throw new Error(`dashboard: ${res.statusCode} ${res.body}`);
   const s = (bodyOf(res) as { stats: Record<string, number> }).stats;
   const m = (cents: number | undefined): string => formatMinorUnits(cents ?? 0, 'usd');

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { routeKeyOf } from '../../domain/routes';
 
 /** An HTTP API (payload v2) request, as API Gateway passes it to the Lambda. */
 export function httpEvent(args: {
@@ -56,6 +57,26 @@ export function authorizedEvent(
       authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } },
     },
   };
+}
+
+/**
+ * A partner's own read (`GET /partners/{partnerId}/dashboard` or `/commissions`) as API Gateway hands it to
+ * dashboard-api, signed in as that partner unless `callerPartnerId` says otherwise.
+ */
+export function partnerReadEvent(
+  partnerId: string,
+  route: 'dashboard' | 'commissions',
+  opts: { callerPartnerId?: string; query?: Record<string, string> } = {},
+): APIGatewayProxyEventV2WithJWTAuthorizer {
+  return authorizedEvent(
+    {
+      path: `/partners/${partnerId}/${route}`,
+      routeKey: routeKeyOf(route),
+      pathParameters: { partnerId },
+      ...(opts.query ? { query: opts.query } : {}),
+    },
+    { partnerId: opts.callerPartnerId ?? partnerId },
+  );
 }
 
 /** A handler response's JSON body. */

@@ -7,7 +7,7 @@ import { readClickCounterShards } from '../../lambdas/commons/click-counters';
 import { LocalSystem, type LocalSystemOptions } from '../../local/system';
 import type { FaultInjector } from '../../local/workflow-runtime';
 import { userEmailVerifiedEvent, userSignedUpEvent } from '../../local/events/app-events';
-import { authorizedEvent, bodyOf, httpEvent } from '../../local/events/http-events';
+import { authorizedEvent, bodyOf, httpEvent, partnerReadEvent } from '../../local/events/http-events';
 
 /**
  * A test's view of the local system: the real ASL on DynamoDB Local, the real handlers, and small
@@ -72,15 +72,10 @@ export class World {
 
   async dashboard(partnerId: string, opts: { callerPartnerId?: string; cursor?: string } = {}) {
     const res = await this.system.dashboardApi(
-      authorizedEvent(
-        {
-          path: `/partners/${partnerId}/dashboard`,
-          routeKey: 'GET /partners/{partnerId}/dashboard',
-          pathParameters: { partnerId },
-          ...(opts.cursor ? { query: { cursor: opts.cursor } } : {}),
-        },
-        { partnerId: opts.callerPartnerId ?? partnerId },
-      ),
+      partnerReadEvent(partnerId, 'dashboard', {
+        ...(opts.callerPartnerId ? { callerPartnerId: opts.callerPartnerId } : {}),
+        ...(opts.cursor ? { query: { cursor: opts.cursor } } : {}),
+      }),
     );
     return { statusCode: res.statusCode, body: bodyOf(res) };
   }
