@@ -1,9 +1,8 @@
-import { invoicePaidEvent, invoicePaymentPaidEvent } from '../../local/events/stripe-events';
 import type { FaultDecision, LibraryEvent, TaskCall } from '../../local/workflow-runtime';
 import type { World } from './world';
 
 /**
- * What the contention tests share: the cancellation AWS answers under contention, a first payment, and
+ * What the contention tests share: the cancellation AWS answers under contention and
  * readers of one world's executions (`world()` is read at each call, so a file may swap its world).
  */
 
@@ -20,28 +19,6 @@ export function cancelled(
     error: 'DynamoDb.TransactionCanceledException',
     cause: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.join(', ')}] (Service: DynamoDb, Status Code: 400, Request ID: TEST)`,
   };
-}
-
-/** A user's first invoice: `invoice.paid` and the `invoice_payment.paid` that links its PaymentIntent. */
-export function firstPayment(u: string) {
-  return [
-    invoicePaidEvent({
-      eventId: `evt_inv_${u}`,
-      invoiceId: `in_${u}`,
-      userId: u,
-      priceId: 'price_afplus_monthly',
-      amountPaidCents: 2999,
-      subscriptionId: `sub_${u}`,
-      customerId: `cus_${u}`,
-    }),
-    invoicePaymentPaidEvent({
-      eventId: `evt_inpay_${u}`,
-      invoicePaymentId: `inpay_${u}`,
-      invoiceId: `in_${u}`,
-      paymentIntentId: `pi_${u}`,
-      amountPaidCents: 2999,
-    }),
-  ];
 }
 
 export const markersOf = (referral: Record<string, unknown> | undefined): string[] => [

@@ -1,4 +1,3 @@
-import { followRun } from '../../local/reconcile';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { partnerClicks } from '../../domain/click';
 import { DEFAULT_ADMIN_SCOPE, TABLE_NAMES } from '../../domain/config';
@@ -7,6 +6,8 @@ import { readClickCounterShards } from '../../lambdas/commons/click-counters';
 import { LocalSystem, type LocalSystemOptions } from '../../local/system';
 import type { FaultInjector } from '../../local/workflow-runtime';
 import { userEmailVerifiedEvent, userSignedUpEvent } from '../../local/events/app-events';
+import { invoicePaidEvent, invoicePaymentPaidEvent } from '../../local/events/stripe-events';
+import { followRun } from '../../local/reconcile';
 import { authorizedEvent, bodyOf, httpEvent, partnerReadEvent } from '../../local/events/http-events';
 
 /**
@@ -202,4 +203,26 @@ export function expectedCounters(values: Partial<Record<string, number>>): Recor
     string,
     number
   >;
+}
+
+/** One user's first invoice (current API: the payment intent is linked by `invoice_payment.paid`). */
+export function firstPayment(u: string, opts: { amountPaidCents?: number; priceId?: string } = {}) {
+  return [
+    invoicePaidEvent({
+      eventId: `evt_inv_${u}`,
+      invoiceId: `in_${u}`,
+      userId: u,
+      priceId: opts.priceId ?? 'price_afplus_monthly',
+      amountPaidCents: opts.amountPaidCents ?? 2999,
+      subscriptionId: `sub_${u}`,
+      customerId: `cus_${u}`,
+    }),
+    invoicePaymentPaidEvent({
+      eventId: `evt_inpay_${u}`,
+      invoicePaymentId: `inpay_${u}`,
+      invoiceId: `in_${u}`,
+      paymentIntentId: `pi_${u}`,
+      amountPaidCents: opts.amountPaidCents ?? 2999,
+    }),
+  ];
 }

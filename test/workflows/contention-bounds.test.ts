@@ -1,5 +1,5 @@
-import { World } from '../support/world';
-import { cancelled, contentionKit, firstPayment, markersOf } from '../support/contention';
+import { firstPayment, World } from '../support/world';
+import { cancelled, contentionKit, markersOf } from '../support/contention';
 
 /**
  * Contention beyond the bound of the lifecycle's back-off loops: every try is cancelled, so the outcome does

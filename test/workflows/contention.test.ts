@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { chargeRefundedEvent, invoicePaidEvent } from '../../local/events/stripe-events';
 import type { TaskCall } from '../../local/workflow-runtime';
-import { cancelled, contentionKit, firstPayment, markersOf } from '../support/contention';
-import { expectedCounters, ONE_AF_PLUS_MONTHLY_PAYMENT, World } from '../support/world';
+import { cancelled, contentionKit, markersOf } from '../support/contention';
+import { expectedCounters, firstPayment, ONE_AF_PLUS_MONTHLY_PAYMENT, World } from '../support/world';
 
 /**
  * Contention on the lifecycle's transactions, reported as AWS reports it: a TransactWriteItems that meets a

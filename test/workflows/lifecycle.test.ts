@@ -4,10 +4,9 @@ import {
   disputeClosedEvent,
   disputeCreatedEvent,
   invoicePaidEvent,
-  invoicePaymentPaidEvent,
   subscriptionDeletedEvent,
 } from '../../local/events/stripe-events';
-import { expectedCounters, ONE_AF_PLUS_MONTHLY_PAYMENT, World } from '../support/world';
+import { expectedCounters, firstPayment, ONE_AF_PLUS_MONTHLY_PAYMENT, World } from '../support/world';
 
 let world: World;
 beforeAll(async () => {
@@ -19,28 +18,6 @@ afterEach(() => {
 });
 
 const stripe = (event: unknown) => world.system.deliverStripeEvent(event);
-
-/** One user's first invoice (current API: the payment intent is linked by `invoice_payment.paid`). */
-function firstPayment(u: string, opts: { amountPaidCents?: number; priceId?: string } = {}) {
-  return [
-    invoicePaidEvent({
-      eventId: `evt_inv_${u}`,
-      invoiceId: `in_${u}`,
-      userId: u,
-      priceId: opts.priceId ?? 'price_afplus_monthly',
-      amountPaidCents: opts.amountPaidCents ?? 2999,
-      subscriptionId: `sub_${u}`,
-      customerId: `cus_${u}`,
-    }),
-    invoicePaymentPaidEvent({
-      eventId: `evt_inpay_${u}`,
-      invoicePaymentId: `inpay_${u}`,
-      invoiceId: `in_${u}`,
-      paymentIntentId: `pi_${u}`,
-      amountPaidCents: opts.amountPaidCents ?? 2999,
-    }),
-  ];
-}
 
 const refundOf = (u: string, amountRefundedCents: number, eventId = `evt_ref_${u}_${amountRefundedCents}`) =>
   chargeRefundedEvent({
