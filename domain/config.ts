@@ -250,15 +250,10 @@ export type FactWorkflowName = (typeof FACT_WORKFLOWS)[number];
  * Standard machine, under the event's deterministic name. `commission` (admin reviews, the approval run) is
  * Standard only.
  */
-export const INGESTED_STEPS = [
-  'signup',
-  'verify',
-  'payment',
-  'refund',
-  'dispute',
-  'subscription',
-] as const satisfies readonly FactWorkflowName[];
-export type IngestedStep = (typeof INGESTED_STEPS)[number];
+export type IngestedStep = Exclude<FactWorkflowName, 'commission'>;
+export const INGESTED_STEPS: readonly IngestedStep[] = FACT_WORKFLOWS.filter(
+  (w): w is IngestedStep => w !== 'commission',
+);
 export type ExpressTwinName = `${IngestedStep}-express` & WorkflowName;
 
 export const expressTwinOf = (step: IngestedStep): ExpressTwinName => `${step}-express`;
