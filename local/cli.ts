@@ -1,54 +1,74 @@
 /**
- * `npm start`: the synthesized app as a long-running local cloud. Prints its endpoints, buses and a
- * copy-paste AWS CLI example, then serves until Ctrl-C. Options:
- *   --port <n>            AWS endpoint (Step Functions, EventBridge, DynamoDB), default 4566
- *   --api-port <n>        HTTP API, default 3000
- *   --dynamodb-port <n>   DynamoDB Local, default 8000
- *   --data-dir <dir>      where data survives restarts, default .local/data
- *   --in-memory           a throwaway run: nothing is kept
- *   --seed                load the demo partners and journeys
- *   --host <host>         default 127.0.0.1
- *   --item-write-limit <units/s>  throttle each item's writes as AWS does past 1,000/s (default: unlimited)
+ * `npm start`: the synthesized app as a long-running local cloud. Prints its endpoints, buses and copy-paste
+ * hints aimed at the ports it was given, then serves until Ctrl-C. `npm start -- --help` lists the options.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { putEventsEntry } from './events/event-envelope';
 import { invoicePaidEvent } from './events/stripe-events';
 import { setItemWriteLimit } from './integrations/dynamodb-capacity';
+import { defineCommand, portNumber, positiveNumber, readCommandLine } from './command-line';
 import { assertPortFree } from './ports';
+import { startBanner } from './start-banner';
 import { startLocalCloud, type RunningLocalCloud } from './cloud';
 
 const PROJECT_ROOT = path.join(__dirname, '..');
 
-function options() {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string', default: '4566' },
-      'api-port': { type: 'string', default: '3000' },
-      'dynamodb-port': { type: 'string', default: '8000' },
-      'data-dir': { type: 'string', default: path.join(PROJECT_ROOT, '.local', 'data') },
-      'in-memory': { type: 'boolean', default: false },
-      seed: { type: 'boolean', default: false },
-      host: { type: 'string', default: '127.0.0.1' },
-      'item-write-limit': { type: 'string' },
+const START_COMMAND = defineCommand({
+  name: 'npm start',
+  summary: [
+    'The synthesized CDK app as a long-running local cloud: DynamoDB Local, the state machines, the Lambdas',
+    'in-process, the EventBridge rules and schedules, the HTTP API, and one AWS endpoint for the AWS CLI and SDKs.',
+  ],
+  flags: {
+    port: {
+      type: 'string',
+      arg: 'n',
+      default: '4566',
+      parse: portNumber,
+      description: 'the AWS endpoint (Step Functions, EventBridge, DynamoDB)',
     },
-  });
-  const limit = values['item-write-limit'];
-  setItemWriteLimit('all', limit === undefined ? undefined : Number(limit));
-  const port = (flag: string, value: string | undefined): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > 65535)
-      throw new Error(`${flag} must be a port number, got ${value}`);
-    return n;
-  };
+    'api-port': { type: 'string', arg: 'n', default: '3000', parse: portNumber, description: 'the HTTP API' },
+    'dynamodb-port': {
+      type: 'string',
+      arg: 'n',
+      default: '8000',
+      parse: portNumber,
+      description: 'DynamoDB Local itself',
+    },
+    'data-dir': {
+      type: 'string',
+      arg: 'dir',
+      default: path.join(PROJECT_ROOT, '.local', 'data'),
+      description: 'where tables, executions and dead letters survive restarts',
+    },
+    'in-memory': { type: 'boolean', description: 'a throwaway run: nothing is kept' },
+    seed: { type: 'boolean', description: 'load the demo partners and journeys' },
+    host: {
+      type: 'string',
+      arg: 'host',
+      default: '127.0.0.1',
+      description: 'the address every server listens on',
+    },
+    'item-write-limit': {
+      type: 'string',
+      arg: 'units/s',
+      parse: positiveNumber,
+      description: "throttle each item's writes as AWS does past 1,000/s (default: unlimited)",
+    },
+  },
+});
+
+function options() {
+  const { values } = readCommandLine(START_COMMAND);
+  setItemWriteLimit('all', values['item-write-limit']);
   return {
-    host: values.host ?? '127.0.0.1',
-    endpointPort: port('--port', values.port),
-    apiPort: port('--api-port', values['api-port']),
-    dynamoDbPort: port('--dynamodb-port', values['dynamodb-port']),
+    host: values.host,
+    endpointPort: values.port,
+    apiPort: values['api-port'],
+    dynamoDbPort: values['dynamodb-port'],
     dataDir: values['in-memory'] ? undefined : values['data-dir'],
-    seed: values.seed ?? false,
+    seed: values.seed,
   };
 }
 
@@ -101,31 +121,7 @@ function printBanner(cloud: RunningLocalCloud, dataDir: string | undefined): voi
     entriesFile,
     JSON.stringify([putEventsEntry(stripeBus, event, { source: stripeBus })], null, 2),
   );
-  const e = cloud.endpointUrl;
-  const lines = [
-    '',
-    'partner-referrals is running locally (Ctrl-C to stop).',
-    `  AWS endpoint    ${e}   Step Functions, EventBridge and DynamoDB for the AWS CLI and SDKs`,
-    `  DynamoDB Local  ${cloud.dynamoDbEndpoint}`,
-    `  HTTP API        ${cloud.apiUrl}   ${cloud.model.routes.map((r) => r.routeKey).join(', ')}`,
-    `  Event buses     ${cloud.buses.map((b) => b.name).join(', ')}`,
-    `  State machines  ${cloud.stateMachines.join(', ')}`,
-    `  Schedules       ${cloud.schedules.join('; ')}`,
-    `  Data            ${dataDir ?? 'in memory (--in-memory): nothing is kept'}`,
-    '',
-    'Send a Stripe payment (recorded by its Express attempt on payment-express; only a failed attempt starts',
-    'a Standard `payment` execution, listed with its history):',
-    '  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1',
-    `  aws --endpoint-url ${e} events put-events --entries file://${entriesFile}`,
-    `  aws --endpoint-url ${e} stepfunctions list-executions --state-machine-arn arn:aws:states:us-east-1:000000000000:stateMachine:payment`,
-    `  aws --endpoint-url ${e} dynamodb get-item --table-name PartnerStats --key '{"partnerId":{"S":"indie-hacker"}}'`,
-    '',
-    'A dashboard with a partner token:',
-    `  curl -H "authorization: Bearer $(npm run -s token -- indie-hacker)" ${cloud.apiUrl}/partners/indie-hacker/dashboard`,
-    'Reconcile now: npm run reconcile',
-    '',
-  ];
-  process.stdout.write(lines.join('\n'));
+  process.stdout.write(startBanner(cloud, { dataDir, entriesFile }));
 }
 
 main().catch((error: unknown) => {
