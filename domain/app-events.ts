@@ -29,18 +29,18 @@ export const isoTimestampSchema = z.pipe(
 );
 
 /** An email address as the app sends it: only ever hashed (`identityHash`), never kept. */
-const emailSchema = z.string({ error: 'expected an email address' }).check(
+export const emailSchema = z.string({ error: 'expected an email address' }).check(
   z.maxLength(320, { error: 'expected an email address (at most 320 characters)' }),
   z.refine((value) => value.trim().includes('@'), { error: 'expected an email address' }),
 );
 
-const signedUpSchema = z.object({
+export const signedUpSchema = z.object({
   userId: userIdSchema,
   partnerId: partnerIdSchema,
   occurredAt: isoTimestampSchema,
   email: z.nullish(emailSchema),
 });
-const emailVerifiedSchema = z.object({ userId: userIdSchema, occurredAt: isoTimestampSchema });
+export const emailVerifiedSchema = z.object({ userId: userIdSchema, occurredAt: isoTimestampSchema });
 
 export interface AppMappingOptions {
   /**

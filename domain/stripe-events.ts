@@ -129,7 +129,7 @@ export const eventBridgeEnvelopeSchema = z.object({
   detail: z.unknown(),
 });
 
-const stripeEventSchema = z.object({
+export const stripeEventSchema = z.object({
   id: nonEmpty('the Stripe event id'),
   type: nonEmpty('the Stripe event type'),
   created: nonNegativeInt,
@@ -138,12 +138,12 @@ const stripeEventSchema = z.object({
 
 const OBJECT_PATH = 'detail.data.object';
 
-const billingReasonSchema = z.object({
+export const billingReasonSchema = z.object({
   id: nonEmpty('the invoice id'),
   billing_reason: z.nullable(z.string({ error: 'expected the billing reason' })),
 });
 
-const invoiceSchema = z.object({
+export const invoiceSchema = z.object({
   id: nonEmpty('the invoice id'),
   amount_paid: nonNegativeInt,
   currency: currencySchema,
@@ -176,9 +176,9 @@ const invoiceSchema = z.object({
   }),
 });
 
-const checkoutModeSchema = z.object({ mode: z.string({ error: 'expected the checkout mode' }) });
+export const checkoutModeSchema = z.object({ mode: z.string({ error: 'expected the checkout mode' }) });
 
-const checkoutSchema = z.object({
+export const checkoutSchema = z.object({
   id: nonEmpty('the checkout session id'),
   client_reference_id: userIdSchema,
   customer: stripeRef('the customer id'),
@@ -187,7 +187,7 @@ const checkoutSchema = z.object({
   currency: z.nullish(currencySchema),
 });
 
-const invoicePaymentSchema = z.object({
+export const invoicePaymentSchema = z.object({
   id: nonEmpty('the invoice payment id'),
   invoice: stripeRef('the invoice id'),
   amount_paid: z.nullish(nonNegativeInt),
@@ -204,7 +204,7 @@ const invoicePaymentSchema = z.object({
   status_transitions: z.nullish(z.object({ paid_at: z.nullish(nonNegativeInt) })),
 });
 
-const chargeSchema = z.object({
+export const chargeSchema = z.object({
   id: nonEmpty('the charge id'),
   amount: nonNegativeInt,
   amount_refunded: nonNegativeInt,
@@ -213,7 +213,7 @@ const chargeSchema = z.object({
   invoice: z.nullish(stripeRef('the invoice id')),
 });
 
-const disputeSchema = z.object({
+export const disputeSchema = z.object({
   id: nonEmpty('the dispute id'),
   amount: nonNegativeInt,
   currency: currencySchema,
@@ -222,14 +222,14 @@ const disputeSchema = z.object({
   status: z.string({ error: 'expected the dispute status' }),
 });
 
-const subscriptionSchema = z.object({
+export const subscriptionSchema = z.object({
   id: nonEmpty('the subscription id'),
   metadata: z.object({ userId: userIdSchema }, { error: 'expected the subscription metadata' }),
   canceled_at: z.nullish(nonNegativeInt),
   ended_at: z.nullish(nonNegativeInt),
 });
 
-const subscriptionPlanSchema = z.object({
+export const subscriptionPlanSchema = z.object({
   status: z.string({ error: 'expected the subscription status' }),
   items: z.object({
     data: z
@@ -398,7 +398,7 @@ interface StripeEventContext {
 
 type Mapping = (event: StripeEventContext) => EventOutcome;
 
-const SUBSCRIPTION_MODE = 'subscription' satisfies KnownValues<Stripe.Checkout.Session.Mode>;
+export const SUBSCRIPTION_MODE = 'subscription' satisfies KnownValues<Stripe.Checkout.Session.Mode>;
 const PAYMENT_INTENT_PAYMENT = 'payment_intent' satisfies KnownValues<Stripe.InvoicePayment.Payment.Type>;
 const CHARGE_PAYMENT = 'charge' satisfies KnownValues<Stripe.InvoicePayment.Payment.Type>;
 type DisputeStatus = KnownValues<Stripe.Dispute.Status>;

@@ -1,0 +1,227 @@
+import * as z from 'zod/mini';
+import { APP_EVENT_TYPES, emailSchema, emailVerifiedSchema, signedUpSchema } from './app-events';
+import { APP_EVENT_SOURCE, MAX_AMOUNT_MINOR_UNITS, STRIPE_SOURCE_PREFIX } from './config';
+import { COMMISSIONABLE_REASONS } from './facts';
+import {
+  billingReasonSchema,
+  chargeSchema,
+  checkoutModeSchema,
+  checkoutSchema,
+  disputeSchema,
+  eventBridgeEnvelopeSchema,
+  invoicePaymentSchema,
+  invoiceSchema,
+  STRIPE_EVENT_TYPES,
+  stripeEventSchema,
+  subscriptionPlanSchema,
+  subscriptionSchema,
+  SUBSCRIPTION_MODE,
+  type StripeEventType,
+} from './stripe-events';
+
+/**
+ * The JSON Schemas of the events the ingest accepts, generated from the zod schemas it parses them with
+ * (domain/app-events.ts, domain/stripe-events.ts), in the form EventBridge's schema registry holds an event:
+ * a JSONSchemaDraft4 document of the whole envelope (`detail-type`, `source`, `detail`, ...) with the detail
+ * under `definitions` and the registry's `x-amazon-events-source` / `x-amazon-events-detail-type`
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-schema-create.html). `npm run schemas`
+ * writes them to schemas/; test/unit/event-schemas.test.ts fails when the files differ from these.
+ */
+
+export type JsonSchema = z.core.JSONSchema.JSONSchema;
+
+/** One document under schemas/: its path there (`<source>/<detail-type>.json`) and its content. */
+export interface PublishedEventSchema {
+  file: string;
+  schema: JsonSchema;
+}
+
+const DRAFT_04 = 'http://json-schema.org/draft-04/schema#';
+
+/**
+ * The JSON Schema equivalent of each refinement in an event schema: `toJSONSchema` drops refinements (a
+ * function has no JSON Schema form), so generation fails on one that is not listed here.
+ */
+const REFINEMENTS = new Map<z.core.$ZodType, JsonSchema>([
+  // `value.trim().includes('@')`: trimming removes no '@', so an '@' anywhere (`pattern` is unanchored).
+  [emailSchema, { pattern: '@' }],
+]);
+
+const isRefined = (schema: z.core.$ZodType): boolean =>
+  schema._zod.def.checks?.some((check) => check._zod.def.check === 'custom') ?? false;
+
+/** `schema` as draft-04 JSON Schema, without `$schema` (a part of a document). */
+function toJson(schema: z.core.$ZodType): JsonSchema {
+  const json = z.toJSONSchema(schema, {
+    target: 'draft-04',
+    // What arrives, before the ingest's transforms (a timestamp normalised to UTC, a Stripe reference read as
+    // its id). Anything with no input form still throws (`unrepresentable` stays `throw`).
+    io: 'input',
+    override: ({ zodSchema, jsonSchema, path }) => {
+      if (!isRefined(zodSchema)) return;
+      const equivalent = REFINEMENTS.get(zodSchema);
+      if (!equivalent) throw new Error(`a refinement with no JSON Schema equivalent at /${path.join('/')}`);
+      Object.assign(jsonSchema, equivalent);
+    },
+  });
+  delete json.$schema;
+  return json;
+}
+
+const ref = (name: string): JsonSchema => ({ $ref: `#/definitions/${name}` });
+
+/** `schema` applies only when `field` holds one of `values`: otherwise the ingest ignores the object. */
+const onlyWhen = (field: string, values: readonly string[], schema: JsonSchema): JsonSchema => ({
+  anyOf: [{ properties: { [field]: { not: { enum: [...values] } } } }, schema],
+});
+
+interface RegistryDocument {
+  title: string;
+  description: string;
+  /** The registry's `x-amazon-events-source`. */
+  sourceName: string;
+  /** What the ingest accepts as `source` (it checks the source in code; this is the same rule). */
+  source: z.core.$ZodType;
+  detailType: string;
+  detail: JsonSchema;
+  /** Further definitions the detail refers to. */
+  definitions?: Record<string, JsonSchema>;
+}
+
+/** The registry's document of one event: the envelope, its `detail` a reference to `definitions`. */
+function registryDocument(doc: RegistryDocument): JsonSchema {
+  const envelope = toJson(
+    z.extend(eventBridgeEnvelopeSchema, { source: doc.source, 'detail-type': z.literal(doc.detailType) }),
+  );
+  return {
+    $schema: DRAFT_04,
+    title: doc.title,
+    description: doc.description,
+    'x-amazon-events-source': doc.sourceName,
+    'x-amazon-events-detail-type': doc.detailType,
+    ...envelope,
+    properties: { ...(envelope.properties as Record<string, JsonSchema>), detail: ref(doc.title) },
+    definitions: { [doc.title]: doc.detail, ...doc.definitions },
+  };
+}
+
+const APP_EVENTS: readonly { detailType: string; detail: z.core.$ZodType; description: string }[] = [
+  {
+    detailType: APP_EVENT_TYPES.signedUp,
+    detail: signedUpSchema,
+    description:
+      'A user signed up through a partner link: starts the signup workflow (signup-<id>). `email`, when sent, is kept only as its salted hash.',
+  },
+  {
+    detailType: APP_EVENT_TYPES.emailVerified,
+    detail: emailVerifiedSchema,
+    description: 'A user verified their email address: starts the verify workflow (verify-<id>).',
+  },
+];
+
+const appDocument = ({
+  detailType,
+  detail,
+  description,
+}: (typeof APP_EVENTS)[number]): PublishedEventSchema => ({
+  file: `${APP_EVENT_SOURCE}/${detailType}.json`,
+  schema: registryDocument({
+    title: detailType,
+    description: `${description} Ingested by app-ingest (domain/app-events.ts).`,
+    sourceName: APP_EVENT_SOURCE,
+    source: z.literal(APP_EVENT_SOURCE),
+    detailType,
+    detail: toJson(detail),
+  }),
+});
+
+const STRIPE_CHECKED_IN_CODE = `Also checked by the ingest, beyond this schema: every currency is the program's (PROGRAM_CURRENCY), every amount at most ${MAX_AMOUNT_MINOR_UNITS} minor units, every price id in STRIPE_PRICE_MAP, and, when STRIPE_EVENT_SOURCE is set, the source is exactly that one.`;
+
+/** The object (`detail.data.object`) of each Stripe event type: the schemas its mapping parses it with. */
+const STRIPE_OBJECTS: {
+  readonly [T in StripeEventType]: { name: string; schema: JsonSchema; note?: string };
+} = {
+  'checkout.session.completed': {
+    name: 'CheckoutSession',
+    schema: {
+      allOf: [toJson(checkoutModeSchema), onlyWhen('mode', [SUBSCRIPTION_MODE], toJson(checkoutSchema))],
+    },
+    note: 'A session in another mode than subscription is ignored.',
+  },
+  'invoice.paid': {
+    name: 'Invoice',
+    schema: {
+      allOf: [
+        toJson(billingReasonSchema),
+        onlyWhen('billing_reason', COMMISSIONABLE_REASONS, toJson(invoiceSchema)),
+      ],
+    },
+    note: `An invoice whose billing_reason is not ${COMMISSIONABLE_REASONS.join(', ')} is ignored. The user id is read from (parent.)subscription_details.metadata.userId, the subscription from parent.subscription_details.subscription or subscription.`,
+  },
+  'invoice_payment.paid': {
+    name: 'InvoicePayment',
+    schema: toJson(invoicePaymentSchema),
+    note: 'A payment that is neither payment_intent nor charge is ignored; one that is needs that id.',
+  },
+  'charge.refunded': {
+    name: 'Charge',
+    schema: toJson(chargeSchema),
+    note: 'amount_refunded may not exceed amount.',
+  },
+  'charge.dispute.created': { name: 'Dispute', schema: toJson(disputeSchema) },
+  'charge.dispute.closed': {
+    name: 'Dispute',
+    schema: toJson(disputeSchema),
+    note: 'status must be won, warning_closed or lost.',
+  },
+  'customer.subscription.updated': {
+    name: 'Subscription',
+    schema: { allOf: [toJson(subscriptionSchema), toJson(subscriptionPlanSchema)] },
+  },
+  'customer.subscription.deleted': { name: 'Subscription', schema: toJson(subscriptionSchema) },
+};
+
+/** `invoice.paid` → `InvoicePaid`: a definition name, as the registry derives one from a detail-type. */
+const pascalCase = (detailType: string): string =>
+  detailType
+    .split(/[^A-Za-z0-9]+/)
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Any partner event source of Stripe's, `aws.partner/stripe.com/<event destination id>`. */
+const stripeSourceSchema = z.string().check(z.regex(new RegExp(`^${escapeRegExp(STRIPE_SOURCE_PREFIX)}/.+`)));
+
+function stripeDocument(type: StripeEventType): PublishedEventSchema {
+  const object = STRIPE_OBJECTS[type];
+  // `type` is the detail-type: the ingest rejects an event whose two differ.
+  const detail = toJson(
+    z.extend(stripeEventSchema, { type: z.literal(type), data: z.object({ object: z.unknown() }) }),
+  );
+  const data = (detail.properties as Record<string, JsonSchema>).data as JsonSchema;
+  data.properties = { object: ref(object.name) };
+  return {
+    file: `${STRIPE_SOURCE_PREFIX}/${type}.json`,
+    schema: registryDocument({
+      title: pascalCase(type),
+      description: [
+        `The Stripe event ${type} through an EventBridge partner event source; ingested by stripe-ingest (domain/stripe-events.ts).`,
+        object.note,
+        STRIPE_CHECKED_IN_CODE,
+      ]
+        .filter((part) => part !== undefined)
+        .join(' '),
+      sourceName: `${STRIPE_SOURCE_PREFIX}/<event destination id>`,
+      source: stripeSourceSchema,
+      detailType: type,
+      detail,
+      definitions: { [object.name]: object.schema },
+    }),
+  };
+}
+
+/** Every event the ingest accepts, one document per source and detail-type. */
+export function eventSchemas(): PublishedEventSchema[] {
+  return [...APP_EVENTS.map(appDocument), ...STRIPE_EVENT_TYPES.map(stripeDocument)];
+}
