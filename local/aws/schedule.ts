@@ -1,13 +1,19 @@
 /**
- * EventBridge schedule expressions, in UTC as AWS evaluates them:
- * `rate(n minute|minutes|hour|hours|day|days)` and `cron(minutes hours day-of-month month day-of-week year)`
- * with `*`, `?`, `,`, `-`, `/`, month names (JAN…DEC) and day names (SUN…SAT, 1 = Sunday).
- * `L`, `W` and `#` are not supported (the project's rules do not use them) and are rejected.
+ * EventBridge schedule expressions, in UTC as AWS evaluates them
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html):
+ * `rate(n minute|minutes|hour|hours|day|days)` (aws-cron-parser has no rate), and
+ * `cron(minutes hours day-of-month month day-of-week year)` computed by aws-cron-parser. The library assumes AWS has validated the expression, so the grammar of
+ * the doc's field table is checked here; where the library gets AWS's semantics wrong, `next` corrects it.
  */
+import awsCronParser from 'aws-cron-parser';
 
 export interface Schedule {
   /** The first fire time strictly after `after`. `anchor` is when a rate schedule started. */
   next(after: Date, anchor: Date): Date;
+}
+
+export class InvalidScheduleError extends Error {
+  override readonly name = 'ValidationException';
 }
 
 const MINUTE = 60_000;
@@ -19,21 +25,17 @@ const RATE_UNITS: Record<string, number> = {
   day: 24 * 60 * MINUTE,
   days: 24 * 60 * MINUTE,
 };
-const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 
-export class InvalidScheduleError extends Error {
-  override readonly name = 'ValidationException';
-}
+/** What PutRule answers (AWS's message), with the expression. */
+const invalid = (expression: string): InvalidScheduleError =>
+  new InvalidScheduleError(`Parameter ScheduleExpression is not valid: ${expression}`);
 
 export function parseSchedule(expression: string): Schedule {
   const rate = /^rate\(\s*(\d+)\s+([a-z]+)\s*\)$/.exec(expression.trim());
   if (rate) {
     const n = Number(rate[1]);
     const unit = RATE_UNITS[rate[2] as string];
-    if (!unit || n < 1 || (n === 1) !== !(rate[2] as string).endsWith('s')) {
-      throw new InvalidScheduleError(`Parameter ScheduleExpression is not valid: ${expression}`);
-    }
+    if (!unit || n < 1 || (n === 1) !== !(rate[2] as string).endsWith('s')) throw invalid(expression);
     const period = n * unit;
     return {
       next: (after, anchor) => {
@@ -44,98 +46,82 @@ export function parseSchedule(expression: string): Schedule {
     };
   }
   const cron = /^cron\((.*)\)$/.exec(expression.trim());
-  if (!cron) throw new InvalidScheduleError(`Parameter ScheduleExpression is not valid: ${expression}`);
+  if (!cron) throw invalid(expression);
   return parseCron(cron[1] as string, expression);
 }
 
-type FieldSet = Set<number> | 'any';
+/** `*`, a list of values and ranges, or one stepped item (the library reads `/` only alone in its field). */
+const listOf = (value: string, stepped = true): string => {
+  const range = `(?:${value})(?:-(?:${value}))?`;
+  return `\\*|${range}(?:,${range})*${stepped ? `|(?:\\*|${range})/\\d+` : ''}`;
+};
+const MONTH = `\\d+|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC`;
+const DAY = `[1-7]|SUN|MON|TUE|WED|THU|FRI|SAT`;
+// The wildcards each field allows, from the doc's table; `#` alone in its field, as the doc says.
+const FIELDS = [
+  listOf('\\d+'),
+  listOf('\\d+'),
+  `\\?|L|\\d+W|${listOf('\\d+')}`,
+  listOf(MONTH),
+  `\\?|L|(?:${DAY})(?:L|#[1-5])|${listOf(DAY, false)}`,
+  listOf('\\d+'),
+].map((field) => new RegExp(`^(?:${field})$`));
 
-function parseField(
-  text: string,
-  min: number,
-  max: number,
-  names: string[],
-  offset: number,
-  expr: string,
-): FieldSet {
-  if (text === '*' || text === '?') return 'any';
-  const bad = (): never => {
-    throw new InvalidScheduleError(`Parameter ScheduleExpression is not valid: ${expr}`);
-  };
-  const value = (v: string): number => {
-    const byName = names.indexOf(v.toUpperCase());
-    const n = byName >= 0 ? byName + offset : /^\d+$/.test(v) ? Number(v) : bad();
-    return n < min || n > max ? bad() : n;
-  };
-  const out = new Set<number>();
-  for (const part of text.split(',')) {
-    const m = /^([^/]+)(?:\/(\d+))?$/.exec(part) ?? bad();
-    const range = m[1] as string;
-    const step = m[2] !== undefined ? Number(m[2]) : 1;
-    if (step < 1) bad();
-    let from: number;
-    let to: number;
-    if (range === '*') {
-      from = min;
-      to = max;
-    } else if (range.includes('-')) {
-      const [a, b] = range.split('-');
-      from = value(a ?? '');
-      to = value(b ?? '');
-    } else {
-      from = value(range);
-      to = m[2] !== undefined ? max : from;
-    }
-    if (from > to) bad();
-    for (let v = from; v <= to; v += step) out.add(v);
+function parseCron(body: string, expression: string): Schedule {
+  const fields = body.trim().toUpperCase().split(/\s+/);
+  if (fields.length !== FIELDS.length || fields.some((f, i) => !FIELDS[i]?.test(f)))
+    throw invalid(expression);
+  const [dom, dow] = [fields[2] as string, fields[4] as string];
+  // AWS: one of day-of-month and day-of-week is `?`, never both.
+  if ((dom === '?') === (dow === '?')) throw invalid(expression);
+  // aws-cron-parser never fires a lone `L` (the last day of the week, SAT), and finds `nL` (the last
+  // such weekday of the month) with local-time arithmetic that is a day off across a DST change:
+  // give it the weekday and keep the fire times in the month's last seven days here, in UTC.
+  const lastWeekOfMonth = /^.+L$/.test(dow);
+  fields[4] = dow === 'L' ? '7' : lastWeekOfMonth ? dow.slice(0, -1) : dow;
+
+  let parsed: ReturnType<typeof awsCronParser.parse>;
+  try {
+    parsed = awsCronParser.parse(fields.join(' '));
+  } catch {
+    throw invalid(expression); // a number out of its field's range
   }
-  return out;
-}
-
-const has = (set: FieldSet, v: number): boolean => set === 'any' || set.has(v);
-
-function parseCron(body: string, expr: string): Schedule {
-  const fields = body.trim().split(/\s+/);
-  if (fields.length !== 6)
-    throw new InvalidScheduleError(`Parameter ScheduleExpression is not valid: ${expr}`);
-  const [min, hour, dom, month, dow, year] = fields as [string, string, string, string, string, string];
-  if ((dom === '?') === (dow === '?')) {
-    // AWS: exactly one of day-of-month and day-of-week is `?`.
-    throw new InvalidScheduleError(`Parameter ScheduleExpression is not valid: ${expr}`);
-  }
-  const minutes = parseField(min, 0, 59, [], 0, expr);
-  const hours = parseField(hour, 0, 23, [], 0, expr);
-  const days = parseField(dom, 1, 31, [], 0, expr);
-  const months = parseField(month, 1, 12, MONTHS, 1, expr);
-  const weekdays = parseField(dow, 1, 7, DAYS, 1, expr);
-  const years = parseField(year, 1970, 2199, [], 0, expr);
+  const { minutes, hours, daysOfMonth, months, daysOfWeek, years } = parsed;
+  const rules = [minutes, hours, daysOfMonth, months, daysOfWeek, years];
+  // An empty field is a reversed range (`22-2`); `?` is the only empty field AWS allows.
+  if (rules.some((rule, i) => rule.length === 0 && fields[i] !== '?')) throw invalid(expression);
+  const numeric = (rule: (string | number)[]): boolean =>
+    rule.length > 0 && rule.every((v) => typeof v === 'number');
+  // The library takes the first listed value past the current one, so lists must be ascending (`30,0`).
+  for (const rule of rules) if (numeric(rule)) rule.sort((a, b) => Number(a) - Number(b));
+  const listedDays = numeric(daysOfMonth) ? new Set(daysOfMonth) : undefined;
 
   return {
     next: (after) => {
-      const d = new Date(after.getTime());
-      d.setUTCSeconds(0, 0);
-      d.setUTCMinutes(d.getUTCMinutes() + 1);
-      // Jump field by field; bounded so an impossible expression (31 FEB) ends.
-      for (let guard = 0; guard < 200_000; guard++) {
-        if (d.getUTCFullYear() > 2199) break;
-        if (!has(years, d.getUTCFullYear())) {
-          d.setUTCFullYear(d.getUTCFullYear() + 1, 0, 1);
-          d.setUTCHours(0, 0, 0, 0);
-        } else if (!has(months, d.getUTCMonth() + 1)) {
-          d.setUTCMonth(d.getUTCMonth() + 1, 1);
-          d.setUTCHours(0, 0, 0, 0);
-        } else if (!has(days, d.getUTCDate()) || !has(weekdays, d.getUTCDay() + 1)) {
-          d.setUTCDate(d.getUTCDate() + 1);
-          d.setUTCHours(0, 0, 0, 0);
-        } else if (!has(hours, d.getUTCHours())) {
-          d.setUTCHours(d.getUTCHours() + 1, 0, 0, 0);
-        } else if (!has(minutes, d.getUTCMinutes())) {
-          d.setUTCMinutes(d.getUTCMinutes() + 1, 0, 0);
+      let from = after;
+      for (;;) {
+        let fire: Date | null;
+        try {
+          fire = awsCronParser.next(parsed, from);
+        } catch (cause) {
+          // Its recursion guard gives up on rare dates (the fifth Monday of February).
+          throw new Error(`aws-cron-parser cannot compute ${expression} after ${from.toISOString()}`, {
+            cause,
+          });
+        }
+        if (!fire)
+          throw new InvalidScheduleError(`Schedule ${expression} never fires after ${after.toISOString()}`);
+        const [year, month, day] = [fire.getUTCFullYear(), fire.getUTCMonth(), fire.getUTCDate()];
+        if (listedDays && !listedDays.has(day)) {
+          // A listed day a month lacks (31 APR) comes back rolled over (1 MAY), past that month's last
+          // real fire time: search again from the start of the month it rolled into.
+          from = new Date(Date.UTC(year, month, 1) - 1);
+        } else if (lastWeekOfMonth && day + 7 <= new Date(Date.UTC(year, month + 1, 0)).getUTCDate()) {
+          from = new Date(Date.UTC(year, month, day + 1) - 1);
         } else {
-          return d;
+          return fire;
         }
       }
-      throw new InvalidScheduleError(`Schedule ${expr} never fires after ${after.toISOString()}`);
     },
   };
 }
