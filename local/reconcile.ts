@@ -1,13 +1,12 @@
 /**
  * `npm run reconcile`: runs reconciliation on the running local stack, on demand, through the same
  * Step Functions API an operator uses against AWS, with a progress bar and a summary of the drift
- * found and fixed. Options: --endpoint <url> (default http://127.0.0.1:4566).
+ * found and fixed. `npm run reconcile -- --help` lists the options.
  *
  * A run is a chain of executions (one page of partners each, each continuing as a new execution), so it
  * follows the chain to its last execution, which holds the run's totals. `followRun` is that walk, for any
  * way of waiting for an execution (the SFN API here, the in-process runtime in tests and benchmarks).
  */
-import { parseArgs } from 'node:util';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
@@ -21,8 +20,25 @@ import { SingleBar, Presets } from 'cli-progress';
 import { TABLE_NAMES } from '../domain/config';
 import type { PartnersFailedReport, ReconciliationSummary } from '../domain/reconciliation';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-names';
+import { defineCommand, httpUrl, readCommandLine } from './command-line';
 
-const DEFAULT_ENDPOINT = 'http://127.0.0.1:4566';
+const RECONCILE_COMMAND = defineCommand({
+  name: 'npm run reconcile',
+  summary: [
+    'Runs reconciliation now on the running local stack (`npm start`), through the Step Functions API, and prints',
+    'the drift it found and fixed. Exits 1 when partners failed (the next run tries them again).',
+  ],
+  flags: {
+    'endpoint-url': {
+      type: 'string',
+      arg: 'url',
+      default: 'http://127.0.0.1:4566',
+      parse: httpUrl,
+      description: "the stack's AWS endpoint, as `npm start` prints it",
+    },
+    endpoint: { type: 'string', arg: 'url', parse: httpUrl, description: 'the same as --endpoint-url' },
+  },
+});
 const POLL_MS = 200;
 /** The Fail state the run's last execution ends in when partners failed (its cause is the report). */
 export const PARTNERS_FAILED = 'PartnersFailed';
@@ -79,8 +95,8 @@ export async function followRun(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { endpoint: { type: 'string', default: DEFAULT_ENDPOINT } } });
-  const endpoint = values.endpoint ?? DEFAULT_ENDPOINT;
+  const { values } = readCommandLine(RECONCILE_COMMAND);
+  const endpoint = values.endpoint ?? values['endpoint-url'];
   const clientConfig = { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   const sfn = new SFNClient(clientConfig);
   const ddb = new DynamoDBClient(clientConfig);
