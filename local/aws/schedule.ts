@@ -75,8 +75,9 @@ function parseCron(body: string, expression: string): Schedule {
   // AWS: one of day-of-month and day-of-week is `?`, never both.
   if ((dom === '?') === (dow === '?')) throw invalid(expression);
   // aws-cron-parser never fires a lone `L` (the last day of the week, SAT), and finds `nL` (the last
-  // such weekday of the month) with local-time arithmetic that is a day off across a DST change:
-  // give it the weekday and keep the fire times in the month's last seven days here, in UTC.
+  // such weekday of the month) by adding 168 hours to a local midnight, which falls short across a
+  // DST change (7L, October 2025, TZ=Europe/Berlin: 29 November). So it gets the plain weekday, and
+  // fire times outside the month's last seven days are skipped here, in UTC.
   const lastWeekOfMonth = /^.+L$/.test(dow);
   fields[4] = dow === 'L' ? '7' : lastWeekOfMonth ? dow.slice(0, -1) : dow;
 
