@@ -1,17 +1,20 @@
 /**
  * `npm run token -- <partnerId>` / `npm run token -- --admin`: prints a token the local HTTP API accepts
  * (stdout carries the token alone, so `$(npm run -s token -- acme)` works) and, at a terminal, a
- * copy-paste curl example on stderr. Options:
- *   --audience <aud>      default the template's JWT audience (partner-referrals)
- *   --expires-in <d>      seconds or 30m / 12h / 7d, default 12h
- *   --jwt-dir <dir>       where the local issuer keeps its key, default .local/jwt
- *   --api-url <url>       for the curl example, default http://127.0.0.1:3000
+ * copy-paste curl example on stderr. `npm run token -- --help` lists the options.
  */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_SCOPE, PARTNER_ID_PATTERN } from '../domain/config';
 import { ROUTES } from '../domain/routes';
 import { DEFAULT_SETTINGS } from '../infra/settings';
+import {
+  defineCommand,
+  httpUrl,
+  parseCommand,
+  readCommandLine,
+  UsageError,
+  type ParsedCommand,
+} from './command-line';
 import { durationSeconds, loadOrCreateIssuer, type LocalIssuer } from './http-api/jwt';
 
 const PROJECT_ROOT = path.join(__dirname, '..');
@@ -33,57 +36,66 @@ export interface TokenCommand {
   apiUrl: string;
 }
 
-export const USAGE = [
-  'Usage: npm run token -- <partnerId>     a partner token (claims sub, partnerId)',
-  `       npm run token -- --admin         an admin token (scope ${DEFAULT_ADMIN_SCOPE}, /admin/ routes)`,
-  'Options: --audience <aud>  --expires-in <12h|30m|3600>  --jwt-dir <dir>  --api-url <url>',
-].join('\n');
+const TOKEN_COMMAND = defineCommand({
+  name: 'npm run token',
+  usage: ['-- <partnerId> [options]', '-- --admin [options]'],
+  summary: [
+    'Prints a token the local HTTP API accepts: a partner token (claims sub, partnerId) or an admin token',
+    `(scope ${DEFAULT_ADMIN_SCOPE}, the /admin/ routes). stdout carries the token alone, so`,
+    '`$(npm run -s token -- acme)` works; at a terminal a curl example follows on stderr.',
+  ],
+  positionals: true,
+  flags: {
+    admin: { type: 'boolean', description: 'an admin token instead of a partner token' },
+    audience: {
+      type: 'string',
+      arg: 'aud',
+      default: DEFAULT_SETTINGS.jwtAudience,
+      description: 'the audience the HTTP API expects',
+    },
+    'expires-in': {
+      type: 'string',
+      arg: 'duration',
+      default: DEFAULT_TOKEN_EXPIRY,
+      parse: (text: string) => (durationSeconds(text), text),
+      description: 'seconds, or 30m / 12h / 7d',
+    },
+    'jwt-dir': {
+      type: 'string',
+      arg: 'dir',
+      default: DEFAULT_JWT_DIR,
+      description: 'where the local issuer keeps its key, shared with `npm start`',
+    },
+    'api-url': {
+      type: 'string',
+      arg: 'url',
+      default: DEFAULT_API_URL,
+      parse: httpUrl,
+      description: "the HTTP API for the curl example: `npm start`'s --api-port",
+    },
+  },
+});
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** The command line → what to sign; a `UsageError` saying what is wrong otherwise. */
-export function parseTokenArgs(argv: readonly string[]): TokenCommand {
-  const parse = () =>
-    parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        admin: { type: 'boolean', default: false },
-        audience: { type: 'string', default: DEFAULT_SETTINGS.jwtAudience },
-        'expires-in': { type: 'string', default: DEFAULT_TOKEN_EXPIRY },
-        'jwt-dir': { type: 'string', default: DEFAULT_JWT_DIR },
-        'api-url': { type: 'string', default: DEFAULT_API_URL },
-      },
-    });
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse();
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+/** The parsed command line → what to sign; a `UsageError` saying what is wrong otherwise. */
+function tokenCommandOf({ values, positionals }: ParsedCommand<typeof TOKEN_COMMAND.flags>): TokenCommand {
   if (positionals.length > 1) throw new UsageError(`expected one partner id, got ${positionals.join(' ')}`);
   const partnerId = positionals[0];
   if (values.admin && partnerId !== undefined) throw new UsageError('give a partner id or --admin, not both');
   if (!values.admin && partnerId === undefined) throw new UsageError('give a partner id or --admin');
   if (partnerId !== undefined && !PARTNER_ID_PATTERN.test(partnerId))
     throw new UsageError(`"${partnerId}" is not a partner id: 1-64 characters of [A-Za-z0-9_-]`);
-  const expiresIn = values['expires-in'] ?? DEFAULT_TOKEN_EXPIRY;
-  try {
-    durationSeconds(expiresIn);
-  } catch (error) {
-    throw new UsageError(`--expires-in: ${error instanceof Error ? error.message : String(error)}`);
-  }
   return {
     request: partnerId === undefined ? { kind: 'admin' } : { kind: 'partner', partnerId },
-    audience: values.audience ?? DEFAULT_SETTINGS.jwtAudience,
-    expiresIn,
-    jwtDir: values['jwt-dir'] ?? DEFAULT_JWT_DIR,
-    apiUrl: (values['api-url'] ?? DEFAULT_API_URL).replace(/\/+$/, ''),
+    audience: values.audience,
+    expiresIn: values['expires-in'],
+    jwtDir: values['jwt-dir'],
+    apiUrl: values['api-url'],
   };
 }
+
+/** The command line → what to sign; a `UsageError` saying what is wrong otherwise. */
+export const parseTokenArgs = (argv: readonly string[]): TokenCommand =>
+  tokenCommandOf(parseCommand(TOKEN_COMMAND, argv));
 
 /** A partner token (`sub` and `partnerId` = the partner) or an admin token (`scope` = the admin scope). */
 export function tokenFor(
@@ -116,19 +128,8 @@ export function curlExample(request: TokenRequest, token: string, apiUrl: string
   ].join('\n  ');
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  let command: TokenCommand;
-  try {
-    command = parseTokenArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-    return 2;
-  }
+async function main(): Promise<number> {
+  const command = readCommandLine(TOKEN_COMMAND, tokenCommandOf);
   const issuer = await loadOrCreateIssuer(command.jwtDir);
   const token = await tokenFor(issuer, command.request, command);
   process.stdout.write(`${token}\n`);
@@ -143,7 +144,7 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
+  main().then(
     (code) => process.exit(code),
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

@@ -2,16 +2,10 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
+import { UsageError } from '../../local/command-line';
 import { loadOrCreateIssuer } from '../../local/http-api/jwt';
 import { startHttpApi } from '../../local/http-api/server';
-import {
-  curlExample,
-  DEFAULT_API_URL,
-  DEFAULT_JWT_DIR,
-  parseTokenArgs,
-  tokenFor,
-  UsageError,
-} from '../../local/token';
+import { curlExample, DEFAULT_API_URL, DEFAULT_JWT_DIR, parseTokenArgs, tokenFor } from '../../local/token';
 import { ADMIN_SCOPE, AUDIENCE, call, echoRoute, tempDir } from './support';
 
 const run = promisify(execFile);
@@ -111,6 +105,7 @@ describe('npm run token', () => {
     );
 
     expect(failure).toMatchObject({ code: 2, stdout: '' });
+    expect(failure?.stderr).toContain('npm run token: give a partner id or --admin');
     expect(failure?.stderr).toContain('Usage: npm run token -- <partnerId>');
   });
 });
