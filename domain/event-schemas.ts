@@ -51,7 +51,7 @@ const isRefined = (schema: z.core.$ZodType): boolean =>
   schema._zod.def.checks?.some((check) => check._zod.def.check === 'custom') ?? false;
 
 /** `schema` as draft-04 JSON Schema, without `$schema` (a part of a document). */
-function toJson(schema: z.core.$ZodType): JsonSchema {
+export function jsonSchemaOf(schema: z.core.$ZodType): JsonSchema {
   const json = z.toJSONSchema(schema, {
     target: 'draft-04',
     // What arrives, before the ingest's transforms (a timestamp normalised to UTC, a Stripe reference read as
@@ -72,7 +72,7 @@ const ref = (name: string): JsonSchema => ({ $ref: `#/definitions/${name}` });
 
 /** `schema` applies only when `field` holds one of `values`: otherwise the ingest ignores the object. */
 const onlyWhen = (field: string, values: readonly string[], schema: JsonSchema): JsonSchema => ({
-  anyOf: [{ properties: { [field]: { not: { enum: [...values] } } } }, schema],
+  anyOf: [{ type: 'object', properties: { [field]: { not: { enum: [...values] } } } }, schema],
 });
 
 interface RegistryDocument {
@@ -90,7 +90,7 @@ interface RegistryDocument {
 
 /** The registry's document of one event: the envelope, its `detail` a reference to `definitions`. */
 function registryDocument(doc: RegistryDocument): JsonSchema {
-  const envelope = toJson(
+  const envelope = jsonSchemaOf(
     z.extend(eventBridgeEnvelopeSchema, { source: doc.source, 'detail-type': z.literal(doc.detailType) }),
   );
   return {
@@ -131,7 +131,7 @@ const appDocument = ({
     sourceName: APP_EVENT_SOURCE,
     source: z.literal(APP_EVENT_SOURCE),
     detailType,
-    detail: toJson(detail),
+    detail: jsonSchemaOf(detail),
   }),
 });
 
@@ -144,7 +144,10 @@ const STRIPE_OBJECTS: {
   'checkout.session.completed': {
     name: 'CheckoutSession',
     schema: {
-      allOf: [toJson(checkoutModeSchema), onlyWhen('mode', [SUBSCRIPTION_MODE], toJson(checkoutSchema))],
+      allOf: [
+        jsonSchemaOf(checkoutModeSchema),
+        onlyWhen('mode', [SUBSCRIPTION_MODE], jsonSchemaOf(checkoutSchema)),
+      ],
     },
     note: 'A session in another mode than subscription is ignored.',
   },
@@ -152,33 +155,33 @@ const STRIPE_OBJECTS: {
     name: 'Invoice',
     schema: {
       allOf: [
-        toJson(billingReasonSchema),
-        onlyWhen('billing_reason', COMMISSIONABLE_REASONS, toJson(invoiceSchema)),
+        jsonSchemaOf(billingReasonSchema),
+        onlyWhen('billing_reason', COMMISSIONABLE_REASONS, jsonSchemaOf(invoiceSchema)),
       ],
     },
     note: `An invoice whose billing_reason is not ${COMMISSIONABLE_REASONS.join(', ')} is ignored. The user id is read from (parent.)subscription_details.metadata.userId, the subscription from parent.subscription_details.subscription or subscription.`,
   },
   'invoice_payment.paid': {
     name: 'InvoicePayment',
-    schema: toJson(invoicePaymentSchema),
+    schema: jsonSchemaOf(invoicePaymentSchema),
     note: 'A payment that is neither payment_intent nor charge is ignored; one that is needs that id.',
   },
   'charge.refunded': {
     name: 'Charge',
-    schema: toJson(chargeSchema),
+    schema: jsonSchemaOf(chargeSchema),
     note: 'amount_refunded may not exceed amount.',
   },
-  'charge.dispute.created': { name: 'Dispute', schema: toJson(disputeSchema) },
+  'charge.dispute.created': { name: 'Dispute', schema: jsonSchemaOf(disputeSchema) },
   'charge.dispute.closed': {
     name: 'Dispute',
-    schema: toJson(disputeSchema),
+    schema: jsonSchemaOf(disputeSchema),
     note: 'status must be won, warning_closed or lost.',
   },
   'customer.subscription.updated': {
     name: 'Subscription',
-    schema: { allOf: [toJson(subscriptionSchema), toJson(subscriptionPlanSchema)] },
+    schema: { allOf: [jsonSchemaOf(subscriptionSchema), jsonSchemaOf(subscriptionPlanSchema)] },
   },
-  'customer.subscription.deleted': { name: 'Subscription', schema: toJson(subscriptionSchema) },
+  'customer.subscription.deleted': { name: 'Subscription', schema: jsonSchemaOf(subscriptionSchema) },
 };
 
 /** `invoice.paid` → `InvoicePaid`: a definition name, as the registry derives one from a detail-type. */
@@ -196,7 +199,7 @@ const stripeSourceSchema = z.string().check(z.regex(new RegExp(`^${escapeRegExp(
 function stripeDocument(type: StripeEventType): PublishedEventSchema {
   const object = STRIPE_OBJECTS[type];
   // `type` is the detail-type: the ingest rejects an event whose two differ.
-  const detail = toJson(
+  const detail = jsonSchemaOf(
     z.extend(stripeEventSchema, { type: z.literal(type), data: z.object({ object: z.unknown() }) }),
   );
   const data = (detail.properties as Record<string, JsonSchema>).data as JsonSchema;

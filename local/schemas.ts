@@ -6,7 +6,6 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import * as prettier from 'prettier';
 import { eventSchemas } from '../domain/event-schemas';
 
 /** Where the published schemas live: `schemas/<source>/<detail-type>.json` at the repository's root. */
@@ -14,6 +13,8 @@ export const SCHEMAS_DIR = path.join(__dirname, '..', 'schemas');
 
 async function main(): Promise<void> {
   // Written anew, so a detail-type the ingest no longer accepts leaves no file behind.
+  // Loaded here, not at the top: the test imports SCHEMAS_DIR, and prettier cannot load inside jest.
+  const prettier = await import('prettier');
   rmSync(SCHEMAS_DIR, { recursive: true, force: true });
   const published = eventSchemas();
   for (const { file, schema } of published) {
