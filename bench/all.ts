@@ -5,6 +5,7 @@
 import { benchBundles } from './bundles';
 import { benchCost } from './cost';
 import { benchDashboard } from './dashboard';
+import { defineCommand, readCommandLine } from '../local/command-line';
 import { benchReconciliation } from './reconciliation';
 import { loadAverage } from './support/report';
 import { benchThroughput } from './throughput';
@@ -19,7 +20,18 @@ const BENCHES: [string, () => unknown][] = [
   ['viral', benchViral],
 ];
 
+const ALL_COMMAND = defineCommand({
+  name: 'npm run bench',
+  summary: [
+    `Every benchmark, one after the other: ${BENCHES.map(([name]) => name).join(', ')}; each prints its table`,
+    'and its target (`npm run bench:<name> -- --help` says what it measures). Not part of CI: figures depend on the machine.',
+  ],
+  flags: {},
+  notes: ['Writes bench/results/<name>.json for each (the rows and the machine).'],
+});
+
 async function main(): Promise<void> {
+  readCommandLine(ALL_COMMAND);
   const started = performance.now();
   for (const [name, bench] of BENCHES) {
     process.stdout.write(`\n[${name}: starting, load average 1/5/15 min ${loadAverage().join(' / ')}]\n`);

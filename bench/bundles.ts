@@ -15,6 +15,7 @@ import { buildSync, type BuildOptions } from 'esbuild';
 import { LAMBDA_BUNDLING } from '../infra/bundling';
 import { FUNCTION_NAMES } from '../infra/workflow-manifest';
 import { percentile, report } from './support/report';
+import { defineCommand, readCommandLine } from '../local/command-line';
 
 const TARGET_RATIO = 1.25;
 const INIT_RUNS = 21;
@@ -221,4 +222,18 @@ export function benchBundles(): BundleRow[] {
   return rows;
 }
 
-if (require.main === module) benchBundles();
+const BUNDLES_COMMAND = defineCommand({
+  name: 'npm run bench:bundles',
+  summary: [
+    'Every Lambda bundled as CDK bundles it: its size and its cold init (the time to require the bundle in a fresh',
+    'Node process), beside a floor that only imports and constructs the same SDK clients and the Tracer.',
+    'Target: init at most 1.25 x the floor.',
+  ],
+  flags: {},
+  notes: ['Writes bench/results/bundles.json (the rows and the machine).'],
+});
+
+if (require.main === module) {
+  readCommandLine(BUNDLES_COMMAND);
+  benchBundles();
+}

@@ -59,6 +59,7 @@ import { CLICK_ACCESS_LOG_LINE } from './support/access-logs';
 import { addVolumes, logVolumeOf, NO_LOGS, scaleVolume, type LogVolume } from './support/log-volume';
 import { report, tableLines } from './support/report';
 import { awsExecutionArn, stepFunctionsLogLines } from './support/step-functions-logs';
+import { defineCommand, readCommandLine } from '../local/command-line';
 
 /**
  * AWS list prices, us-east-1, first tier, no free tier, as the AWS pricing pages gave them in 2025 (this
@@ -700,4 +701,19 @@ export async function benchCost(): Promise<unknown> {
   }
 }
 
-if (require.main === module) void benchCost();
+const COST_COMMAND = defineCommand({
+  name: 'npm run bench:cost',
+  summary: [
+    "What the design costs on AWS, from real local executions: each step of a referral's life (click, signup,",
+    'verification, first payment, renewal, refund, lost dispute, cancellation, approval) counted in executions,',
+    'transitions, Lambda time, DynamoDB units, events, requests and logs, priced at AWS list prices for our design',
+    'and for the same flows all on Standard. Target: a paid conversion (100 clicks) at most 1/5 of all-Standard.',
+  ],
+  flags: {},
+  notes: ['Writes bench/results/cost.json (the rows and the machine).'],
+});
+
+if (require.main === module) {
+  readCommandLine(COST_COMMAND);
+  void benchCost();
+}

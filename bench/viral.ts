@@ -24,6 +24,7 @@ import { authorizedEvent, bodyOf, partnerReadEvent } from '../local/events/http-
 import { startHttpApi, type RunningHttpApi } from '../local/http-api';
 import { LocalSystem } from '../local/system';
 import { percentile, report } from './support/report';
+import { defineCommand, readCommandLine } from '../local/command-line';
 
 /**
  * Write units per second per item (AWS: 1,000), scaled down so that 20× is a click rate this machine can
@@ -271,4 +272,21 @@ async function clickLog(system: LocalSystem): Promise<Set<string>> {
   return ids;
 }
 
-if (require.main === module) void benchViral();
+const VIRAL_COMMAND = defineCommand({
+  name: 'npm run bench:viral',
+  summary: [
+    "One partner's clicks at rising open-loop rates through the real click path (HTTP API, StartSyncExecution,",
+    'the click workflow, DynamoDB Local) under a per-item write limit scaled down from the 1,000 units/s of AWS;',
+    'the dashboard and the click log must then equal the redirects. Target: sustained at 10 x the limit or more.',
+  ],
+  flags: {},
+  notes: [
+    'Environment: VIRAL_ITEM_LIMIT (write units/s per item, default 2), VIRAL_STEP_SECONDS (per rate, default 5).',
+    'Writes bench/results/viral.json (the rows and the machine).',
+  ],
+});
+
+if (require.main === module) {
+  readCommandLine(VIRAL_COMMAND);
+  void benchViral();
+}

@@ -127,12 +127,9 @@ export function helpText(command: Command<Flags>): string {
 
 /** What a usage error prints: what is wrong, the usage, where the options are listed. */
 export const usageErrorText = (command: Command<Flags>, message: string): string =>
-  [
-    `${command.name}: ${message}`,
-    ...usageLines(command),
-    `\`${command.name} -- --help\` lists the options.`,
-    '',
-  ].join('\n');
+  [`${command.name}: ${message}`, ...usageLines(command), `See \`${command.name} -- --help\`.`, ''].join(
+    '\n',
+  );
 
 /**
  * The process's command line, parsed with `command`'s table and handed to `interpret` (checks beyond one flag,

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the referral program on one machine. Starts DynamoDB Local, runs a few partners'
+ * `npm run demo`: the referral program on one machine. Starts DynamoDB Local, runs a few partners'
  * journeys (clicks, signups, verifications, payments, a cancellation, a redelivered and an early
  * event) through the real state machines and handlers, reconciles, and prints each dashboard.
  */
@@ -7,11 +7,23 @@ import { followRun } from './reconcile';
 import { DEFAULT_ADMIN_SCOPE } from '../domain/config';
 import { authorizedEvent, bodyOf, httpEvent, partnerReadEvent } from './events/http-events';
 import { DEMO_PARTNERS, seedDemo, type SeedTarget } from './seed';
+import { defineCommand, readCommandLine } from './command-line';
 import { LocalSystem } from './system';
+
+const DEMO_COMMAND = defineCommand({
+  name: 'npm run demo',
+  summary: [
+    "A few partners' journeys (clicks, signups, verifications, payments, a cancellation, a redelivered and an",
+    'early event) through the real state machines and handlers on a throwaway DynamoDB Local, then a',
+    "reconciliation and each partner's dashboard. Writes nothing; for a stack that keeps running, `npm start`.",
+  ],
+  flags: {},
+});
 
 const line = (text = ''): void => void process.stdout.write(`${text}\n`);
 
 async function main(): Promise<void> {
+  readCommandLine(DEMO_COMMAND);
   line('Starting DynamoDB Local and loading the state machines ...');
   const system = await LocalSystem.start();
   const stop = async () => {

@@ -17,7 +17,18 @@ import {
   subscriptionDeletedEvent,
   subscriptionUpdatedEvent,
 } from './events/stripe-events';
+import { defineCommand, readCommandLine } from './command-line';
 import { LocalSystem } from './system';
+
+const YEAR_COMMAND = defineCommand({
+  name: 'npm run demo:year',
+  summary: [
+    "One referred user's year through the real workflows on a throwaway DynamoDB Local: signup, first payment,",
+    'eleven renewals, a partial refund, a lost dispute, an upgrade and a cancellation, with the hourly approval',
+    "run at each step's date; after each step, the partner's ledger and dashboard, to the cent. Writes nothing.",
+  ],
+  flags: {},
+});
 
 const PARTNER = 'p_year';
 const USER = 'u_year';
@@ -185,6 +196,7 @@ function steps(): Step[] {
 }
 
 async function main(): Promise<void> {
+  readCommandLine(YEAR_COMMAND);
   const system = await LocalSystem.start();
   try {
     const registered = await system.adminApi(
