@@ -159,7 +159,7 @@ const STRIPE_OBJECTS: {
         onlyWhen('billing_reason', COMMISSIONABLE_REASONS, jsonSchemaOf(invoiceSchema)),
       ],
     },
-    note: `An invoice whose billing_reason is not ${COMMISSIONABLE_REASONS.join(', ')} is ignored. The user id is read from (parent.)subscription_details.metadata.userId, the subscription from parent.subscription_details.subscription or subscription.`,
+    note: `An invoice whose billing_reason is not ${COMMISSIONABLE_REASONS.join(', ')} is ignored. One that is needs the user id in (parent.)subscription_details.metadata.userId and the subscription in parent.subscription_details.subscription or subscription.`,
   },
   'invoice_payment.paid': {
     name: 'InvoicePayment',
