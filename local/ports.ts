@@ -1,3 +1,4 @@
+import type * as http from 'node:http';
 import * as net from 'node:net';
 
 /** A port the local stack needs is taken; the message says which and the flag that moves it. */
@@ -38,3 +39,23 @@ export async function assertPortFree(host: string, port: number, what: string, f
 /** The host part of a URL a client can use: wildcard binds are reached on 127.0.0.1, IPv6 in brackets. */
 export const hostForUrl = (host: string): string =>
   host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+
+/** How long a closing server lets the requests it holds finish before it cuts their connections. */
+const CLOSE_GRACE_MS = 10_000;
+
+/**
+ * Stops accepting connections, lets the requests in flight finish (their answers may report work that
+ * is already durable), then resolves. Idle keep-alive connections close at once; busy ones after their
+ * answer, or after the grace period.
+ */
+export function closeServer(server: http.Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+    server.close((error) => {
+      clearTimeout(cut);
+      if (error && (error as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING') reject(error);
+      else resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

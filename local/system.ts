@@ -97,7 +97,9 @@ export class LocalSystem {
       functionName,
       handler,
       event,
-      onFailure: (record) => this.deadLetters.push({ functionName, record }),
+      onFailure: (record) => {
+        this.deadLetters.push({ functionName, record });
+      },
     });
   }
 

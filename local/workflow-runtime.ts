@@ -27,6 +27,7 @@ import { integrationOf, invokeIntegration, unknownResourceMessage, type Integrat
 import type { PutEventsRecord } from './integrations/events-put-events';
 import type { LocalLambdas } from './integrations/lambda-invoke';
 import { TaskError } from './integrations/task-error';
+import type { Journal, JournalRecord } from './durable/journal';
 import {
   MAX_HISTORY_EVENTS,
   checkExecutionInput,
@@ -79,7 +80,7 @@ export interface LocalWorkflowRuntimeOptions {
   /** Test-only fault injection; off when absent. */
   faults?: FaultInjector;
   /** Receives what `events:putEvents` tasks send (the local cloud routes it through its event bus). */
-  onPutEvents?: (records: readonly PutEventsRecord[]) => void;
+  onPutEvents?: (records: readonly PutEventsRecord[]) => Promise<void>;
   /** Which manifest workflows to load from their ASL files (default: all of WORKFLOWS). */
   workflows?: readonly WorkflowSpec[];
   /**
@@ -87,7 +88,24 @@ export interface LocalWorkflowRuntimeOptions {
    * prove the quota cheaply. Express workflows have no history quota.
    */
   maxHistoryEvents?: number;
+  /**
+   * Where Standard executions are made durable: a start is journaled before StartExecution answers,
+   * a close (with its history) when it closes. Absent: nothing is kept.
+   */
+  journal?: Journal;
+  /** How long a closed Standard execution stays listed (AWS: 90 days). */
+  retentionMs?: number;
+  /** How many closed Express executions stay inspectable (default EXPRESS_KEPT). */
+  expressKept?: number;
 }
+
+/** AWS keeps closed Standard executions 90 days. */
+export const DEFAULT_RETENTION_MS = 90 * 24 * 60 * 60_000;
+/**
+ * Express executions are not listed by the API (AWS sends their history to CloudWatch Logs only); the
+ * local runtime keeps the latest closed ones for inspection, at most this many.
+ */
+export const EXPRESS_KEPT = 1_000;
 
 export interface ExecutionDescription {
   executionArn: string;
@@ -129,7 +147,20 @@ interface ExecutionRecord extends ExecutionDescription {
   attempts: Map<string, number>;
   abort?: () => void;
   done: Promise<void>;
+  /** Resolves once the start is on disk (at once where nothing is journaled). */
+  durable: Promise<void>;
 }
+
+type ExecutionRecordOnDisk =
+  | {
+      kind: 'execution.started';
+      executionArn: string;
+      workflow: string;
+      name: string;
+      input: unknown;
+      startDate: string;
+    }
+  | { kind: 'execution.closed'; execution: SavedExecution };
 
 /** A closed execution as it is saved between runs of the local stack (history included). */
 export interface SavedExecution extends Omit<ExecutionDescription, 'startDate' | 'stopDate'> {
@@ -153,12 +184,19 @@ export class LocalWorkflowRuntime {
   private readonly workflows = new Map<string, LoadedWorkflow>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly running = new Set<ExecutionRecord>();
+  /** Closed executions, oldest close first: retention drops from the front. */
+  private readonly closedStandard: string[] = [];
+  private readonly closedExpress: string[] = [];
   private readonly retryDelayScale: number;
   private readonly maxHistoryEvents: number;
+  private readonly retentionMs: number;
+  /** Set by `halt()`: executions stop where they are and stay journaled as running. */
+  private halted = false;
 
   constructor(private readonly options: LocalWorkflowRuntimeOptions) {
     this.retryDelayScale = options.retryDelayScale ?? 1;
     this.maxHistoryEvents = options.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     for (const spec of options.workflows ?? WORKFLOWS) {
       this.registerWorkflow(
         spec.name,
@@ -201,7 +239,11 @@ export class LocalWorkflowRuntime {
    * original). Express keeps none: a name may be used again, each run under its own ARN
    * (https://docs.aws.amazon.com/step-functions/latest/dg/express-at-least-once-execution.html).
    */
-  start(workflow: string, input: unknown, name?: string): { executionArn: string; startDate: Date } {
+  start(
+    workflow: string,
+    input: unknown,
+    name?: string,
+  ): { executionArn: string; startDate: Date; durable: Promise<void> } {
     const wf = this.workflow(workflow);
     const executionName = name ?? randomUUID();
     checkExecutionName(executionName);
@@ -213,15 +255,36 @@ export class LocalWorkflowRuntime {
     const existing = this.executions.get(executionArn);
     if (existing) {
       if (existing.status === 'RUNNING' && sameJson(existing.input, input)) {
-        return { executionArn, startDate: existing.startDate };
+        return { executionArn, startDate: existing.startDate, durable: existing.durable };
       }
       throw new ExecutionAlreadyExists({
         message: `Execution Already Exists: '${executionArn}'`,
         $metadata: {},
       });
     }
-    const record = this.run(wf, executionName, executionArn, input);
-    return { executionArn, startDate: record.startDate };
+    const record = this.run(wf, executionName, executionArn, input, new Date());
+    if (wf.type === 'STANDARD' && this.options.journal) {
+      record.durable = this.options.journal.append({
+        kind: 'execution.started',
+        executionArn,
+        workflow,
+        name: executionName,
+        input,
+        startDate: record.startDate.toISOString(),
+      } satisfies ExecutionRecordOnDisk);
+    }
+    return { executionArn, startDate: record.startDate, durable: record.durable };
+  }
+
+  /** StartExecution as the API answers it: once the start is durable. */
+  async startDurably(
+    workflow: string,
+    input: unknown,
+    name?: string,
+  ): Promise<{ executionArn: string; startDate: Date }> {
+    const { executionArn, startDate, durable } = this.start(workflow, input, name);
+    await durable;
+    return { executionArn, startDate };
   }
 
   /** StartSyncExecution (Express): runs to the end and returns the result. */
@@ -249,9 +312,15 @@ export class LocalWorkflowRuntime {
   }
 
   list(workflow?: string): ExecutionDescription[] {
+    this.dropExpired();
     return [...this.executions.values()]
       .filter((r) => workflow === undefined || r.workflow === workflow)
       .map((r) => this.describe(r.executionArn));
+  }
+
+  /** A workflow's type (`StateMachineDoesNotExist` when unknown). */
+  typeOf(workflow: string): WorkflowType {
+    return this.workflow(workflow).type;
   }
 
   /** Resolves once the execution has closed (its event log is complete then). */
@@ -274,32 +343,60 @@ export class LocalWorkflowRuntime {
     this.record(executionArn).abort?.();
   }
 
+  /**
+   * A crash, cleanly: every running execution stops where it is without closing, so the journal still
+   * holds it as started and the next start of the local cloud runs it again.
+   */
+  async halt(): Promise<void> {
+    this.halted = true;
+    for (const r of this.running) r.abort?.();
+    await this.waitForIdle();
+  }
+
   /** The workflows this runtime can run. */
   workflowNames(): string[] {
     return [...this.workflows.keys()];
   }
 
-  /** Closed executions with their histories, to be saved and restored by a long-running local stack. */
-  saveClosed(): SavedExecution[] {
-    return [...this.executions.values()]
-      .filter((r) => r.status !== 'RUNNING')
-      .map((r) => {
-        const { startDate, stopDate, ...rest } = this.describe(r.executionArn);
-        return {
-          ...rest,
-          startDate: startDate.toISOString(),
-          ...(stopDate ? { stopDate: stopDate.toISOString() } : {}),
-          events: r.events,
-          taskCalls: r.taskCalls,
-          ...(r.historyCut !== undefined ? { historyCut: r.historyCut } : {}),
-        };
-      });
+  /**
+   * What the journal must keep: running Standard executions as started, closed ones within retention
+   * with their histories. Express executions are never journaled (AWS keeps no Express history either).
+   */
+  *snapshot(): Iterable<JournalRecord> {
+    this.dropExpired();
+    for (const r of this.executions.values()) {
+      if (this.workflows.get(r.workflow)?.type === 'EXPRESS') continue;
+      if (r.status === 'RUNNING') {
+        yield {
+          kind: 'execution.started',
+          executionArn: r.executionArn,
+          workflow: r.workflow,
+          name: r.name,
+          input: r.input,
+          startDate: r.startDate.toISOString(),
+        } satisfies ExecutionRecordOnDisk;
+      } else yield { kind: 'execution.closed', execution: this.saved(r) } satisfies ExecutionRecordOnDisk;
+    }
   }
 
-  /** Brings back saved executions: they answer describe, list and history, and keep their names taken. */
-  restore(saved: readonly SavedExecution[]): void {
-    for (const s of saved) {
-      if (this.executions.has(s.executionArn)) continue;
+  /**
+   * Replays the journal: closed executions answer describe, list and history again and keep their names
+   * taken; executions that had started but not closed (a crash, a stop) run again from the start under
+   * the same ARN, which the workflows allow because every step is idempotent.
+   * Returns how many executions it restarted.
+   */
+  recover(records: readonly JournalRecord[]): number {
+    const started = new Map<string, Extract<ExecutionRecordOnDisk, { kind: 'execution.started' }>>();
+    const closed = new Map<string, SavedExecution>();
+    for (const r of records as readonly ExecutionRecordOnDisk[]) {
+      if (r.kind === 'execution.started') started.set(r.executionArn, r);
+      else if (r.kind === 'execution.closed') {
+        closed.set(r.execution.executionArn, r.execution);
+        started.delete(r.execution.executionArn);
+      }
+    }
+    for (const s of [...closed.values()].sort((a, b) => (a.stopDate ?? '').localeCompare(b.stopDate ?? ''))) {
+      if (this.executions.has(s.executionArn) || !this.workflows.has(s.workflow)) continue;
       const { startDate, stopDate, ...rest } = s;
       this.executions.set(s.executionArn, {
         ...rest,
@@ -308,8 +405,19 @@ export class LocalWorkflowRuntime {
         historyLength: 0,
         attempts: new Map(),
         done: Promise.resolve(),
+        durable: Promise.resolve(),
       });
+      this.closedStandard.push(s.executionArn);
     }
+    let restarted = 0;
+    for (const s of started.values()) {
+      const wf = this.workflows.get(s.workflow);
+      if (!wf || this.executions.has(s.executionArn)) continue;
+      this.run(wf, s.name, s.executionArn, s.input, new Date(s.startDate));
+      restarted++;
+    }
+    this.dropExpired();
+    return restarted;
   }
 
   /** The library's raw event log. */
@@ -372,8 +480,53 @@ export class LocalWorkflowRuntime {
     return r;
   }
 
-  private run(wf: LoadedWorkflow, name: string, executionArn: string, input: unknown): ExecutionRecord {
-    const startDate = new Date();
+  /** A closed execution as the journal keeps it (history included). */
+  private saved(r: ExecutionRecord): SavedExecution {
+    const { startDate, stopDate, ...rest } = this.describe(r.executionArn);
+    return {
+      ...rest,
+      startDate: startDate.toISOString(),
+      ...(stopDate ? { stopDate: stopDate.toISOString() } : {}),
+      events: r.events,
+      taskCalls: r.taskCalls,
+      ...(r.historyCut !== undefined ? { historyCut: r.historyCut } : {}),
+    };
+  }
+
+  /** Closed Standard executions past retention, and Express ones past the kept number, are forgotten. */
+  private dropExpired(now = Date.now()): void {
+    while (this.closedStandard.length > 0) {
+      const r = this.executions.get(this.closedStandard[0] as string);
+      if (r && (r.stopDate?.getTime() ?? now) > now - this.retentionMs) break;
+      this.closedStandard.shift();
+      if (r) this.executions.delete(r.executionArn);
+    }
+    while (this.closedExpress.length > (this.options.expressKept ?? EXPRESS_KEPT))
+      this.executions.delete(this.closedExpress.shift() as string);
+  }
+
+  /** Journals a Standard execution's close; an Express one joins the bounded list of kept ones. */
+  private async closed(record: ExecutionRecord, type: WorkflowType): Promise<void> {
+    if (type === 'EXPRESS') {
+      this.closedExpress.push(record.executionArn);
+      this.dropExpired();
+      return;
+    }
+    this.closedStandard.push(record.executionArn);
+    await record.durable.catch(() => undefined);
+    await this.options.journal?.append({
+      kind: 'execution.closed',
+      execution: this.saved(record),
+    } satisfies ExecutionRecordOnDisk);
+  }
+
+  private run(
+    wf: LoadedWorkflow,
+    name: string,
+    executionArn: string,
+    input: unknown,
+    startDate: Date,
+  ): ExecutionRecord {
     const stateMachineArn = localStateMachineArn(wf.name);
     const record: ExecutionRecord = {
       executionArn,
@@ -389,6 +542,7 @@ export class LocalWorkflowRuntime {
       expander: new AwsEventExpander(),
       attempts: new Map(),
       done: Promise.resolve(),
+      durable: Promise.resolve(),
     };
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
     for (const [stateName, integration] of wf.tasks) {
@@ -426,6 +580,11 @@ export class LocalWorkflowRuntime {
         (err: unknown) => ({ ok: false as const, err }),
       );
       await log;
+      // Halted (the local cloud is stopping): the execution stays running in the journal and resumes.
+      if (this.halted) {
+        this.running.delete(record);
+        return;
+      }
       // A quota noticed in the log decides, even over a result the library reached meanwhile.
       if (record.quotaFailure) {
         record.status = 'FAILED';
@@ -438,6 +597,8 @@ export class LocalWorkflowRuntime {
         this.settleFailure(record, outcome.err);
       }
       record.stopDate = new Date();
+      // A close that cannot be journaled (the journal closed) leaves the start there: it runs again.
+      await this.closed(record, wf.type).catch(() => undefined);
       this.running.delete(record);
     })();
     this.executions.set(executionArn, record);

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import { localRoleArn, localStateMachineArn, stateMachineNameOf } from '../aws-names';
-import { hostForUrl, listenOn } from '../ports';
+import { closeServer, hostForUrl, listenOn } from '../ports';
 import type {
   ExecutionDescription,
   HistoryEvent,
@@ -92,7 +92,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Run
           const body = parseBody(raw);
           let out: unknown;
           if (service === 'AWSStepFunctions') out = await sfn.call(op, body);
-          else if (service === 'AWSEvents' && events) out = events.call(op, body);
+          else if (service === 'AWSEvents' && events) out = await events.call(op, body);
           else throw unknownOperation(target);
           send(res, 200, contentType, toWire(out));
         } catch (err) {
@@ -111,11 +111,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Run
   );
   return {
     url: `http://${hostForUrl(host)}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 
@@ -318,10 +314,10 @@ class StepFunctionsApi {
     }
   }
 
-  private startExecution(body: Body): unknown {
+  private async startExecution(body: Body): Promise<unknown> {
     const machine = this.machine(body);
-    const { executionArn, startDate } = this.runtime.start(machine.name, this.input(body), str(body, 'name'));
-    return { executionArn, startDate };
+    // Answered once the start is durable: an acknowledged execution survives a crash.
+    return this.runtime.startDurably(machine.name, this.input(body), str(body, 'name'));
   }
 
   private async startSyncExecution(body: Body): Promise<unknown> {
@@ -486,7 +482,7 @@ class EventsApi {
     }
   }
 
-  private putEvents(body: Body): unknown {
+  private putEvents(body: Body): Promise<unknown> {
     const entries = body.Entries;
     if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10) {
       throw validation(

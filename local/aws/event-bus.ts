@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../aws-names';
+import { Journal, type JournalRecord } from '../durable/journal';
 import { matchesPattern } from './pattern';
 import { parseSchedule, type Schedule } from './schedule';
 
@@ -21,10 +22,11 @@ export interface EventBusRule {
   targets: readonly EventBusTarget[];
 }
 
+/** How targets are reached; a delivery counts as done when the returned promise resolves. */
 export interface EventBusDispatcher {
   invokeFunction(name: string, event: unknown): Promise<unknown>;
-  startExecution(stateMachineName: string, input: unknown): unknown;
-  sendToQueue(name: string, body: string): void;
+  startExecution(stateMachineName: string, input: unknown): Promise<unknown>;
+  sendToQueue(name: string, body: string): Promise<unknown>;
 }
 
 /** A PutEvents request entry, as the AWS API names its fields. */
@@ -92,6 +94,27 @@ export function busNameOf(nameOrArn: string | undefined): string {
 const MAX_TIMER_MS = 60 * 60_000;
 
 /**
+ * An accepted event waiting for some of its targets (`<rule>/<target id>`). The detail stays the JSON
+ * text PutEvents received: it is journaled as a string, so no nesting depth can stop the journal.
+ */
+type EventRecord =
+  | {
+      kind: 'event.accepted';
+      envelope: Omit<EventEnvelope, 'detail'>;
+      detail: string;
+      busName: string;
+      targets: string[];
+    }
+  | { kind: 'event.delivered'; id: string; target: string };
+
+interface PendingEvent {
+  accepted: Extract<EventRecord, { kind: 'event.accepted' }>;
+  remaining: Set<string>;
+}
+
+const targetKey = (rule: EventBusRule, target: EventBusTarget): string => `${rule.name}/${target.id}`;
+
+/**
  * The template's buses and rules, in process: PutEvents routes each entry to the targets of every
  * enabled rule of its bus whose pattern matches; schedules fire their rules' targets. Deliveries are
  * not awaited (PutEvents answers before targets run, as in AWS); `idle()` waits for them.
@@ -105,12 +128,16 @@ export class LocalEventBus {
   private readonly schedules = new Map<string, Schedule>();
   private readonly anchors = new Map<string, Date>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Accepted events some target has not received yet, by event id. */
+  private readonly pending = new Map<string, PendingEvent>();
   private now: () => Date = () => new Date();
 
   constructor(
     rules: readonly EventBusRule[],
     buses: readonly { name: string }[],
     private readonly dispatcher: EventBusDispatcher,
+    /** Accepted events are journaled before PutEvents answers, and until every target has them. */
+    private readonly journal: Journal = Journal.inMemory(),
   ) {
     this.rules = rules;
     // The default bus exists in every account.
@@ -120,12 +147,46 @@ export class LocalEventBus {
     }
   }
 
-  putEvents(entries: readonly PutEventsEntry[]): PutEventsResult {
-    const results = entries.map((entry) => this.putOne(entry));
+  /** Answers once every accepted entry is durable; its targets get it after that. */
+  async putEvents(entries: readonly PutEventsEntry[]): Promise<PutEventsResult> {
+    const results = await Promise.all(entries.map((entry) => this.putOne(entry)));
     return {
       FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length,
       Entries: results,
     };
+  }
+
+  /** Replays the journal's event records: what was accepted and not yet delivered everywhere. */
+  recover(records: readonly JournalRecord[]): void {
+    for (const r of records as readonly EventRecord[]) {
+      if (r.kind === 'event.accepted') {
+        this.pending.set(r.envelope.id, { accepted: r, remaining: new Set(r.targets) });
+      } else if (r.kind === 'event.delivered') {
+        const p = this.pending.get(r.id);
+        p?.remaining.delete(r.target);
+        if (p?.remaining.size === 0) this.pending.delete(r.id);
+      }
+    }
+  }
+
+  /** Delivers every recovered event to the targets that had not received it. Returns how many events. */
+  redeliverPending(): number {
+    const events = [...this.pending.values()];
+    for (const { accepted, remaining } of events) {
+      const event: EventEnvelope = { ...accepted.envelope, detail: JSON.parse(accepted.detail) as unknown };
+      for (const key of remaining) {
+        const found = this.ruleTarget(key);
+        if (found) this.deliverTo(found.rule, found.target, event);
+        else this.pending.get(event.id)?.remaining.delete(key);
+      }
+    }
+    return events.length;
+  }
+
+  /** The journal records that rebuild what is still to deliver. */
+  *snapshot(): Iterable<JournalRecord> {
+    for (const { accepted, remaining } of this.pending.values())
+      yield { ...accepted, targets: [...remaining] } satisfies EventRecord;
   }
 
   /** Resolves once every delivery started so far (and those they started) has settled. */
@@ -211,7 +272,7 @@ export class LocalEventBus {
     this.deliver(rule, event);
   }
 
-  private putOne(entry: PutEventsEntry): PutEventsResultEntry {
+  private async putOne(entry: PutEventsEntry): Promise<PutEventsResultEntry> {
     const invalid = (message: string): PutEventsResultEntry => ({
       ErrorCode: 'InvalidArgument',
       ErrorMessage: message,
@@ -239,7 +300,7 @@ export class LocalEventBus {
       };
     }
     const time = entry.Time === undefined ? new Date() : new Date(entry.Time);
-    const event: EventEnvelope = {
+    const envelope: Omit<EventEnvelope, 'detail'> = {
       version: '0',
       id: randomUUID(),
       'detail-type': entry.DetailType,
@@ -248,38 +309,82 @@ export class LocalEventBus {
       time: isoSeconds(Number.isNaN(time.getTime()) ? new Date() : time),
       region: LOCAL_REGION,
       resources: entry.Resources ?? [],
-      detail,
     };
-    for (const rule of this.rules) {
-      if (rule.busName !== busName || rule.enabled === false || !rule.eventPattern) continue;
-      if (matchesPattern(rule.eventPattern, event)) this.deliver(rule, event);
+    const event: EventEnvelope = { ...envelope, detail };
+    const matched = this.rules.filter(
+      (rule) =>
+        rule.busName === busName &&
+        rule.enabled !== false &&
+        rule.eventPattern !== undefined &&
+        matchesPattern(rule.eventPattern, event),
+    );
+    const targets = matched.flatMap((rule) => rule.targets.map((target) => ({ rule, target })));
+    if (targets.length > 0) {
+      const accepted: PendingEvent['accepted'] = {
+        kind: 'event.accepted',
+        envelope,
+        detail: entry.Detail,
+        busName,
+        targets: targets.map(({ rule, target }) => targetKey(rule, target)),
+      };
+      try {
+        await this.journal.append(accepted);
+      } catch (error) {
+        // Not durable, so not accepted: the caller retries the entry.
+        return { ErrorCode: 'InternalFailure', ErrorMessage: `The event was not stored: ${String(error)}` };
+      }
+      this.pending.set(event.id, { accepted, remaining: new Set(accepted.targets) });
+      for (const { rule, target } of targets) this.deliverTo(rule, target, event);
     }
     return { EventId: event.id };
   }
 
+  /** Scheduled events are not journaled: a missed tick is the next tick's work (the nightly run). */
   private deliver(rule: EventBusRule, event: EventEnvelope): void {
-    for (const target of rule.targets) {
-      const payload: unknown = target.input !== undefined ? JSON.parse(target.input) : event;
-      const delivery = (async () => {
-        // Let PutEvents answer before any target runs.
-        await Promise.resolve();
-        switch (target.kind) {
-          case 'function':
-            await this.dispatcher.invokeFunction(target.name, payload);
-            break;
-          case 'stateMachine':
-            await this.dispatcher.startExecution(target.name, payload);
-            break;
-          case 'queue':
-            this.dispatcher.sendToQueue(target.name, JSON.stringify(payload));
-            break;
-        }
-      })().catch((error: unknown) => {
-        this.failures.push({ rule: rule.name, target, error });
-      });
-      const tracked = delivery.finally(() => this.inFlight.delete(tracked));
-      this.inFlight.add(tracked);
-    }
+    for (const target of rule.targets) this.deliverTo(rule, target, event);
+  }
+
+  private ruleTarget(key: string): { rule: EventBusRule; target: EventBusTarget } | undefined {
+    for (const rule of this.rules)
+      for (const target of rule.targets) if (targetKey(rule, target) === key) return { rule, target };
+    return undefined;
+  }
+
+  /**
+   * One target's delivery. Done (journaled as delivered) once the target has the event: a function's
+   * async invocation settled (its retries and on-failure destination included), an execution started
+   * durably, a message queued. A failed delivery stays pending and is retried at the next start.
+   */
+  private deliverTo(rule: EventBusRule, target: EventBusTarget, event: EventEnvelope): void {
+    const payload: unknown = target.input !== undefined ? JSON.parse(target.input) : event;
+    const delivery = (async () => {
+      // Let PutEvents answer before any target runs (its answer settles in microtasks).
+      await new Promise((resolve) => setImmediate(resolve));
+      switch (target.kind) {
+        case 'function':
+          await this.dispatcher.invokeFunction(target.name, payload);
+          break;
+        case 'stateMachine':
+          await this.dispatcher.startExecution(target.name, payload);
+          break;
+        case 'queue':
+          await this.dispatcher.sendToQueue(target.name, JSON.stringify(payload));
+          break;
+      }
+      await this.delivered(event.id, targetKey(rule, target));
+    })().catch((error: unknown) => {
+      this.failures.push({ rule: rule.name, target, error });
+    });
+    const tracked = delivery.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  private async delivered(id: string, key: string): Promise<void> {
+    const p = this.pending.get(id);
+    if (!p?.remaining.has(key)) return;
+    await this.journal.append({ kind: 'event.delivered', id, target: key } satisfies EventRecord);
+    p.remaining.delete(key);
+    if (p.remaining.size === 0) this.pending.delete(id);
   }
 }
 

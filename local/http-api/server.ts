@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import type { APIGatewayEventRequestContextJWTAuthorizer } from 'aws-lambda';
-import { hostForUrl, listenOn } from '../ports';
+import { closeServer, hostForUrl, listenOn } from '../ports';
 import { authorize, type JwtAuthorizerConfig } from './authorizer';
 import { buildEvent, newRequestId, queryStringParameters, type ApiRequest, type HttpApiEvent } from './event';
 import { fromLambdaResult, gatewayResponse, type ApiResponse } from './response';
@@ -139,12 +139,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
     url: `http://${hostForUrl(host)}:${port}`,
     port,
     routeKeys: () => table.routeKeys,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive connections (fetch keeps them) would otherwise hold close() open.
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 

@@ -7,9 +7,9 @@ export interface Target {
   authorization: string;
   region: string;
   /**
-   * DynamoDB Local keeps one database per access key and region: calls with the same endpoint, key and
-   * region see the same items, so whatever models the server's state (in-flight transactions, capacity)
-   * is keyed by this.
+   * The local stack runs DynamoDB Local with `-sharedDb`: one database per endpoint whatever the access
+   * key and region, so whatever models the server's state (in-flight transactions, capacity) is keyed by
+   * the endpoint.
    */
   database: string;
 }
@@ -40,7 +40,7 @@ export function targetOf(client: DynamoDBClient): Promise<Target> {
         url,
         authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20250101/${region}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=0`,
         region,
-        database: `${url.href} ${accessKeyId} ${region}`,
+        database: url.href,
       };
     })();
     targets.set(client, target);

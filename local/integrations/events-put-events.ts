@@ -21,26 +21,24 @@ interface Entry {
   EventBusName?: unknown;
 }
 
-/** Records the entries (a later issue routes them to rules) and answers like EventBridge. */
+/** The entries as EventBridge receives them, and the answer it gives. */
 export function putEvents(
-  log: PutEventsRecord[],
   parameters: unknown,
   sender: { workflow: string; executionArn: string },
-): { Entries: { EventId: string }[]; FailedEntryCount: number } {
+): { answer: { Entries: { EventId: string }[]; FailedEntryCount: number }; records: PutEventsRecord[] } {
   const entries = ((parameters as { Entries?: unknown })?.Entries ?? []) as Entry[];
   if (!Array.isArray(entries)) throw new Error('events:putEvents: Entries must be an array');
-  const results = entries.map((entry) => {
-    const eventId = randomUUID();
-    log.push({
-      eventId,
-      time: new Date().toISOString(),
-      source: String(entry.Source ?? ''),
-      detailType: String(entry.DetailType ?? ''),
-      detail: typeof entry.Detail === 'string' ? entry.Detail : JSON.stringify(entry.Detail ?? {}),
-      eventBusName: String(entry.EventBusName ?? 'default'),
-      ...sender,
-    });
-    return { EventId: eventId };
-  });
-  return { Entries: results, FailedEntryCount: 0 };
+  const records = entries.map((entry): PutEventsRecord => ({
+    eventId: randomUUID(),
+    time: new Date().toISOString(),
+    source: String(entry.Source ?? ''),
+    detailType: String(entry.DetailType ?? ''),
+    detail: typeof entry.Detail === 'string' ? entry.Detail : JSON.stringify(entry.Detail ?? {}),
+    eventBusName: String(entry.EventBusName ?? 'default'),
+    ...sender,
+  }));
+  return {
+    answer: { Entries: records.map((r) => ({ EventId: r.eventId })), FailedEntryCount: 0 },
+    records,
+  };
 }

@@ -56,7 +56,7 @@ export interface IntegrationDeps {
   lambdas: LocalLambdas;
   putEventsLog: PutEventsRecord[];
   /** Told of the entries each putEvents call sent (synchronously, so no other call interleaves). */
-  onPutEvents?: (records: readonly PutEventsRecord[]) => void;
+  onPutEvents?: (records: readonly PutEventsRecord[]) => Promise<void>;
   startExecution: ExecutionStarter;
   sender: { workflow: string; executionArn: string };
 }
@@ -76,14 +76,15 @@ export async function invokeIntegration(
     case 'lambda-arn':
       return invokeLambdaArn(deps.lambdas, integration.resource, parameters);
     case 'events': {
-      const sentBefore = deps.putEventsLog.length;
-      const result = putEvents(deps.putEventsLog, parameters, deps.sender);
-      deps.onPutEvents?.(deps.putEventsLog.slice(sentBefore));
-      return result;
+      const { answer, records } = putEvents(parameters, deps.sender);
+      // Forwarded to the local cloud's bus (durable before the task answers), or kept for assertions.
+      if (deps.onPutEvents) await deps.onPutEvents(records);
+      else deps.putEventsLog.push(...records);
+      return answer;
     }
     case 'states':
       try {
-        return startExecutionTask(deps.startExecution, parameters);
+        return await startExecutionTask(deps.startExecution, parameters);
       } catch (err) {
         if (err instanceof ExecutionAlreadyExists) {
           throw new TaskError(

@@ -7,14 +7,17 @@ export type ExecutionStarter = (
   workflow: string,
   input: unknown,
   name?: string,
-) => { executionArn: string; startDate: Date };
+) => { executionArn: string; startDate: Date; durable?: Promise<void> };
 
 /**
  * `arn:aws:states:::states:startExecution` (request-response): starts the child and returns at once,
  * `{ ExecutionArn, StartDate, SdkHttpMetadata, SdkResponseMetadata }` like the other optimized
  * integrations (StartDate in epoch milliseconds, as the Java SDK v1 serialises dates).
  */
-export function startExecutionTask(start: ExecutionStarter, parameters: unknown): Record<string, unknown> {
+export async function startExecutionTask(
+  start: ExecutionStarter,
+  parameters: unknown,
+): Promise<Record<string, unknown>> {
   const p = (parameters ?? {}) as { StateMachineArn?: unknown; Input?: unknown; Name?: unknown };
   const workflow = typeof p.StateMachineArn === 'string' ? stateMachineNameOf(p.StateMachineArn) : undefined;
   if (!workflow) {
@@ -25,7 +28,7 @@ export function startExecutionTask(start: ExecutionStarter, parameters: unknown)
   }
   // A string Input is the execution's JSON input as is; an object is serialised.
   const input = typeof p.Input === 'string' ? (JSON.parse(p.Input) as unknown) : (p.Input ?? {});
-  let started: { executionArn: string; startDate: Date };
+  let started: ReturnType<ExecutionStarter>;
   try {
     started = start(workflow, input, typeof p.Name === 'string' ? p.Name : undefined);
   } catch (error) {
@@ -40,6 +43,8 @@ export function startExecutionTask(start: ExecutionStarter, parameters: unknown)
     }
     throw error;
   }
+  // The API answers once the child's start is durable.
+  await started.durable;
   const { executionArn, startDate } = started;
   const result = { ExecutionArn: executionArn, StartDate: startDate.getTime() };
   return { ...result, ...genericMetadata(fakeRequestId(), JSON.stringify(result)) };

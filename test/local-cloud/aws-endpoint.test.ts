@@ -79,8 +79,8 @@ describe('local AWS endpoint, driven by the AWS SDK v3', () => {
       [{ name: 'partner-bus' }],
       {
         invokeFunction: () => Promise.reject(new Error('no functions here')),
-        startExecution: (name, input) => runtime.start(name, input),
-        sendToQueue: () => undefined,
+        startExecution: (name, input) => runtime.startDurably(name, input),
+        sendToQueue: async () => undefined,
       },
     );
     endpoint = await startAwsEndpoint({

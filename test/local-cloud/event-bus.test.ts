@@ -23,11 +23,11 @@ function recorder(overrides: Partial<EventBusDispatcher> = {}): {
         calls.functions.push([name, event]);
         return undefined;
       },
-      startExecution: (name, input) => {
+      startExecution: async (name, input) => {
         calls.executions.push([name, input]);
         return { executionArn: name };
       },
-      sendToQueue: (name, body) => {
+      sendToQueue: async (name, body) => {
         calls.queues.push([name, body]);
       },
       ...overrides,
@@ -74,7 +74,7 @@ describe('LocalEventBus', () => {
   it('routes PutEvents to the targets of matching rules, after answering', async () => {
     const { calls, dispatcher } = recorder();
     const bus = new LocalEventBus(rules, buses, dispatcher);
-    const out = bus.putEvents([
+    const out = await bus.putEvents([
       {
         EventBusName: 'partner-bus',
         Source: 'stripe',
@@ -111,7 +111,7 @@ describe('LocalEventBus', () => {
   it('accepts a bus ARN and skips rules that do not match', async () => {
     const { calls, dispatcher } = recorder();
     const bus = new LocalEventBus(rules, buses, dispatcher);
-    bus.putEvents([
+    await bus.putEvents([
       {
         EventBusName: 'arn:aws:events:us-east-1:000000000000:event-bus/partner-bus',
         Source: 'stripe',
@@ -124,9 +124,9 @@ describe('LocalEventBus', () => {
     expect(calls).toEqual({ functions: [], executions: [], queues: [] });
   });
 
-  it('answers invalid entries with error entries, as AWS does', () => {
+  it('answers invalid entries with error entries, as AWS does', async () => {
     const bus = new LocalEventBus(rules, buses, recorder().dispatcher);
-    const out = bus.putEvents([
+    const out = await bus.putEvents([
       { DetailType: 'x', Detail: '{}' },
       { Source: 's', Detail: '{}' },
       { Source: 's', DetailType: 'x' },
@@ -155,7 +155,7 @@ describe('LocalEventBus', () => {
       invokeFunction: () => Promise.reject(new Error('boom')),
     });
     const bus = new LocalEventBus(rules, buses, dispatcher);
-    const out = bus.putEvents([
+    const out = await bus.putEvents([
       { EventBusName: 'partner-bus', Source: 'stripe', DetailType: 'payment_intent.created', Detail: '{}' },
     ]);
     expect(out.FailedEntryCount).toBe(0);
@@ -200,7 +200,7 @@ describe('LocalEventBus', () => {
     afterEach(() => jest.useRealTimers());
 
     it('fires a cron rule at its time with the target input or the Scheduled Event', async () => {
-      jest.useFakeTimers({ now: new Date('2025-01-01T02:58:00Z') });
+      jest.useFakeTimers({ now: new Date('2025-01-01T02:58:00Z'), doNotFake: ['setImmediate'] });
       const { calls, dispatcher } = recorder();
       const bus = new LocalEventBus(rules, buses, dispatcher);
       bus.startSchedules();

@@ -207,11 +207,11 @@ describe('DynamoDB fidelity: transaction conflicts and per-item throttling', () 
       expect(await n('c3')).toBe('4');
     });
 
-    it('every client of the same database sees the transactions in flight; another database does not', async () => {
-      const sameDatabase = localDynamoDbClient(db().endpoint);
-      const otherDatabase = new DynamoDBClient({
+    it('every client of the database sees the transactions in flight, whatever its access key (-sharedDb)', async () => {
+      const sameKey = localDynamoDbClient(db().endpoint);
+      const otherKey = new DynamoDBClient({
         endpoint: db().endpoint,
-        region: 'us-east-1',
+        region: 'eu-west-1',
         credentials: { accessKeyId: 'other', secretAccessKey: 'x' },
         maxAttempts: 1,
       });
@@ -219,16 +219,18 @@ describe('DynamoDB fidelity: transaction conflicts and per-item throttling', () 
         const held = holdNext('TransactWriteItems');
         const tx = callDynamoDb(client(), 'TransactWriteItems', transaction(update('c4', 1)));
         await held.reached;
-        const same = await failureOf(callDynamoDb(sameDatabase, 'UpdateItem', update('c4', 2)));
-        // DynamoDB Local keeps one database per access key: there the table does not even exist.
-        const other = await failureOf(callDynamoDb(otherDatabase, 'UpdateItem', update('c4', 3)));
+        const same = await failureOf(callDynamoDb(sameKey, 'UpdateItem', update('c4', 2)));
+        const other = await failureOf(callDynamoDb(otherKey, 'UpdateItem', update('c4', 3)));
         held.release();
         await tx;
         expect(same.code).toBe('TransactionConflictException');
-        expect(other.code).toBe('ResourceNotFoundException');
+        expect(other.code).toBe('TransactionConflictException');
+        // Once the transaction answered, another access key writes the same item.
+        await callDynamoDb(otherKey, 'UpdateItem', update('c4', 5));
+        expect(await n('c4')).toBe('5');
       } finally {
-        sameDatabase.destroy();
-        otherDatabase.destroy();
+        sameKey.destroy();
+        otherKey.destroy();
       }
     });
 

@@ -1,54 +1,118 @@
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LocalWorkflowRuntime } from '../../local/workflow-runtime';
+import { Journal } from '../../local/durable/journal';
+import { EXPRESS_KEPT, LocalWorkflowRuntime } from '../../local/workflow-runtime';
 
-/** A long-running local stack keeps executions and their histories across restarts. */
-const definition = {
+/** Executions are journaled: a start before StartExecution answers, a close with its history. */
+const greet = {
   StartAt: 'Greet',
   States: { Greet: { Type: 'Pass', Parameters: { 'hello.$': '$.name' }, End: true } },
 };
+const wait = { StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 60, End: true } } };
 
-function runtime(): LocalWorkflowRuntime {
+async function runtime(
+  dir: string,
+  options: { retryDelayScale?: number; retentionMs?: number } = {},
+): Promise<{ rt: LocalWorkflowRuntime; journal: Journal; restarted: number }> {
+  const { journal, records } = await Journal.open(dir);
   // No Task states here, so DynamoDB is never called.
   const rt = new LocalWorkflowRuntime({
     dynamoDb: new DynamoDBClient({ region: 'us-east-1' }),
     workflows: [],
+    journal,
+    ...options,
   });
-  rt.registerWorkflow('greet', definition);
-  return rt;
+  rt.registerWorkflow('greet', greet);
+  rt.registerWorkflow('greet-express', greet, 'EXPRESS');
+  rt.registerWorkflow('wait', wait);
+  const restarted = rt.recover(records);
+  journal.setSnapshot(() => rt.snapshot());
+  return { rt, journal, restarted };
 }
 
-describe('saving and restoring executions', () => {
-  it('restores closed executions with their output and history, and their names stay taken', async () => {
-    const before = runtime();
-    const { executionArn } = before.start('greet', { name: 'ada' }, 'greet-1');
-    await before.waitFor(executionArn);
-    const saved = JSON.parse(JSON.stringify(before.saveClosed())) as ReturnType<
-      LocalWorkflowRuntime['saveClosed']
-    >;
+const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'journal-'));
 
-    const after = runtime();
-    after.restore(saved);
+describe('executions in the journal', () => {
+  it('brings back closed executions with their output and history, and their names stay taken', async () => {
+    const dir = tempDir();
+    const before = await runtime(dir);
+    const { executionArn } = await before.rt.startDurably('greet', { name: 'ada' }, 'greet-1');
+    await before.rt.waitForIdle();
 
-    expect(after.describe(executionArn)).toEqual(before.describe(executionArn));
-    expect(after.history(executionArn)).toEqual(before.history(executionArn));
-    expect(after.list('greet').map((e) => e.name)).toEqual(['greet-1']);
-    expect(() => after.start('greet', { name: 'ada' }, 'greet-1')).toThrow(
+    // Assess from a second runtime over the same file, as after a kill: nothing was closed cleanly.
+    const after = await runtime(dir);
+
+    expect(after.restarted).toBe(0);
+    expect(after.rt.describe(executionArn)).toEqual(before.rt.describe(executionArn));
+    expect(after.rt.history(executionArn)).toEqual(before.rt.history(executionArn));
+    expect(after.rt.list('greet').map((e) => e.name)).toEqual(['greet-1']);
+    expect(() => after.rt.start('greet', { name: 'ada' }, 'greet-1')).toThrow(
       expect.objectContaining({ name: 'ExecutionAlreadyExists' }),
     );
   });
 
-  it('does not save running executions', () => {
-    const rt = new LocalWorkflowRuntime({
-      dynamoDb: new DynamoDBClient({ region: 'us-east-1' }),
-      workflows: [],
-    });
-    rt.registerWorkflow('wait', {
-      StartAt: 'Wait',
-      States: { Wait: { Type: 'Wait', Seconds: 60, End: true } },
-    });
-    const { executionArn } = rt.start('wait', {}, 'waiting');
+  it('runs an execution that had started but not closed again, under the same ARN', async () => {
+    const dir = tempDir();
+    const crashed = await runtime(dir);
+    const { executionArn } = await crashed.rt.startDurably('wait', { n: 1 }, 'waiting');
 
-    expect(rt.saveClosed()).toEqual([]);
-    rt.stop(executionArn);
+    const next = await runtime(dir, { retryDelayScale: 0 });
+
+    expect(next.restarted).toBe(1);
+    expect(await next.rt.waitFor(executionArn)).toMatchObject({ status: 'SUCCEEDED', input: { n: 1 } });
+    crashed.rt.stop(executionArn);
+  });
+
+  it('keeps a halted execution running in the journal, so the next start runs it', async () => {
+    const dir = tempDir();
+    const first = await runtime(dir);
+    const { executionArn } = await first.rt.startDurably('wait', {}, 'halted');
+    await first.rt.halt();
+    await first.journal.close();
+
+    const next = await runtime(dir, { retryDelayScale: 0 });
+
+    expect(next.restarted).toBe(1);
+    expect((await next.rt.waitFor(executionArn)).status).toBe('SUCCEEDED');
+  });
+
+  it('forgets closed executions past retention, also in the compacted file', async () => {
+    const dir = tempDir();
+    const first = await runtime(dir, { retentionMs: 0 });
+    await first.rt.startDurably('greet', { name: 'old' }, 'old');
+    await first.rt.waitForIdle();
+    await first.journal.compact();
+
+    const next = await runtime(dir);
+
+    expect(next.rt.list('greet')).toEqual([]);
+    expect(readFileSync(path.join(dir, 'journal.ndjson'), 'utf8')).toBe('');
+  });
+
+  it('journals no Express execution and keeps only the latest closed ones in memory', async () => {
+    const dir = tempDir();
+    const { rt, journal } = await runtime(dir);
+    for (let i = 0; i < EXPRESS_KEPT + 5; i++) await rt.startSync('greet-express', { name: `n${i}` });
+    await journal.compact();
+
+    expect(rt.list('greet-express')).toHaveLength(EXPRESS_KEPT);
+    expect(rt.list('greet-express')[0]?.input).toEqual({ name: 'n5' });
+    expect(readFileSync(path.join(dir, 'journal.ndjson'), 'utf8')).toBe('');
+  });
+
+  it('cuts a torn last line (a write the kill interrupted, never acknowledged)', async () => {
+    const dir = tempDir();
+    const first = await runtime(dir);
+    const { executionArn } = await first.rt.startDurably('greet', { name: 'kept' }, 'kept');
+    await first.rt.waitForIdle();
+    await first.journal.close();
+    appendFileSync(path.join(dir, 'journal.ndjson'), '{"kind":"execution.started","execu');
+
+    const next = await runtime(dir);
+
+    expect(next.rt.describe(executionArn).status).toBe('SUCCEEDED');
+    expect(readFileSync(path.join(dir, 'journal.ndjson'), 'utf8').endsWith('}\n')).toBe(true);
   });
 });
