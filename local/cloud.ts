@@ -190,7 +190,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
       eventBus,
       dynamoDbEndpoint: ddb.endpoint,
     };
-    const endpoint = await startAwsEndpoint({ ...endpointOptions, port: options.endpointPort });
+    const endpoint = await startAwsEndpoint({
+      ...endpointOptions,
+      port: options.endpointPort,
+      settle: () => settle(),
+    });
     closers.push(() => endpoint.close());
     // The Lambdas reach Step Functions on a port of their own: a stop closes the public endpoint to new
     // work first, while the work in flight (an ingest falling back to StartExecution) still gets answers.

@@ -31,6 +31,12 @@ export interface AwsEndpointOptions {
   /** Absent where nothing publishes events (the in-process LocalSystem): `AWSEvents.*` is then unknown. */
   eventBus?: LocalEventBus;
   dynamoDbEndpoint: string;
+  /**
+   * `X-Amz-Target: LocalCloud.Settle`, a local extension with no AWS counterpart: answers once nothing
+   * is in flight (deliveries, executions), so a test or a script outside the process can wait on the
+   * stack itself instead of sleeping.
+   */
+  settle?: () => Promise<void>;
 }
 
 export interface RunningAwsEndpoint {
@@ -93,6 +99,10 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Run
           let out: unknown;
           if (service === 'AWSStepFunctions') out = await sfn.call(op, body);
           else if (service === 'AWSEvents' && events) out = await events.call(op, body);
+          else if (service === 'LocalCloud' && op === 'Settle' && options.settle) {
+            await options.settle();
+            out = {};
+          }
           else throw unknownOperation(target);
           send(res, 200, contentType, toWire(out));
         } catch (err) {
