@@ -78,15 +78,17 @@ async function main(): Promise<void> {
   await assertPortFree(opts.host, opts.apiPort, 'the HTTP API', '--api-port');
   await assertPortFree(opts.host, opts.dynamoDbPort, 'DynamoDB Local', '--dynamodb-port');
   // Signals count from the first moment: one that arrives while the stack starts stops it once it is up.
-  // A second one exits at once, which loses nothing either: what was accepted is in the journal.
+  // Ctrl-C reaches node twice (from the terminal, and forwarded by npm): repeats within a second are
+  // that same Ctrl-C. A later one exits at once, which loses nothing: what was accepted is journaled.
   let stop = (signal: NodeJS.Signals) => void (pending = signal);
   let pending: NodeJS.Signals | undefined;
-  let signalled = false;
+  let firstSignalAt: number | undefined;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      if (signalled) process.exit(130);
-      signalled = true;
-      stop(signal);
+      if (firstSignalAt === undefined) {
+        firstSignalAt = Date.now();
+        stop(signal);
+      } else if (Date.now() - firstSignalAt > 1_000) process.exit(130);
     });
   }
   process.stdout.write('Synthesizing the CDK app and starting it locally ...\n');

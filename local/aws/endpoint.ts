@@ -177,8 +177,22 @@ function toWire(value: unknown): unknown {
   return value;
 }
 
+/**
+ * DynamoDB Local refuses access keys that are not letters and digits (UnrecognizedClientException); AWS
+ * checks a signature instead, and the local endpoint takes any credentials. Runs with -sharedDb, the
+ * key names no database, so the forwarded request signs as `local`.
+ */
+const anyAccessKey = (authorization: string | undefined): string | undefined =>
+  authorization?.replace(/Credential=[^/,\s]*\//, 'Credential=local/');
+
 function forward(target: URL, req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
-  const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
+  const authorization = anyAccessKey(req.headers.authorization);
+  const headers = {
+    ...req.headers,
+    host: target.host,
+    'content-length': String(body.length),
+    ...(authorization ? { authorization } : {}),
+  };
   const upstream = http.request(
     {
       protocol: target.protocol,

@@ -1,0 +1,189 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, ListEventBusesCommand, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DEFAULT_ADMIN_SCOPE } from '../../domain/config';
+import { STATS_COUNTERS } from '../../domain/stats';
+import { freePort } from '../../local/dynamodb-local';
+import { putEventsEntry, type PutEventsEntryFields } from '../../local/events/event-envelope';
+import { loadOrCreateIssuer } from '../../local/http-api';
+import { DEFAULT_JWT_DIR } from '../../local/token';
+
+/**
+ * The local stack in its own processes, as a person runs it: `npm start` (npm → node → java) or node
+ * alone, with its ports and data directory, to be signalled or killed and started again.
+ */
+const ROOT = path.join(__dirname, '..', '..');
+const credentials = { accessKeyId: 'any-key', secretAccessKey: 'any-secret' };
+
+export interface StackPorts {
+  endpoint: number;
+  api: number;
+  dynamoDb: number;
+}
+
+export async function freePorts(): Promise<StackPorts> {
+  return { endpoint: await freePort(), api: await freePort(), dynamoDb: await freePort() };
+}
+
+export interface StackProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  endpointUrl: string;
+  apiUrl: string;
+}
+
+/**
+ * `via: 'npm'` runs `npm start` in a process group of its own (so the test can send Ctrl-C to the whole
+ * group as a terminal does); `via: 'node'` runs the stack's node process directly.
+ */
+export async function startStack(opts: {
+  dataDir: string;
+  ports: StackPorts;
+  via: 'npm' | 'node';
+}): Promise<StackProcess> {
+  const args = [
+    '--data-dir',
+    opts.dataDir,
+    '--port',
+    String(opts.ports.endpoint),
+    '--api-port',
+    String(opts.ports.api),
+    '--dynamodb-port',
+    String(opts.ports.dynamoDb),
+  ];
+  // A clean environment as in a terminal: this test process has set AWS_* variables for its own Lambdas.
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_'))),
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  };
+  const child =
+    opts.via === 'npm'
+      ? spawn('npm', ['start', '--', ...args], { cwd: ROOT, env, detached: true })
+      : spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', ...args], { cwd: ROOT, env });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  // The banner is the stack saying it is up; a start that fails says why.
+  await new Promise<void>((resolve, reject) => {
+    const onData = () => {
+      if (output.includes('Ctrl-C to stop')) done(resolve);
+    };
+    const onExit = () => done(() => reject(new Error(`the stack exited while starting:\n${output}`)));
+    const done = (then: () => void) => {
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      then();
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+  return {
+    child,
+    output: () => output,
+    exited,
+    endpointUrl: `http://127.0.0.1:${opts.ports.endpoint}`,
+    apiUrl: `http://127.0.0.1:${opts.ports.api}`,
+  };
+}
+
+/** Clients of a running stack's endpoint, with any credentials (DynamoDB Local runs with -sharedDb). */
+export function stackClients(endpointUrl: string) {
+  const config = { endpoint: endpointUrl, region: 'us-east-1', credentials, maxAttempts: 1 };
+  return { events: new EventBridgeClient(config), ddb: new DynamoDBClient(config) };
+}
+
+/** Waits for the stack itself: `LocalCloud.Settle` answers once nothing is in flight. */
+export async function settle(endpointUrl: string): Promise<void> {
+  const res = await fetch(endpointUrl, {
+    method: 'POST',
+    headers: { 'x-amz-target': 'LocalCloud.Settle', 'content-type': 'application/x-amz-json-1.1' },
+    body: '{}',
+  });
+  if (res.status !== 200) throw new Error(`LocalCloud.Settle: ${res.status} ${await res.text()}`);
+}
+
+export async function registerPartner(apiUrl: string, partnerId: string): Promise<void> {
+  const issuer = await loadOrCreateIssuer(DEFAULT_JWT_DIR);
+  const token = await issuer.sign(
+    { sub: 'crash-test-admin', scope: DEFAULT_ADMIN_SCOPE },
+    { audience: 'partner-referrals' },
+  );
+  const res = await fetch(`${apiUrl}/admin/partners`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ partnerId }),
+  });
+  if (res.status !== 201 && res.status !== 409) throw new Error(`registering ${partnerId}: ${res.status}`);
+}
+
+/** The Stripe partner bus (its name holds the event source id) and the app bus. */
+export async function busNames(endpointUrl: string): Promise<{ app: string; stripe: string }> {
+  const { EventBuses = [] } = await stackClients(endpointUrl).events.send(new ListEventBusesCommand({}));
+  const names = EventBuses.map((b) => b.Name ?? '');
+  return {
+    app: names.find((n) => n === 'partner-referrals') ?? '',
+    stripe: names.find((n) => n.startsWith('aws.partner/')) ?? '',
+  };
+}
+
+export function entryOn(bus: string, event: Parameters<typeof putEventsEntry>[1]): PutEventsEntryFields {
+  // Stripe's partner events carry the event source's name as their source.
+  return putEventsEntry(bus, event, bus.startsWith('aws.partner/') ? { source: bus } : {});
+}
+
+/**
+ * Sends entries in batches of ten, `concurrency` batches at a time, as a client without retries: an entry
+ * counts as accepted only when PutEvents answered it with an EventId. `onAccepted` sees the running count.
+ */
+export async function sendBurst(
+  endpointUrl: string,
+  entries: readonly PutEventsEntryFields[],
+  opts: { concurrency: number; onAccepted?: (accepted: number) => void },
+): Promise<{ accepted: Set<number>; unacknowledged: number[] }> {
+  const { events } = stackClients(endpointUrl);
+  const accepted = new Set<number>();
+  const batches: number[][] = [];
+  for (let i = 0; i < entries.length; i += 10) batches.push(entries.slice(i, i + 10).map((_, j) => i + j));
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      const batch = batches[next++] ?? [];
+      try {
+        const out = await events.send(
+          new PutEventsCommand({ Entries: batch.map((i) => entries[i] as PutEventsEntryFields) }),
+        );
+        out.Entries?.forEach((e, j) => {
+          if (e.EventId) accepted.add(batch[j] as number);
+        });
+        opts.onAccepted?.(accepted.size);
+      } catch {
+        // The stack went away mid-call: these entries were not acknowledged.
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  events.destroy();
+  return { accepted, unacknowledged: entries.flatMap((_, i) => (accepted.has(i) ? [] : [i])) };
+}
+
+/** The partner's counters as the stats row holds them (clicks on the row only, not its shards). */
+export async function counters(endpointUrl: string, partnerId: string): Promise<Record<string, number>> {
+  const { ddb } = stackClients(endpointUrl);
+  const { Item } = await ddb.send(
+    new GetItemCommand({
+      TableName: 'PartnerStats',
+      Key: { partnerId: { S: partnerId } },
+      ConsistentRead: true,
+    }),
+  );
+  ddb.destroy();
+  const item = Item ? unmarshall(Item) : {};
+  return Object.fromEntries([...STATS_COUNTERS, 'totalClicks'].map((k) => [k, Number(item[k] ?? 0)]));
+}
