@@ -10,7 +10,8 @@ import type { FunctionName } from '../infra/workflow-manifest';
 import { loadOrCreateIssuer, startHttpApi, type LocalIssuer } from './http-api';
 import { DEFAULT_JWT_DIR } from './token';
 import { startAwsEndpoint } from './aws/endpoint';
-import { LocalEventBus } from './aws/event-bus';
+import { deadLetterRedrive } from './aws/dead-letter-redrive';
+import { LocalEventBus, type EventBusDispatcher } from './aws/event-bus';
 import { pointLambdasAt } from './lambda-endpoints';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { boundedDepth, Journal, type JournalRecord } from './durable/journal';
@@ -154,33 +155,30 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
       model.functions.flatMap((f) => (f.onFailureQueue ? [f.onFailureQueue] : [])),
     );
 
-    const eventBus = new LocalEventBus(
-      model.rules,
-      model.buses,
-      {
-        invokeFunction: (name, event) => {
-          const fn = model.functions.find((f) => f.name === name);
-          const handler = handlers.get(name as FunctionName);
-          if (!fn || !handler) throw new Error(`No local function ${name}`);
-          return invokeAsync({
-            functionName: name,
-            handler: handler as (e: unknown) => Promise<unknown>,
-            event,
-            attempts: (fn.maximumRetryAttempts ?? 2) + 1,
-            abandon: () => stopping,
-            // Lambda sends the invocation record as the message body (the payload kept JSON-writable).
-            onFailure: async (record) => {
-              if (!fn.onFailureQueue) return;
-              const kept = { ...record, requestPayload: boundedDepth(record.requestPayload) };
-              await queues.send(fn.onFailureQueue, JSON.stringify(kept));
-            },
-          });
-        },
-        startExecution: (name, input) => runtime.startDurably(name, input),
-        sendToQueue: (name, body) => queues.send(name, body),
+    // Rule targets, and the dead letters a move task sends back to them.
+    const dispatch: EventBusDispatcher = {
+      invokeFunction: (name, event) => {
+        const fn = model.functions.find((f) => f.name === name);
+        const handler = handlers.get(name as FunctionName);
+        if (!fn || !handler) throw new Error(`No local function ${name}`);
+        return invokeAsync({
+          functionName: name,
+          handler: handler as (e: unknown) => Promise<unknown>,
+          event,
+          attempts: (fn.maximumRetryAttempts ?? 2) + 1,
+          abandon: () => stopping,
+          // Lambda sends the invocation record as the message body (the payload kept JSON-writable).
+          onFailure: async (record) => {
+            if (!fn.onFailureQueue) return;
+            const kept = { ...record, requestPayload: boundedDepth(record.requestPayload) };
+            await queues.send(fn.onFailureQueue, JSON.stringify(kept));
+          },
+        });
       },
-      journal,
-    );
+      startExecution: (name, input) => runtime.startDurably(name, input),
+      sendToQueue: (name, body) => queues.send(name, body),
+    };
+    const eventBus = new LocalEventBus(model.rules, model.buses, dispatch, journal);
 
     forward.bus = eventBus;
 
@@ -189,6 +187,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
       stepFunctions: { runtime, stateMachines: model.workflows.map((w) => ({ name: w.name, type: w.type })) },
       eventBus,
       dynamoDbEndpoint: ddb.endpoint,
+      sqs: { queues, redrive: deadLetterRedrive(model, dispatch) },
     };
     const endpoint = await startAwsEndpoint({
       ...endpointOptions,

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { localRoleArn, localStateMachineArn, stateMachineNameOf } from '../aws-names';
 import { closeServer, hostForUrl, listenOn } from '../ports';
+import { continueWithin, readBody, REQUEST_BODY_LIMITS } from '../request-body';
 import type {
   ExecutionDescription,
   HistoryEvent,
@@ -8,11 +9,14 @@ import type {
   WorkflowType,
 } from '../workflow-runtime';
 import { busNameOf, type LocalEventBus, type PutEventsEntry } from './event-bus';
+import { SqsApi, SqsError, type SqsApiOptions, type SqsProtocol, type SqsReply } from './sqs-api';
 
 /**
  * One local endpoint for the AWS JSON protocols, dispatching on `X-Amz-Target`:
  * `AWSStepFunctions.*` (JSON 1.0) on the LocalWorkflowRuntime, `AWSEvents.*` (JSON 1.1) on the
- * LocalEventBus, and `DynamoDB_20120810.*` forwarded as-is to DynamoDB Local. Signatures are not checked.
+ * LocalEventBus, `AmazonSQS.*` (JSON 1.0, and SQS's query protocol) on the LocalQueues, and
+ * `DynamoDB_20120810.*` forwarded as-is to DynamoDB Local. Signatures are not checked. A body over its
+ * service's documented limit is refused (413) before it is read.
  *
  * Client settings: `endpoint: url`, `region: 'us-east-1'`, any credentials. For the SFN client also
  * `disableHostPrefix: true`: StartSyncExecution is modelled with the host prefix `sync-`, so without it
@@ -31,6 +35,11 @@ export interface AwsEndpointOptions {
   /** Absent where nothing publishes events (the in-process LocalSystem): `AWSEvents.*` is then unknown. */
   eventBus?: LocalEventBus;
   dynamoDbEndpoint: string;
+  /**
+   * The template's queues: `AmazonSQS.*` (and SQS's query protocol, form-encoded with no target) on
+   * them. Absent where no queue is served (the in-process LocalSystem): SQS calls are then unknown.
+   */
+  sqs?: SqsApiOptions;
   /**
    * `X-Amz-Target: LocalCloud.Settle`, a local extension with no AWS counterpart: answers once nothing
    * is in flight (deliveries, executions), so a test or a script outside the process can wait on the
@@ -78,39 +87,41 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Run
   const events = options.eventBus ? new EventsApi(options.eventBus) : undefined;
   const dynamoDb = new URL(options.dynamoDbEndpoint);
 
+  const sqs = options.sqs ? new SqsApi(options.sqs) : undefined;
+  const limitOf = (req: http.IncomingMessage) => REQUEST_BODY_LIMITS[routeOf(req, sqs !== undefined).limit];
+
+  const answerJson = async (route: Route, raw: Buffer, res: http.ServerResponse): Promise<void> => {
+    const { service, op, target } = route;
+    const contentType =
+      service === 'AWSStepFunctions' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
+    try {
+      const body = parseBody(raw);
+      let out: unknown;
+      if (service === 'AWSStepFunctions') out = await sfn.call(op, body);
+      else if (service === 'AWSEvents' && events) out = await events.call(op, body);
+      else if (service === 'LocalCloud' && op === 'Settle' && options.settle) {
+        await options.settle();
+        out = {};
+      } else throw unknownOperation(target);
+      send(res, 200, contentType, toWire(out));
+    } catch (err) {
+      sendError(res, contentType, asApiError(err));
+    }
+  };
+
   const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const dot = target.indexOf('.');
-      const service = dot >= 0 ? target.slice(0, dot) : target;
-      const op = dot >= 0 ? target.slice(dot + 1) : '';
-      if (service === 'DynamoDB_20120810') {
-        forward(dynamoDb, req, raw, res);
-        return;
-      }
-      const contentType =
-        service === 'AWSStepFunctions' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
-      void (async () => {
-        try {
-          const body = parseBody(raw);
-          let out: unknown;
-          if (service === 'AWSStepFunctions') out = await sfn.call(op, body);
-          else if (service === 'AWSEvents' && events) out = await events.call(op, body);
-          else if (service === 'LocalCloud' && op === 'Settle' && options.settle) {
-            await options.settle();
-            out = {};
-          }
-          else throw unknownOperation(target);
-          send(res, 200, contentType, toWire(out));
-        } catch (err) {
-          sendError(res, contentType, asApiError(err));
-        }
-      })();
-    });
+    const route = routeOf(req, sqs !== undefined);
+    readBody(req, res, REQUEST_BODY_LIMITS[route.limit]).then(
+      (raw) => {
+        if (raw === undefined) refuseTooLarge(res, route, sqs);
+        else if (route.service === 'DynamoDB_20120810') forward(dynamoDb, req, raw, res);
+        else if (route.sqs && sqs) void answerSqs(sqs, route, req, raw, res);
+        else void answerJson(route, raw, res);
+      },
+      () => res.destroy(),
+    );
   });
+  continueWithin(server, limitOf);
 
   const port = await listenOn(
     server,
@@ -121,8 +132,80 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Run
   );
   return {
     url: `http://${hostForUrl(host)}:${port}`,
-    close: () => closeServer(server),
+    close: () => {
+      // Long polls answer at once (with no message) instead of holding the close.
+      sqs?.close();
+      return closeServer(server);
+    },
   };
+}
+
+/** What the headers say a request is for, before its body is read (its size limit depends on it). */
+interface Route {
+  target: string;
+  service: string;
+  op: string;
+  /** SQS, in its JSON protocol (`AmazonSQS.<op>`) or its query protocol (form-encoded, no target). */
+  sqs?: SqsProtocol;
+  limit: keyof typeof REQUEST_BODY_LIMITS;
+}
+
+function routeOf(req: http.IncomingMessage, servesSqs: boolean): Route {
+  const target = String(req.headers['x-amz-target'] ?? '');
+  const dot = target.indexOf('.');
+  const service = dot >= 0 ? target.slice(0, dot) : target;
+  const op = dot >= 0 ? target.slice(dot + 1) : '';
+  const form = /^application\/x-www-form-urlencoded/i.test(String(req.headers['content-type'] ?? ''));
+  let sqs: SqsProtocol | undefined;
+  if (servesSqs && service === 'AmazonSQS') sqs = 'json';
+  else if (servesSqs && target === '' && form) sqs = 'query';
+  const limit: Route['limit'] = sqs
+    ? 'sqs'
+    : service === 'AWSStepFunctions'
+      ? 'stepFunctions'
+      : service === 'AWSEvents'
+        ? 'eventBridge'
+        : service === 'DynamoDB_20120810'
+          ? 'dynamoDb'
+          : 'unrouted';
+  return { target, service, op, ...(sqs ? { sqs } : {}), limit };
+}
+
+/** A body over its service's limit, refused in that service's error shape (the connection then closes). */
+function refuseTooLarge(res: http.ServerResponse, route: Route, sqs: SqsApi | undefined): void {
+  const limit = REQUEST_BODY_LIMITS[route.limit];
+  const message = `The request body is over ${limit} bytes, the most this service takes.`;
+  if (route.sqs && sqs) {
+    reply(res, sqs.errorReply(route.sqs, new SqsError('RequestEntityTooLarge', message)));
+    return;
+  }
+  const contentType =
+    route.service === 'AWSEvents' ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0';
+  sendError(res, contentType, new AwsApiError('RequestEntityTooLarge', message, 413));
+}
+
+async function answerSqs(
+  sqs: SqsApi,
+  route: Route,
+  req: http.IncomingMessage,
+  raw: Buffer,
+  res: http.ServerResponse,
+): Promise<void> {
+  // A long poll ends when its client goes away.
+  const gone = new AbortController();
+  res.on('close', () => gone.abort());
+  const call = { host: req.headers.host ?? 'localhost', signal: gone.signal };
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const answer =
+    route.sqs === 'json'
+      ? await sqs.json(route.op, raw, call)
+      : await sqs.query(new URLSearchParams(raw.toString('utf8')), url.pathname, call);
+  if (!res.destroyed) reply(res, answer);
+}
+
+function reply(res: http.ServerResponse, answer: SqsReply): void {
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+  res.end(answer.body);
 }
 
 function parseBody(raw: Buffer): Body {

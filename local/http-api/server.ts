@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { APIGatewayEventRequestContextJWTAuthorizer } from 'aws-lambda';
 import { closeServer, hostForUrl, listenOn } from '../ports';
+import { continueWithin, readBody, REQUEST_BODY_LIMITS } from '../request-body';
 import { authorize, type JwtAuthorizerConfig } from './authorizer';
 import { buildEvent, newRequestId, queryStringParameters, type ApiRequest, type HttpApiEvent } from './event';
 import { fromLambdaResult, gatewayResponse, type ApiResponse } from './response';
@@ -47,9 +48,6 @@ export interface RunningHttpApi {
   routeKeys(): string[];
   close(): Promise<void>;
 }
-
-/** API Gateway's payload limit for HTTP APIs. */
-const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /**
  * An HTTP API stage (`$default`) on a local port, behaving as API Gateway's HTTP API does for Lambda
@@ -117,13 +115,18 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
   const server = http.createServer((req, res) => {
     const receivedAt = now();
     const requestId = newRequestId();
-    void readRequest(req, port, requestId, receivedAt)
-      .then((request) => (request ? handle(request) : gatewayResponse(413, 'Request Entity Too Large')))
+    void readBody(req, res, REQUEST_BODY_LIMITS.httpApi)
+      .then((body) =>
+        body
+          ? handle(apiRequest(req, body, port, requestId, receivedAt))
+          : gatewayResponse(413, 'Request Entity Too Large'),
+      )
       .catch((error: unknown) => {
         onHandlerError('(server)', error);
         return gatewayResponse(500, 'Internal Server Error');
       })
       .then((response) => {
+        if (res.destroyed) return;
         res.writeHead(response.statusCode, {
           ...response.headers,
           'apigw-requestid': requestId,
@@ -132,6 +135,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
         res.end(req.method === 'HEAD' ? undefined : response.body);
       });
   });
+  continueWithin(server, () => REQUEST_BODY_LIMITS.httpApi);
 
   port = await listenOn(server, host, options.port, 'the HTTP API', options.portFlag ?? '--api-port');
 
@@ -143,21 +147,13 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
   };
 }
 
-/** The request with its body, or undefined when the body is over API Gateway's limit. */
-async function readRequest(
+function apiRequest(
   req: http.IncomingMessage,
+  body: Buffer,
   port: number,
   requestId: string,
   receivedAt: Date,
-): Promise<ApiRequest | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(buf);
-  }
+): ApiRequest {
   const target = req.url ?? '/';
   const q = target.indexOf('?');
   return {
@@ -165,7 +161,7 @@ async function readRequest(
     rawPath: q === -1 ? target : target.slice(0, q),
     rawQueryString: q === -1 ? '' : target.slice(q + 1),
     headers: new Map(Object.entries(req.headersDistinct).flatMap(([k, v]) => (v ? [[k, v] as const] : []))),
-    body: Buffer.concat(chunks),
+    body,
     sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
     port,
     requestId,
