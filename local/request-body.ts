@@ -51,22 +51,38 @@ function declaredLength(req: http.IncomingMessage): number | undefined {
 }
 
 /**
- * The request body, or undefined when it is over `limit`: declared so in Content-Length (nothing is
- * read), or found so while it streams (what came is dropped). The rest is then discarded, never
- * buffered, and the answer closes the connection (`Connection: close`) since the body was not read to
- * its end.
+ * A refused body up to this much over its limit is read to its end and dropped, the connection then
+ * serving the next request; past that the connection is cut, as it is after this long without data.
+ * Draining lets a client still sending read the answer: closing with unread data would reset the
+ * connection, and a reset can destroy the answer on the client's side.
  */
-export function readBody(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  limit: number,
-): Promise<Buffer | undefined> {
-  const refuse = (): undefined => {
-    res.setHeader('connection', 'close');
-    req.resume();
-    return undefined;
-  };
-  if ((declaredLength(req) ?? 0) > limit) return Promise.resolve(refuse());
+const DRAIN_BYTES = 1024 * 1024;
+const DRAIN_IDLE_MS = 2_000;
+
+/** Drops the rest of a refused body (`read` bytes of it came already), cutting the connection past the allowance. */
+function drain(req: http.IncomingMessage, read: number, limit: number): void {
+  let size = read;
+  const cut = () => req.socket.destroy();
+  const idle = setTimeout(cut, DRAIN_IDLE_MS).unref();
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit + DRAIN_BYTES) cut();
+    else idle.refresh();
+  });
+  req.on('end', () => clearTimeout(idle));
+  req.on('close', () => clearTimeout(idle));
+  req.resume();
+}
+
+/**
+ * The request body, or undefined when it is over `limit`: declared so in Content-Length (nothing is
+ * read), or found so while it streams (what came is dropped). The rest is then drained, never buffered.
+ */
+export function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  if ((declaredLength(req) ?? 0) > limit) {
+    drain(req, 0, limit);
+    return Promise.resolve(undefined);
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -78,7 +94,8 @@ export function readBody(
       }
       req.off('data', onData);
       chunks.length = 0;
-      resolve(refuse());
+      drain(req, size, limit);
+      resolve(undefined);
     };
     req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));

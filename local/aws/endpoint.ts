@@ -111,7 +111,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Run
 
   const server = http.createServer((req, res) => {
     const route = routeOf(req, sqs !== undefined);
-    readBody(req, res, REQUEST_BODY_LIMITS[route.limit]).then(
+    readBody(req, REQUEST_BODY_LIMITS[route.limit]).then(
       (raw) => {
         if (raw === undefined) refuseTooLarge(res, route, sqs);
         else if (route.service === 'DynamoDB_20120810') forward(dynamoDb, req, raw, res);
@@ -171,7 +171,7 @@ function routeOf(req: http.IncomingMessage, servesSqs: boolean): Route {
   return { target, service, op, ...(sqs ? { sqs } : {}), limit };
 }
 
-/** A body over its service's limit, refused in that service's error shape (the connection then closes). */
+/** A body over its service's limit, refused in that service's error shape (its rest is drained unread). */
 function refuseTooLarge(res: http.ServerResponse, route: Route, sqs: SqsApi | undefined): void {
   const limit = REQUEST_BODY_LIMITS[route.limit];
   const message = `The request body is over ${limit} bytes, the most this service takes.`;

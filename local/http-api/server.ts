@@ -115,7 +115,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
   const server = http.createServer((req, res) => {
     const receivedAt = now();
     const requestId = newRequestId();
-    void readBody(req, res, REQUEST_BODY_LIMITS.httpApi)
+    void readBody(req, REQUEST_BODY_LIMITS.httpApi)
       .then((body) =>
         body
           ? handle(apiRequest(req, body, port, requestId, receivedAt))
