@@ -11,7 +11,7 @@ const CHAOS_COMMAND = defineCommand({
   name: 'npm run chaos',
   summary: [
     "The chaos run: users' stories with duplicated, reordered and late deliveries and failing or slow Task calls,",
-    'on a fresh in-memory local stack; prints the figures and checks every invariant. A short run: --journeys 100.',
+    'on a fresh local stack; prints the figures and checks every invariant. A short run: --journeys 100.',
   ],
   flags: {
     journeys: {
@@ -70,6 +70,13 @@ const CHAOS_COMMAND = defineCommand({
       parse: integer(1, 64),
       description: 'PutEvents calls in flight',
     },
+    crash: {
+      type: 'string',
+      arg: 'N',
+      default: '0',
+      parse: integer(0, 100),
+      description: 'crash the stack N times during the deliveries (kill -9 in process) and start it again',
+    },
     json: { type: 'string', arg: 'FILE', description: 'also write the report as JSON' },
   },
   notes: ['Exits 0 when every invariant holds, 1 when one breaks, 2 on an error.'],
@@ -87,6 +94,7 @@ async function main(): Promise<number> {
     latencyMs: values['latency-ms'],
     seed: values.seed,
     concurrency: values.concurrency,
+    crashes: values.crash,
     onProgress: (phase, done, total) => {
       const line = `${phase}: ${Math.floor((done / total) * 100)}%`;
       if (line !== last && process.stderr.isTTY) process.stderr.write(`\r${line}   `);

@@ -13,6 +13,7 @@ import { freePort } from '../local/dynamodb-local';
 import { chunk, inParallel } from '../local/parallel';
 import { followRun } from '../local/reconcile';
 import type { ExecutionDescription } from '../local/workflow-runtime';
+import { Incarnations } from './incarnations';
 import { catchBlocks, catchKey, catchWorkflowOf, type CatchBlock } from './catches';
 import { planDeliveries, type Delivery } from './deliveries';
 import { COUNTERS, expectationOf, factsOfUser, ledgerKey, pendingDueBy, type Expectation } from './expected';
@@ -37,6 +38,12 @@ export interface ChaosOptions {
   seed: number;
   /** PutEvents calls in flight at once (10 entries each). */
   concurrency?: number;
+  /**
+   * How many times the stack crashes during the deliveries (a kill -9 in process: the journal takes
+   * nothing more, connections are cut, DynamoDB Local gets SIGKILL) and starts again over its data
+   * directory, while the clients resend what had no answer. Default 0.
+   */
+  crashes?: number;
   /** Where the CDK app is synthesized (default: a temporary directory). */
   assemblyDir?: string;
   onProgress?: (phase: string, done: number, total: number) => void;
@@ -123,17 +130,40 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ...(latency > 0 ? { latency: { rate: latency, maxMs: latencyMs } } : {}),
     executionClosed: (arn) => running.cloud?.runtime.waitFor(arn) ?? Promise.resolve(),
   });
-  const cloud = await startLocalCloud({
-    assemblyDir: options.assemblyDir ?? mkdtempSync(path.join(os.tmpdir(), 'chaos-cdk-')),
-    endpointPort: await freePort(),
-    apiPort: await freePort(),
-    schedules: false,
-    // A tenth of AWS's waits: at none, writers a conflict cancelled retry in lockstep and exhaust their
-    // jittered back-offs (as in the workflow tests, test/support/world.ts).
-    retryDelayScale: RETRY_DELAY_SCALE,
-    faults: faults.injector,
-  });
+  const assemblyDir = options.assemblyDir ?? mkdtempSync(path.join(os.tmpdir(), 'chaos-cdk-'));
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chaos-data-'));
+  const ports = { endpointPort: await freePort(), apiPort: await freePort() };
+  // Every start over the same data directory and front ports (clients keep their endpoint); DynamoDB Local
+  // and the Lambdas' internal endpoint get new ports, so work in flight at a crash cannot reach the new ones.
+  const startCloud = () =>
+    startLocalCloud({
+      assemblyDir,
+      dataDir,
+      ...ports,
+      schedules: false,
+      // A tenth of AWS's waits: at none, writers a conflict cancelled retry in lockstep and exhaust their
+      // jittered back-offs (as in the workflow tests, test/support/world.ts).
+      retryDelayScale: RETRY_DELAY_SCALE,
+      faults: faults.injector,
+      // Every Express attempt stays inspectable: the report counts them.
+      expressKept: Number.POSITIVE_INFINITY,
+    });
+  let cloud = await startCloud();
   running.cloud = cloud;
+  const incarnations = new Incarnations();
+  incarnations.add(cloud.runtime);
+  // Resolves once the stack is up; a crash replaces it with its restart, which clients wait for.
+  let up: Promise<void> = Promise.resolve();
+  const crashes = options.crashes ?? 0;
+  const crashAndRestart = () => {
+    up = (async () => {
+      await cloud.simulateCrash();
+      cloud = await startCloud();
+      running.cloud = cloud;
+      incarnations.add(cloud.runtime);
+    })();
+    return up;
+  };
   try {
     const config = {
       endpoint: cloud.endpointUrl,
@@ -154,12 +184,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     let reconciliationDuringTraffic: string | undefined;
     const batches = chunk(plan.deliveries, 10);
     const sent = { putFailures: 0, commissionStarts: 0, commissionRefused: 0 };
+    const crashAt = new Set(
+      Array.from({ length: crashes }, (_, k) => Math.floor(((k + 1) * batches.length) / (crashes + 1))),
+    );
+    const untilUp = () => up;
     await inParallel(batches, concurrency, async (batch, i) => {
       if (i === Math.floor(batches.length / 2)) {
-        reconciliationDuringTraffic = await startReconciliation(sfn);
+        reconciliationDuringTraffic = await resending(untilUp, () => startReconciliation(sfn));
       }
+      if (crashAt.has(i)) await crashAndRestart();
+      await up;
       await backlogBelow(cloud, MAX_BACKLOG);
-      await sendBatch(events, sfn, batch, sent);
+      await sendBatch(events, sfn, batch, sent, untilUp);
       progress('deliveries', Math.min((i + 1) * 10, plan.deliveries.length), plan.deliveries.length);
     });
     const corpus = malformedCorpus(appBus, stripeBus);
@@ -192,7 +228,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     );
     await cloud.settle();
     const approvalReports = await Promise.all(approvalArns.map((arn) => outputOf<ApprovalReport>(sfn, arn)));
-    const approvalFacts = approvalFactsOf(cloud);
+    const approvalFacts = approvalFactsOf(incarnations);
 
     const before = await observe(ddb);
     const driftBefore = driftFromReferrals(before);
@@ -210,15 +246,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const expected = expectationOf(told, winnersOf(scenario, after), approvalFacts.byUser);
 
     // Every execution described once (tens of thousands in a full run), then read by each report.
-    const all = cloud.runtime.list();
+    const all = incarnations.list();
     const executions = tallyExecutions(cloud.runtime.workflowNames(), all);
-    const catches = firedCatches(cloud, all);
-    const replays = replaysOf(cloud, all);
+    const catches = firedCatches(incarnations, all);
+    const replays = replaysOf(incarnations, all);
     const malformed = answerMalformed(cloud, all, corpus, rejected);
     const cutoff = approvalReports.map((r) => r.asOf).sort()[approvalReports.length - 1] ?? '';
     const { checks, lost, doubleCounted } = checkInvariants({
       cloud,
       all,
+      cutByCrash: incarnations.cutByCrash(),
       scenario,
       after,
       expected,
@@ -300,7 +337,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       'double counted': doubleCounted,
     };
     return {
-      options: { ...options, concurrency, latency, latencyMs } as ChaosReport['options'],
+      options: { ...options, concurrency, latency, latencyMs, crashes } as ChaosReport['options'],
       figures,
       ledger: ledgerFigures(after.commissions),
       faults: Object.fromEntries(faults.counts as Map<FaultKind, number>),
@@ -400,6 +437,7 @@ async function sendBatch(
   sfn: SFNClient,
   batch: readonly Delivery[],
   sent: { putFailures: number; commissionStarts: number; commissionRefused: number },
+  untilUp: () => Promise<void>,
 ): Promise<void> {
   const entries: PutEventsRequestEntry[] = [];
   const starts: Promise<void>[] = [];
@@ -412,12 +450,14 @@ async function sendBatch(
     starts.push(
       (async () => {
         try {
-          await sfn.send(
-            new StartExecutionCommand({
-              stateMachineArn: arnOf(COMMISSION),
-              name: target.name,
-              input: JSON.stringify(target.input),
-            }),
+          await resending(untilUp, () =>
+            sfn.send(
+              new StartExecutionCommand({
+                stateMachineArn: arnOf(COMMISSION),
+                name: target.name,
+                input: JSON.stringify(target.input),
+              }),
+            ),
           );
           sent.commissionStarts += 1;
         } catch (error) {
@@ -430,8 +470,10 @@ async function sendBatch(
   }
   const put = async () => {
     let pending = entries;
+    // A failed entry is sent again (twice at most); a crash's refusals are resent once the stack is up.
     for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
-      const out = await events.send(new PutEventsCommand({ Entries: pending }));
+      await untilUp();
+      const out = await resending(untilUp, () => events.send(new PutEventsCommand({ Entries: pending })));
       pending = pending.filter((_, i) => out.Entries?.[i]?.ErrorCode !== undefined);
     }
     sent.putFailures += pending.length;
@@ -496,10 +538,10 @@ function winnersOf(scenario: Scenario, observation: Observation): Map<string, st
 }
 
 /** The approval facts the approval runs recorded: the inputs of the `commission` executions they started. */
-function approvalFactsOf(cloud: RunningLocalCloud): { all: Fact[]; byUser: Map<string, Fact[]> } {
+function approvalFactsOf(executions: Incarnations): { all: Fact[]; byUser: Map<string, Fact[]> } {
   const byUser = new Map<string, Fact[]>();
   const all: Fact[] = [];
-  for (const e of cloud.runtime.list(COMMISSION)) {
+  for (const e of executions.list(COMMISSION)) {
     if (!e.name.startsWith('approve-') || e.status !== 'SUCCEEDED') continue;
     const input = e.input as FactWorkflowInput;
     if (!input.userId) continue;
@@ -525,12 +567,12 @@ function tallyExecutions(
 }
 
 function firedCatches(
-  cloud: RunningLocalCloud,
+  executions: Incarnations,
   all: readonly ExecutionDescription[],
 ): { block: CatchBlock; fired: number }[] {
   const fired = new Map<string, number>();
   for (const e of all) {
-    for (const state of cloud.runtime.caughtStates(e.executionArn)) {
+    for (const state of executions.caughtStates(e.executionArn)) {
       const key = catchKey(catchWorkflowOf(e.workflow), state);
       fired.set(key, (fired.get(key) ?? 0) + 1);
     }
@@ -542,10 +584,10 @@ function firedCatches(
 }
 
 /** Replays of parked facts (StartExecution calls of `ReplayWaitingFact`), by the step that made them (twins as their step). */
-function replaysOf(cloud: RunningLocalCloud, all: readonly ExecutionDescription[]): Record<string, number> {
+function replaysOf(executions: Incarnations, all: readonly ExecutionDescription[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const e of all) {
-    const n = cloud.runtime
+    const n = executions
       .taskCalls(e.executionArn)
       .filter((c) => c.stateName === 'ReplayWaitingFact' && c.outcome?.ok).length;
     const step = catchWorkflowOf(e.workflow);
@@ -643,6 +685,8 @@ const LEDGER_FIELDS = ['status', 'netCents', 'reversedCents', 'earningsCents', '
 function checkInvariants(args: {
   cloud: RunningLocalCloud;
   all: readonly ExecutionDescription[];
+  /** Executions a crash cut off (see Incarnations.cutByCrash). */
+  cutByCrash: ReadonlySet<string>;
   scenario: Scenario;
   after: Observation;
   expected: Expectation;
@@ -874,12 +918,19 @@ function checkInvariants(args: {
   );
 
   // An Express attempt that did not succeed hands its event to the Standard step, under the same name.
+  // One a crash cut off never could: the redelivered event's later attempt (or its Standard) completes it.
   const standard = new Map(
     all.filter((e) => !isExpressTwin(e.workflow)).map((e) => [`${e.workflow}:${e.name}`, e]),
+  );
+  const succeededAttempts = new Set(
+    all
+      .filter((e) => isExpressTwin(e.workflow) && e.status === 'SUCCEEDED')
+      .map((e) => `${e.workflow}:${e.name}`),
   );
   const attempts = all.filter((e) => isExpressTwin(e.workflow) && e.status !== 'SUCCEEDED');
   const uncompleted = attempts.filter((e) => {
     const s = standard.get(`${catchWorkflowOf(e.workflow)}:${e.name}`);
+    if (args.cutByCrash.has(e.executionArn) && succeededAttempts.has(`${e.workflow}:${e.name}`)) return false;
     return (
       !s || (s.status !== 'SUCCEEDED' && !(s.status === 'FAILED' && EXPECTED_FAILURES.has(s.error ?? '')))
     );
@@ -894,6 +945,8 @@ function checkInvariants(args: {
   const unexplained = all.filter(
     (e) =>
       e.status !== 'SUCCEEDED' &&
+      // Failed under a crash (the services went away under it): its event or start was journaled.
+      !args.cutByCrash.has(e.executionArn) &&
       !(isExpressTwin(e.workflow) && !uncompleted.includes(e)) &&
       !(e.status === 'FAILED' && EXPECTED_FAILURES.has(e.error ?? '')) &&
       !(e.status === 'FAILED' && corpus.some((c) => JSON.stringify(e.input).includes(c.marker))),
@@ -955,6 +1008,23 @@ function checkInvariants(args: {
  * changes nothing about ordering (batches stay concurrent) and keeps the run fast.
  */
 const MAX_BACKLOG = 64;
+
+/**
+ * A client call that a crash cut off (no answer: the connection refused or reset) is made again once
+ * the stack is up, as a client without an answer must; an answer, even an error, is the stack's.
+ */
+async function resending<T>(untilUp: () => Promise<void>, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    await untilUp();
+    try {
+      return await call();
+    } catch (error) {
+      const answered = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (answered !== undefined || attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
 
 async function backlogBelow(cloud: RunningLocalCloud, limit: number): Promise<void> {
   while (cloud.runtime.runningCount + cloud.eventBus.deliveriesInFlight >= limit) {

@@ -40,7 +40,8 @@ const START_COMMAND = defineCommand({
       type: 'string',
       arg: 'dir',
       default: path.join(PROJECT_ROOT, '.local', 'data'),
-      description: 'where tables, executions and dead letters survive restarts',
+      description:
+        'where tables and the journal (accepted events, executions, queue messages) survive restarts and crashes',
     },
     'in-memory': { type: 'boolean', description: 'a throwaway run: nothing is kept' },
     seed: { type: 'boolean', description: 'load the demo partners and journeys' },
@@ -49,6 +50,21 @@ const START_COMMAND = defineCommand({
       arg: 'host',
       default: '127.0.0.1',
       description: 'the address every server listens on',
+    },
+    retention: {
+      type: 'string',
+      arg: 'days',
+      default: '90',
+      parse: positiveNumber,
+      description: 'how long closed Standard executions stay listed, as on AWS',
+    },
+    'drain-timeout': {
+      type: 'string',
+      arg: 's',
+      default: '10',
+      parse: positiveNumber,
+      description:
+        'how long Ctrl-C or SIGTERM waits for deliveries in flight (the rest resumes at the next start)',
     },
     'item-write-limit': {
       type: 'string',
@@ -69,6 +85,8 @@ function options() {
     dynamoDbPort: values['dynamodb-port'],
     dataDir: values['in-memory'] ? undefined : values['data-dir'],
     seed: values.seed,
+    retentionMs: values.retention * 24 * 60 * 60_000,
+    drainMs: values['drain-timeout'] * 1000,
   };
 }
 

@@ -46,6 +46,8 @@ export interface LocalCloudOptions {
   retentionMs?: number;
   /** How long a stop waits for deliveries in flight before halting what still runs; default 10 s. */
   drainMs?: number;
+  /** How many closed Express executions stay inspectable in memory (the runtime's default otherwise). */
+  expressKept?: number;
   /** Where the CDK app is synthesized (default `.local/cdk.out`); tests use their own directory. */
   assemblyDir?: string;
   /** Run the template's schedules (the nightly reconciliation); default true. */
@@ -92,6 +94,12 @@ export interface RunningLocalCloud {
    * journal holds them; the next start runs them again), then stops DynamoDB Local.
    */
   stop(): Promise<void>;
+  /**
+   * A kill -9 in process, for the chaos run: the journal takes nothing more, every connection is cut,
+   * running executions stop where they are, DynamoDB Local gets SIGKILL. What was in flight is left to
+   * fail against services that are gone; a new local cloud over the same data directory recovers.
+   */
+  simulateCrash(): Promise<void>;
 }
 
 const DEFAULT_DRAIN_MS = 10_000;
@@ -127,6 +135,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
       workflows: [],
       journal,
       ...(options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {}),
+      ...(options.expressKept !== undefined ? { expressKept: options.expressKept } : {}),
       onPutEvents: async (records) => {
         const out = await forward.bus?.putEvents(
           records.map((r) => ({
@@ -305,6 +314,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
         await journal.close();
         await internal.close();
         await ddb.stop();
+      },
+      simulateCrash: async () => {
+        stopping = true;
+        journal.abandon();
+        eventBus.stopSchedules();
+        for (const server of [api, endpoint, internal]) server.abort();
+        await ddb.kill();
+        await runtime.halt();
       },
     };
     return cloud;

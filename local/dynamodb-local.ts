@@ -42,6 +42,8 @@ export interface DynamoDbLocal {
   port: number;
   client: DynamoDBClient;
   stop(): Promise<void>;
+  /** SIGKILL, as when the machine's stack is killed: no shutdown, whatever was in flight is cut. */
+  kill(): Promise<void>;
 }
 
 export interface StartDynamoDbLocalOptions {
@@ -123,7 +125,13 @@ export async function startDynamoDbLocal(opts: StartDynamoDbLocalOptions = {}): 
       throw new Error(`DynamoDB Local stopped while starting (exit code ${exitCode}). Its log:\n${output}`);
     try {
       await client.send(new ListTablesCommand({ Limit: 1 }));
-      return { endpoint, port, client, stop };
+      const kill = async (): Promise<void> => {
+        process.removeListener('exit', killOnExit);
+        child.kill('SIGKILL');
+        await exited;
+        client.destroy();
+      };
+      return { endpoint, port, client, stop, kill };
     } catch {
       if (Date.now() > deadline) {
         await stop();

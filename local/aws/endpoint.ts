@@ -9,7 +9,8 @@ import type {
   WorkflowType,
 } from '../workflow-runtime';
 import { busNameOf, type LocalEventBus, type PutEventsEntry } from './event-bus';
-import { SqsApi, SqsError, type SqsApiOptions, type SqsProtocol, type SqsReply } from './sqs-api';
+import { SqsApi, type SqsApiOptions, type SqsProtocol, type SqsReply } from './sqs-api';
+import { SqsError } from './sqs-errors';
 
 /**
  * One local endpoint for the AWS JSON protocols, dispatching on `X-Amz-Target`:
@@ -51,6 +52,8 @@ export interface AwsEndpointOptions {
 export interface RunningAwsEndpoint {
   url: string;
   close(): Promise<void>;
+  /** Cuts every connection at once, answering nothing more (a crash). */
+  abort(): void;
 }
 
 type Body = Record<string, unknown>;
@@ -136,6 +139,10 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Run
       // Long polls answer at once (with no message) instead of holding the close.
       sqs?.close();
       return closeServer(server);
+    },
+    abort: () => {
+      server.close();
+      server.closeAllConnections();
     },
   };
 }

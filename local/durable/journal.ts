@@ -100,6 +100,19 @@ export class Journal {
     });
   }
 
+  /**
+   * What a kill leaves: nothing more reaches the file, and no append still queued is acknowledged (each
+   * rejects). The chaos run crashes the stack in process this way.
+   */
+  abandon(): void {
+    this.closed = true;
+    const queued = this.queued;
+    this.queued = [];
+    for (const q of queued) q.reject(new Error('The local cloud crashed'));
+    void this.handle?.close().catch(() => undefined);
+    this.handle = undefined;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.flushing;

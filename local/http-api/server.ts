@@ -47,6 +47,8 @@ export interface RunningHttpApi {
   port: number;
   routeKeys(): string[];
   close(): Promise<void>;
+  /** Cuts every connection at once, answering nothing more (a crash). */
+  abort(): void;
 }
 
 /**
@@ -144,6 +146,10 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
     port,
     routeKeys: () => table.routeKeys,
     close: () => closeServer(server),
+    abort: () => {
+      server.close();
+      server.closeAllConnections();
+    },
   };
 }
 
