@@ -176,7 +176,7 @@ export class LocalEventBus {
       const event: EventEnvelope = { ...accepted.envelope, detail: JSON.parse(accepted.detail) as unknown };
       for (const key of remaining) {
         const found = this.ruleTarget(key);
-        if (found) this.deliverTo(found.rule, found.target, event);
+        if (found) this.deliverTo(found.rule, found.target, event, accepted.detail);
         else this.pending.get(event.id)?.remaining.delete(key);
       }
     }
@@ -334,7 +334,7 @@ export class LocalEventBus {
         return { ErrorCode: 'InternalFailure', ErrorMessage: `The event was not stored: ${String(error)}` };
       }
       this.pending.set(event.id, { accepted, remaining: new Set(accepted.targets) });
-      for (const { rule, target } of targets) this.deliverTo(rule, target, event);
+      for (const { rule, target } of targets) this.deliverTo(rule, target, event, entry.Detail);
     }
     return { EventId: event.id };
   }
@@ -355,7 +355,13 @@ export class LocalEventBus {
    * async invocation settled (its retries and on-failure destination included), an execution started
    * durably, a message queued. A failed delivery stays pending and is retried at the next start.
    */
-  private deliverTo(rule: EventBusRule, target: EventBusTarget, event: EventEnvelope): void {
+  private deliverTo(
+    rule: EventBusRule,
+    target: EventBusTarget,
+    event: EventEnvelope,
+    /** The detail as PutEvents received it: a queue message is written from it, whatever its depth. */
+    detailText?: string,
+  ): void {
     const payload: unknown = target.input !== undefined ? JSON.parse(target.input) : event;
     const delivery = (async () => {
       // Let PutEvents answer before any target runs (its answer settles in microtasks).
@@ -368,7 +374,12 @@ export class LocalEventBus {
           await this.dispatcher.startExecution(target.name, payload);
           break;
         case 'queue':
-          await this.dispatcher.sendToQueue(target.name, JSON.stringify(payload));
+          await this.dispatcher.sendToQueue(
+            target.name,
+            target.input === undefined && detailText !== undefined
+              ? envelopeText(event, detailText)
+              : JSON.stringify(payload),
+          );
           break;
       }
       await this.delivered(event.id, targetKey(rule, target));
@@ -397,6 +408,12 @@ function describeRule(r: EventBusRule): RuleDescription {
     ...(r.scheduleExpression ? { ScheduleExpression: r.scheduleExpression } : {}),
     State: r.enabled === false ? 'DISABLED' : 'ENABLED',
   };
+}
+
+/** The envelope's JSON with the detail's own text spliced in as its last member (no re-serialization). */
+function envelopeText(event: EventEnvelope, detailText: string): string {
+  const text = JSON.stringify({ ...event, detail: 0 });
+  return `${text.slice(0, -'0}'.length)}${detailText}}`;
 }
 
 /** EventBridge times have whole seconds: `2024-01-01T00:00:00Z`. */

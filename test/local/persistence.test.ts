@@ -2,7 +2,8 @@ import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Journal } from '../../local/durable/journal';
+import { LocalEventBus } from '../../local/aws/event-bus';
+import { boundedDepth, Journal } from '../../local/durable/journal';
 import { EXPRESS_KEPT, LocalWorkflowRuntime } from '../../local/workflow-runtime';
 
 /** Executions are journaled: a start before StartExecution answers, a close with its history. */
@@ -16,7 +17,7 @@ async function runtime(
   dir: string,
   options: { retryDelayScale?: number; retentionMs?: number } = {},
 ): Promise<{ rt: LocalWorkflowRuntime; journal: Journal; restarted: number }> {
-  const { journal, records } = await Journal.open(dir);
+  const { journal, records } = await opened(dir);
   // No Task states here, so DynamoDB is never called.
   const rt = new LocalWorkflowRuntime({
     dynamoDb: new DynamoDBClient({ region: 'us-east-1' }),
@@ -33,6 +34,16 @@ async function runtime(
 }
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'journal-'));
+
+const journals: Journal[] = [];
+async function opened(dir: string): Promise<Awaited<ReturnType<typeof Journal.open>>> {
+  const j = await Journal.open(dir);
+  journals.push(j.journal);
+  return j;
+}
+afterAll(async () => {
+  for (const j of journals) await j.close();
+});
 
 describe('executions in the journal', () => {
   it('brings back closed executions with their output and history, and their names stay taken', async () => {
@@ -114,5 +125,56 @@ describe('executions in the journal', () => {
 
     expect(next.rt.describe(executionArn).status).toBe('SUCCEEDED');
     expect(readFileSync(path.join(dir, 'journal.ndjson'), 'utf8').endsWith('}\n')).toBe(true);
+  });
+});
+
+describe('events in the journal', () => {
+  const rule = {
+    name: 'AllEvents',
+    busName: 'default',
+    eventPattern: { source: ['app'] },
+    targets: [{ id: 'Queue', kind: 'queue' as const, name: 'parked' }],
+  };
+
+  it('keeps an accepted event nested 100,000 deep (JSON.stringify would overflow on it) and delivers it after a restart', async () => {
+    const dir = tempDir();
+    const deep = `{"nested":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const first = await opened(dir);
+    const sent: string[] = [];
+    // A target that never answers: the crash comes before any delivery is done.
+    const bus = new LocalEventBus(
+      [rule],
+      [],
+      {
+        invokeFunction: () => new Promise(() => undefined),
+        startExecution: () => new Promise(() => undefined),
+        sendToQueue: () => new Promise(() => undefined),
+      },
+      first.journal,
+    );
+
+    const out = await bus.putEvents([{ Source: 'app', DetailType: 'deep', Detail: deep }]);
+    const next = await opened(dir);
+    const recovered = new LocalEventBus(
+      [rule],
+      [],
+      {
+        invokeFunction: async () => undefined,
+        startExecution: async () => undefined,
+        sendToQueue: async (_queue, body) => void sent.push(body),
+      },
+      next.journal,
+    );
+    recovered.recover(next.records);
+    const redelivered = recovered.redeliverPending();
+    await recovered.idle();
+
+    expect(out.FailedEntryCount).toBe(0);
+    expect(redelivered).toBe(1);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.length).toBeGreaterThan(200_000);
+    expect(JSON.parse(sent[0] ?? '{}')).toMatchObject({ source: 'app', 'detail-type': 'deep' });
+    // What a dead letter of it keeps: the payload cut at 64 levels, so the journal can write it.
+    expect(JSON.stringify(boundedDepth(JSON.parse(deep)))).toContain('nested deeper than 64 levels');
   });
 });
