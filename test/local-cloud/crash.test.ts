@@ -7,6 +7,8 @@ import type { PutEventsEntryFields } from '../../local/events/event-envelope';
 import {
   busNames,
   counters,
+  reconcile,
+  referrals,
   entryOn,
   freePorts,
   registerPartner,
@@ -22,7 +24,9 @@ import { expectedCounters, firstPayment, ONE_AF_PLUS_MONTHLY_PAYMENT } from '../
  * What PutEvents accepted survives any way the stack can end: a burst of signups and payments is
  * under way when the stack is killed or signalled; it starts again over the same data directory, the
  * client sends again what was never acknowledged (as a client without an answer must), and every
- * journey counts exactly once: nothing accepted was lost, nothing sent twice was counted twice.
+ * journey is recorded exactly once in the referrals (the source of truth), and counted exactly once in
+ * the stats once the nightly reconciliation has run: an execution halted between its truth write and its
+ * stats write leaves that change pending on the referral (pendingStats), and reconciliation applies it.
  */
 const USERS = 30;
 /** The stack ends once this many entries were acknowledged, while more are in flight. */
@@ -103,6 +107,8 @@ describe.each(endings)('the stack ends by $name in the middle of a burst', ({ na
         { concurrency: 2 },
       );
       await settle(second.endpointUrl);
+      const truth = await referrals(second.endpointUrl, partnerId);
+      await reconcile(second.endpointUrl);
 
       // Assess: the ending was a real one, nothing of the first stack outlived it, and the numbers are exact.
       expect(ended).toBe(true);
@@ -110,6 +116,7 @@ describe.each(endings)('the stack ends by $name in the middle of a burst', ({ na
       expect(via === 'node' ? exit.signal : exit.code).toBe(via === 'node' ? 'SIGKILL' : 0);
       expect(leftListening).toBe(false);
       expect(resent.unacknowledged).toEqual([]);
+      expect(truth).toEqual(new Map(Array.from({ length: USERS }, (_, i) => [`${partnerId}_u${i}`, 'paid'])));
       expect(await counters(second.endpointUrl, partnerId)).toEqual(
         expectedCounters(times(USERS, ONE_AF_PLUS_MONTHLY_PAYMENT)),
       );

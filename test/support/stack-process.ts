@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, ListEventBusesCommand, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DEFAULT_ADMIN_SCOPE } from '../../domain/config';
 import { STATS_COUNTERS } from '../../domain/stats';
@@ -171,6 +172,38 @@ export async function sendBurst(
   await Promise.all(Array.from({ length: opts.concurrency }, worker));
   events.destroy();
   return { accepted, unacknowledged: entries.flatMap((_, i) => (accepted.has(i) ? [] : [i])) };
+}
+
+/** A reconciliation run, as the nightly schedule starts it, followed to its end (the whole chain). */
+export async function reconcile(endpointUrl: string): Promise<void> {
+  const sfn = new SFNClient({
+    endpoint: endpointUrl,
+    region: 'us-east-1',
+    credentials,
+    disableHostPrefix: true,
+  });
+  await sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:reconciliation',
+    }),
+  );
+  sfn.destroy();
+  await settle(endpointUrl);
+}
+
+/** The partner's referrals (the source of truth): referred user → status. */
+export async function referrals(endpointUrl: string, partnerId: string): Promise<Map<string, string>> {
+  const { ddb } = stackClients(endpointUrl);
+  const { Items = [] } = await ddb.send(
+    new QueryCommand({
+      TableName: 'PartnerReferrals',
+      KeyConditionExpression: 'partnerId = :p',
+      ExpressionAttributeValues: { ':p': { S: partnerId } },
+      ConsistentRead: true,
+    }),
+  );
+  ddb.destroy();
+  return new Map(Items.map((i) => [String(i.referredUserId?.S), String(i.status?.S)]));
 }
 
 /** The partner's counters as the stats row holds them (clicks on the row only, not its shards). */
