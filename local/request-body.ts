@@ -1,4 +1,5 @@
 import type * as http from 'node:http';
+import { MAX_MESSAGE_BYTES } from './aws/sqs-api';
 
 /** Room for what a request carries around its payload (other members, the JSON or form syntax). */
 const ENVELOPE_BYTES = 64 * 1024;
@@ -34,7 +35,7 @@ export const REQUEST_BODY_LIMITS = {
    * SendMessage: 1 MiB of body and attributes (since August 2025; 256 KiB before), in JSON or form-encoded.
    * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
    */
-  sqs: encoded(1024 * 1024),
+  sqs: encoded(MAX_MESSAGE_BYTES),
   /**
    * HTTP API "Payload size: 10 MB".
    * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html

@@ -5,7 +5,7 @@ import type { LocalFunction } from '../stack/model-functions';
 import type { LocalRule, LocalRuleTarget } from '../stack/model-events';
 import { localQueueArn } from '../stack/local-names';
 import { localRuleArn, type EventBusDispatcher } from './event-bus';
-import type { DeadLetterRedrive } from './sqs-api';
+import type { DeadLetterRedrive } from './sqs-move-tasks';
 
 const targetArn = (t: LocalRuleTarget): string =>
   t.kind === 'function'

@@ -5,28 +5,12 @@ import {
   NotInFlightError,
   type LocalQueues,
   type MessageAttributeValue,
-  type QueueMessage,
   type ReceivedMessage,
 } from '../durable/queues';
 import { localQueueArn } from '../stack/local-names';
-
-/**
- * Amazon SQS on the local queues, in both of its protocols: AWS JSON 1.0 (`X-Amz-Target:
- * AmazonSQS.<Op>`, the SDK v3 and recent AWS CLIs) and the query protocol (form-encoded `Action=<Op>`,
- * XML answers; Debian's AWS CLI 2.9 still speaks it). Queue URLs are `http://<host>/000000000000/<name>`
- * with the host the client called, ARNs `arn:aws:sqs:us-east-1:000000000000:<name>`.
- * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/Welcome.html
- */
-
-/**
- * Dead-letter queues whose source is not an SQS queue: a Lambda's on-failure destination, an EventBridge
- * rule target's dead-letter queue. SQS's own move task only serves dead-letter queues of SQS queues.
- */
-export interface DeadLetterRedrive {
-  readonly queues: ReadonlySet<string>;
-  /** Hands one message back to where it failed; resolves once that source has it. */
-  redrive(queue: string, message: QueueMessage): Promise<void>;
-}
+import { invalidValue, SQS_ERRORS, SqsError } from './sqs-errors';
+import { KEPT_MOVE_TASKS, MessageMoveTasks, type DeadLetterRedrive } from './sqs-move-tasks';
+import { queryMembers, XML_TYPE, xmlErrorResponse, xmlResponse } from './sqs-query-protocol';
 
 export interface SqsApiOptions {
   queues: LocalQueues;
@@ -51,46 +35,6 @@ type Body = Record<string, unknown>;
 
 /** SendMessage's limit on body plus attributes; also the default MaximumMessageSize (since August 2025). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
-
-// ---- errors ------------------------------------------------------------------------------------------------
-
-/**
- * The errors this API answers: the JSON shape name (`__type: com.amazonaws.sqs#<name>`), the query
- * protocol's code (also in the JSON answer's `x-amzn-query-error`), the HTTP status. As in the SDK's model.
- * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-json-api-responses.html
- */
-const ERRORS = {
-  QueueDoesNotExist: ['AWS.SimpleQueueService.NonExistentQueue', 400],
-  ReceiptHandleIsInvalid: ['ReceiptHandleIsInvalid', 404],
-  MessageNotInflight: ['AWS.SimpleQueueService.MessageNotInflight', 400],
-  InvalidAddress: ['InvalidAddress', 404],
-  InvalidAttributeName: ['InvalidAttributeName', 400],
-  InvalidParameterValue: ['InvalidParameterValue', 400],
-  MissingParameter: ['MissingParameter', 400],
-  ResourceNotFoundException: ['ResourceNotFoundException', 404],
-  UnsupportedOperation: ['AWS.SimpleQueueService.UnsupportedOperation', 400],
-  InvalidAction: ['InvalidAction', 400],
-  RequestEntityTooLarge: ['RequestEntityTooLarge', 413],
-  InternalError: ['InternalError', 500],
-} as const satisfies Record<string, readonly [string, number]>;
-
-export type SqsErrorName = keyof typeof ERRORS;
-
-export class SqsError extends Error {
-  constructor(
-    readonly code: SqsErrorName,
-    message: string,
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
-
-const invalidValue = (key: string, value: unknown, reason: string): SqsError =>
-  new SqsError(
-    'InvalidParameterValue',
-    `Value ${String(value)} for parameter ${key} is invalid. Reason: ${reason}`,
-  );
 
 function asSqsError(error: unknown): SqsError {
   if (error instanceof SqsError) return error;
@@ -171,33 +115,10 @@ function messageSize(body: string, attributes: Record<string, MessageAttributeVa
   return size;
 }
 
-// ---- queue addresses -------------------------------------------------------------------------------------
-
 const queueUrl = (host: string, name: string): string => `http://${host}/${LOCAL_ACCOUNT_ID}/${name}`;
-
-// ---- message move tasks ----------------------------------------------------------------------------------
-
-type MoveStatus = 'RUNNING' | 'COMPLETED' | 'CANCELLED' | 'FAILED';
-
-interface MoveTask {
-  handle: string;
-  sourceArn: string;
-  destinationArn?: string;
-  rate?: number;
-  status: MoveStatus;
-  moved: number;
-  toMove: number;
-  failureReason?: string;
-  startedAt: number;
-}
 
 /** SQS's default retention, 4 days. */
 const DEFAULT_RETENTION_SECONDS = 345_600;
-
-/** ListMessageMoveTasks reports the 10 most recent tasks of a source. */
-const KEPT_MOVE_TASKS = 10;
-
-// ---- the API ---------------------------------------------------------------------------------------------
 
 /** A queue attribute GetQueueAttributes reports, from the queue's definition and its state now. */
 const QUEUE_ATTRIBUTES = [
@@ -224,15 +145,21 @@ const MESSAGE_SYSTEM_ATTRIBUTES = [
   'DeadLetterQueueSourceArn',
 ] as const;
 
+/**
+ * Amazon SQS on the local queues, in both of its protocols: AWS JSON 1.0 (`X-Amz-Target:
+ * AmazonSQS.<Op>`, the SDK v3 and recent AWS CLIs) and the query protocol (form-encoded `Action=<Op>`,
+ * XML answers; Debian's AWS CLI 2.9 still speaks it). Queue URLs are `http://<host>/000000000000/<name>`
+ * with the host the client called, ARNs `arn:aws:sqs:us-east-1:000000000000:<name>`.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/Welcome.html
+ */
 export class SqsApi {
   private readonly queues: LocalQueues;
-  private readonly redrive: DeadLetterRedrive | undefined;
-  private readonly moveTasks: MoveTask[] = [];
   private readonly closing = new AbortController();
+  private readonly moveTasks: MessageMoveTasks;
 
   constructor(options: SqsApiOptions) {
     this.queues = options.queues;
-    this.redrive = options.redrive;
+    this.moveTasks = new MessageMoveTasks(options.queues, options.redrive, this.closing.signal);
   }
 
   /** Ends the long polls in progress (they answer with no message) and stops move tasks between messages. */
@@ -243,7 +170,7 @@ export class SqsApi {
   /** An `AmazonSQS.<op>` call with its JSON body. */
   async json(op: string, raw: Buffer, call: SqsCall): Promise<SqsReply> {
     try {
-      const out = await this.call(op, parseJson(raw), call);
+      const out = await this.dispatch(op, parseJson(raw), call);
       return { status: 200, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(out) };
     } catch (error) {
       return this.errorReply('json', asSqsError(error));
@@ -254,11 +181,11 @@ export class SqsApi {
   async query(params: URLSearchParams, path: string, call: SqsCall): Promise<SqsReply> {
     const action = params.get('Action') ?? '';
     try {
-      const body = fromQueryParams(params);
+      const body = queryMembers(params);
       // Older SDKs post to the queue URL itself instead of sending QueueUrl.
       if (body.QueueUrl === undefined && /^\/\d{12}\/[^/]+$/.test(path))
         body.QueueUrl = `http://${call.host}${path}`;
-      const out = await this.call(action, body, call);
+      const out = await this.dispatch(action, body, call);
       return { status: 200, headers: { 'content-type': XML_TYPE }, body: xmlResponse(action, out) };
     } catch (error) {
       return this.errorReply('query', asSqsError(error));
@@ -266,16 +193,15 @@ export class SqsApi {
   }
 
   errorReply(protocol: SqsProtocol, error: SqsError): SqsReply {
-    const [queryCode, status] = ERRORS[error.code];
+    const [queryCode, status] = SQS_ERRORS[error.code];
     const fault = status >= 500 ? 'Receiver' : 'Sender';
     const requestId = randomUUID();
-    if (protocol === 'query') {
-      const body =
-        `<?xml version="1.0"?><ErrorResponse xmlns="${XML_NAMESPACE}"><Error><Type>${fault}</Type>` +
-        `<Code>${xmlEscape(queryCode)}</Code><Message>${xmlEscape(error.message)}</Message><Detail/></Error>` +
-        `<RequestId>${requestId}</RequestId></ErrorResponse>`;
-      return { status, headers: { 'content-type': XML_TYPE, 'x-amzn-requestid': requestId }, body };
-    }
+    if (protocol === 'query')
+      return {
+        status,
+        headers: { 'content-type': XML_TYPE, 'x-amzn-requestid': requestId },
+        body: xmlErrorResponse(fault, queryCode, error.message, requestId),
+      };
     return {
       status,
       headers: {
@@ -287,22 +213,22 @@ export class SqsApi {
     };
   }
 
-  private call(op: string, body: Body, call: SqsCall): unknown {
+  private dispatch(op: string, body: Body, call: SqsCall): unknown {
     switch (op) {
       case 'ListQueues':
         return this.listQueues(body, call);
       case 'GetQueueUrl':
         return this.getQueueUrl(body, call);
       case 'GetQueueAttributes':
-        return this.getQueueAttributes(body, call);
+        return this.getQueueAttributes(body);
       case 'SendMessage':
-        return this.sendMessage(body, call);
+        return this.sendMessage(body);
       case 'ReceiveMessage':
         return this.receiveMessage(body, call);
       case 'DeleteMessage':
-        return this.deleteMessage(body, call);
+        return this.deleteMessage(body);
       case 'ChangeMessageVisibility':
-        return this.changeMessageVisibility(body, call);
+        return this.changeMessageVisibility(body);
       case 'StartMessageMoveTask':
         return this.startMessageMoveTask(body);
       case 'ListMessageMoveTasks':
@@ -372,7 +298,7 @@ export class SqsApi {
   }
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html
-  private getQueueAttributes(body: Body, _call: SqsCall): unknown {
+  private getQueueAttributes(body: Body): unknown {
     const name = this.queueOf(body);
     const asked = stringList(body, 'AttributeNames');
     for (const a of asked)
@@ -411,7 +337,7 @@ export class SqsApi {
   }
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
-  private async sendMessage(body: Body, _call: SqsCall): Promise<unknown> {
+  private async sendMessage(body: Body): Promise<unknown> {
     const name = this.queueOf(body);
     const text = requiredString(body, 'MessageBody');
     const delaySeconds = optionalInt(body, 'DelaySeconds', 0, 900);
@@ -458,14 +384,14 @@ export class SqsApi {
   }
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessage.html
-  private async deleteMessage(body: Body, _call: SqsCall): Promise<unknown> {
+  private async deleteMessage(body: Body): Promise<unknown> {
     const name = this.queueOf(body);
     await this.queues.deleteReceived(name, requiredString(body, 'ReceiptHandle'));
     return {};
   }
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html
-  private changeMessageVisibility(body: Body, _call: SqsCall): unknown {
+  private changeMessageVisibility(body: Body): unknown {
     const name = this.queueOf(body);
     const handle = requiredString(body, 'ReceiptHandle');
     const seconds = optionalInt(body, 'VisibilityTimeout', 0, 43_200);
@@ -481,126 +407,29 @@ export class SqsApi {
     return {};
   }
 
-  /**
-   * Moves a dead-letter queue's messages back to their source, or to DestinationArn. What "source" means
-   * for our queues (the SQS API has a task only for dead-letter queues of SQS queues):
-   *  - the dead-letter queue of SQS queues (their RedrivePolicy): each message goes back to the queue its
-   *    redrive policy moved it from (the only source queue, for a message sent there directly);
-   *  - a Lambda on-failure destination, an EventBridge target's dead-letter queue (the `redrive` hook):
-   *    the function is invoked again asynchronously with the record's requestPayload, the event is
-   *    delivered again to its target. AWS has no move task for these; this is what redriving them means.
-   * A queue that is neither (a parking queue a rule targets) is no dead-letter queue, as in SQS. The task
-   * moves the messages present at its start (in flight or not), one at a time, each deleted only once its
-   * source has it; the first failure stops it (FAILED, the reason given, the rest left in place).
-   * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_StartMessageMoveTask.html
-   */
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_StartMessageMoveTask.html
   private startMessageMoveTask(body: Body): unknown {
     const sourceArn = requiredString(body, 'SourceArn');
-    const source = this.queueOfArn(sourceArn, 'SourceArn');
     const destinationArn = optionalString(body, 'DestinationArn');
-    const destination =
-      destinationArn === undefined ? undefined : this.queueOfArn(destinationArn, 'DestinationArn');
     const rate = optionalInt(body, 'MaxNumberOfMessagesPerSecond', 1, 500);
-    const sqsSources = this.queues.sourcesOf(source);
-    if (sqsSources.length === 0 && !this.redrive?.queues.has(source))
-      throw invalidValue('SourceArn', sourceArn, 'Source queue must be configured as a Dead Letter Queue.');
-    if (this.moveTasks.some((t) => t.sourceArn === sourceArn && t.status === 'RUNNING'))
-      throw new SqsError(
-        'InvalidParameterValue',
-        'There is already a task running. Only one active task is allowed for a source queue arn at a given time.',
-      );
-    const ids = this.queues.messages(source).map((m) => m.messageId);
-    const task: MoveTask = {
-      handle: Buffer.from(JSON.stringify({ taskId: randomUUID(), sourceArn })).toString('base64'),
+    const handle = this.moveTasks.start({
+      source: this.queueOfArn(sourceArn, 'SourceArn'),
       sourceArn,
-      ...(destinationArn !== undefined ? { destinationArn } : {}),
+      ...(destinationArn !== undefined
+        ? { destination: this.queueOfArn(destinationArn, 'DestinationArn'), destinationArn }
+        : {}),
       ...(rate !== undefined ? { rate } : {}),
-      status: 'RUNNING',
-      moved: 0,
-      toMove: ids.length,
-      startedAt: Date.now(),
-    };
-    this.moveTasks.unshift(task);
-    void this.runMoveTask(task, source, ids, (m) => this.moveOne(source, m, destination, sqsSources));
-    return { TaskHandle: task.handle };
-  }
-
-  private async moveOne(
-    source: string,
-    message: QueueMessage,
-    destination: string | undefined,
-    sqsSources: readonly string[],
-  ): Promise<void> {
-    if (destination !== undefined) return this.queues.transfer(source, message.messageId, destination);
-    const back = message.deadLetterSource ?? (sqsSources.length === 1 ? sqsSources[0] : undefined);
-    if (back !== undefined && sqsSources.includes(back))
-      return this.queues.transfer(source, message.messageId, back);
-    if (!this.redrive?.queues.has(source))
-      throw new Error(
-        `message ${message.messageId} has no source queue (it was not moved here by a redrive policy)`,
-      );
-    await this.redrive.redrive(source, message);
-    await this.queues.delete(source, message.messageId);
-  }
-
-  private async runMoveTask(
-    task: MoveTask,
-    source: string,
-    ids: readonly string[],
-    move: (m: QueueMessage) => Promise<void>,
-  ): Promise<void> {
-    for (const id of ids) {
-      if (this.closing.signal.aborted) {
-        task.status = 'CANCELLED';
-        return;
-      }
-      const message = this.queues.messages(source).find((m) => m.messageId === id);
-      if (!message) continue; // deleted since the task started
-      try {
-        await move(message);
-      } catch (error) {
-        task.status = 'FAILED';
-        task.failureReason = error instanceof Error ? error.message : String(error);
-        return;
-      }
-      task.moved++;
-      if (task.rate !== undefined) await pause(1000 / task.rate, this.closing.signal);
-    }
-    task.status = 'COMPLETED';
+    });
+    return { TaskHandle: handle };
   }
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ListMessageMoveTasks.html
   private listMessageMoveTasks(body: Body): unknown {
     const sourceArn = requiredString(body, 'SourceArn');
     this.queueOfArn(sourceArn, 'SourceArn');
-    const max = optionalInt(body, 'MaxResults', 1, KEPT_MOVE_TASKS) ?? 1;
-    const results = this.moveTasks
-      .filter((t) => t.sourceArn === sourceArn)
-      .slice(0, max)
-      .map((t) => ({
-        // The handle only while the task runs, as SQS reports it.
-        ...(t.status === 'RUNNING' ? { TaskHandle: t.handle } : {}),
-        Status: t.status,
-        SourceArn: t.sourceArn,
-        ...(t.destinationArn !== undefined ? { DestinationArn: t.destinationArn } : {}),
-        ...(t.rate !== undefined ? { MaxNumberOfMessagesPerSecond: t.rate } : {}),
-        ApproximateNumberOfMessagesMoved: t.moved,
-        ApproximateNumberOfMessagesToMove: t.toMove,
-        ...(t.failureReason !== undefined ? { FailureReason: t.failureReason } : {}),
-        StartedTimestamp: t.startedAt,
-      }));
+    const results = this.moveTasks.list(sourceArn, optionalInt(body, 'MaxResults', 1, KEPT_MOVE_TASKS) ?? 1);
     return results.length > 0 ? { Results: results } : {};
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 function messageOut(
@@ -641,8 +470,6 @@ function messageOut(
 // ---- wire formats ----------------------------------------------------------------------------------------
 
 const JSON_TYPE = 'application/x-amz-json-1.0';
-const XML_TYPE = 'text/xml';
-const XML_NAMESPACE = 'http://queue.amazonaws.com/doc/2012-11-05/';
 
 function parseJson(raw: Buffer): Body {
   if (raw.length === 0) return {};
@@ -655,85 +482,4 @@ function parseJson(raw: Buffer): Body {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new SqsError('InvalidParameterValue', 'The request body must be a JSON object.');
   return parsed as Body;
-}
-
-/** Lists the query protocol flattens as `<Name>.<n>`, by the JSON member they fill. */
-const QUERY_LISTS: Readonly<Record<string, string>> = {
-  AttributeName: 'AttributeNames',
-  MessageSystemAttributeName: 'MessageSystemAttributeNames',
-  MessageAttributeName: 'MessageAttributeNames',
-};
-
-/**
- * The query protocol's parameters as the JSON members the operations read: `AttributeName.1=All` into
- * AttributeNames, `MessageAttribute.1.Name` / `.Value.StringValue` / `.Value.DataType` into MessageAttributes.
- */
-function fromQueryParams(params: URLSearchParams): Body {
-  const body: Body = {};
-  const lists = new Map<string, Map<number, string>>();
-  const attributes = new Map<number, Body>();
-  for (const [key, value] of params) {
-    const list = /^(\w+)\.(\d+)$/.exec(key);
-    const member = list ? QUERY_LISTS[list[1] ?? ''] : undefined;
-    const attribute =
-      /^MessageAttribute\.(\d+)\.(Name|Value\.StringValue|Value\.BinaryValue|Value\.DataType)$/.exec(key);
-    if (list && member) {
-      const items = lists.get(member) ?? new Map<number, string>();
-      items.set(Number(list[2]), value);
-      lists.set(member, items);
-    } else if (attribute) {
-      const n = Number(attribute[1]);
-      const entry = attributes.get(n) ?? {};
-      entry[(attribute[2] ?? '').replace('Value.', '')] = value;
-      attributes.set(n, entry);
-    } else if (key !== 'Action' && key !== 'Version') {
-      body[key] = value;
-    }
-  }
-  for (const [member, items] of lists) body[member] = [...items].sort(([a], [b]) => a - b).map(([, v]) => v);
-  if (attributes.size > 0)
-    body.MessageAttributes = Object.fromEntries(
-      [...attributes.values()].map(({ Name, ...value }) => [String(Name), value]),
-    );
-  return body;
-}
-
-function xmlEscape(text: string): string {
-  // `\r` is escaped too: an XML parser would read a bare one as `\n`.
-  return text.replace(/[&<>"\r]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** Flattened lists and maps take these element names in the query protocol's XML (botocore's model). */
-const XML_NAMES: Readonly<Record<string, string>> = {
-  QueueUrls: 'QueueUrl',
-  Messages: 'Message',
-  Attributes: 'Attribute',
-  MessageAttributes: 'MessageAttribute',
-};
-
-function xmlValue(name: string, value: unknown): string {
-  if (value === undefined) return '';
-  const element = XML_NAMES[name] ?? name;
-  if (Array.isArray(value)) return value.map((v) => xmlValue(name, v)).join('');
-  if (typeof value === 'object' && value !== null) {
-    // Maps (Attributes, MessageAttributes) are flattened Name/Value pairs; structures nest.
-    if (name === 'Attributes' || name === 'MessageAttributes')
-      return Object.entries(value)
-        .map(([k, v]) => `<${element}><Name>${xmlEscape(k)}</Name>${xmlValue('Value', v)}</${element}>`)
-        .join('');
-    return `<${element}>${Object.entries(value)
-      .map(([k, v]) => xmlValue(k, v))
-      .join('')}</${element}>`;
-  }
-  return `<${element}>${xmlEscape(String(value))}</${element}>`;
-}
-
-function xmlResponse(action: string, out: unknown): string {
-  const members = Object.entries((out ?? {}) as Body)
-    .map(([k, v]) => xmlValue(k, v))
-    .join('');
-  return (
-    `<?xml version="1.0"?><${action}Response xmlns="${XML_NAMESPACE}"><${action}Result>${members}</${action}Result>` +
-    `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`
-  );
 }
