@@ -5,6 +5,20 @@ import type { Integration } from './integrations';
 export type LibraryEvent =
   ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
+/**
+ * The runtime's own event: a redrive runs the library again from the failed state, and this marks where
+ * that run's events begin (in place of the run's ExecutionStarted).
+ */
+export interface ExecutionRedrivenEvent {
+  type: 'ExecutionRedriven';
+  timestamp: number;
+  /** Redrives so far, this one included. */
+  redriveCount: number;
+}
+
+/** An execution's log: the library's events, each redriven run after its ExecutionRedriven. */
+export type RecordedEvent = LibraryEvent | ExecutionRedrivenEvent;
+
 /** One call the runtime made for a Task state, kept to fill AWS's Task* events. */
 export interface TaskCallRecord {
   stateName: string;
@@ -27,15 +41,22 @@ export interface HistoryEvent {
 
 export interface HistorySource {
   roleArn: string;
-  events: readonly LibraryEvent[];
+  events: readonly RecordedEvent[];
   taskCalls: readonly TaskCallRecord[];
-  /** Execution failure as the runtime reports it (Fail states without Error/Cause report none). */
-  failure?: { error?: string; cause?: string };
   /**
-   * A history closed early by a quota: only the first `cutAfter` events are listed, then the final
-   * Execution* event (the events recorded for the step that crossed the quota are dropped).
+   * Runs closed early by a quota, in order: a cut `n` lists the history's first `n` events, then only
+   * that run's closing Execution* event (the events recorded for the step that crossed the quota are
+   * dropped). A redriven run's events follow as usual.
    */
-  cutAfter?: number;
+  cuts?: readonly number[];
+}
+
+/** A failure as AWS reports it: a Fail state without Error/Cause reports neither (the library fills in its own). */
+export function reportedFailure(error: string, cause: string): { error?: string; cause?: string } {
+  return {
+    ...(error !== 'FailStateError' ? { error } : {}),
+    ...(cause !== 'Execution failed because of a Fail state' ? { cause } : {}),
+  };
 }
 
 /** One AWS event before it is numbered; its details are built only when the history is read. */
@@ -68,7 +89,7 @@ export class AwsEventExpander {
   /** The call of the current attempt of each Task state. */
   private readonly current = new Map<string, TaskCallRecord | undefined>();
 
-  constructor(private readonly source: Pick<HistorySource, 'roleArn' | 'failure'> = { roleArn: '' }) {}
+  constructor(private readonly roleArn = '') {}
 
   addTaskCall(call: TaskCallRecord): void {
     const list = this.pending.get(call.stateName) ?? [];
@@ -76,7 +97,7 @@ export class AwsEventExpander {
     this.pending.set(call.stateName, list);
   }
 
-  expand(ev: LibraryEvent): HistoryEventDraft[] {
+  expand(ev: RecordedEvent): HistoryEventDraft[] {
     const out: HistoryEventDraft[] = [];
     const ts = ev.timestamp;
     const push = (type: string, details?: () => Record<string, unknown>): void => {
@@ -87,8 +108,11 @@ export class AwsEventExpander {
         push('ExecutionStarted', () => ({
           input: json(ev.input),
           inputDetails: { truncated: false },
-          roleArn: this.source.roleArn,
+          roleArn: this.roleArn,
         }));
+        break;
+      case 'ExecutionRedriven':
+        push('ExecutionRedriven', () => ({ redriveCount: ev.redriveCount }));
         break;
       case 'StateEntered':
         push(`${ev.state.type}StateEntered`, () => ({
@@ -130,13 +154,7 @@ export class AwsEventExpander {
         push('ExecutionSucceeded', () => ({ output: json(ev.output), outputDetails: { truncated: false } }));
         break;
       case 'ExecutionFailed':
-        push('ExecutionFailed', () => {
-          const failure = this.source.failure ?? { error: ev.Error, cause: String(ev.Cause) };
-          return {
-            ...(failure.error !== undefined ? { error: failure.error } : {}),
-            ...(failure.cause !== undefined ? { cause: failure.cause } : {}),
-          };
-        });
+        push('ExecutionFailed', () => reportedFailure(ev.Error, String(ev.Cause)));
         break;
       case 'ExecutionAborted':
         push('ExecutionAborted', () => ({}));
@@ -214,39 +232,76 @@ const taskDetails = (call: TaskCallRecord): { resourceType: string; resource: st
 });
 const isLegacyLambda = (call: TaskCallRecord): boolean => call.integration.kind === 'lambda-arn';
 
-/** The library's log as AWS's GetExecutionHistory events (see AwsEventExpander). */
-export function toAwsHistory(source: HistorySource): HistoryEvent[] {
-  const expander = new AwsEventExpander(source);
+/**
+ * The events GetExecutionHistory lists, unnumbered, in order. `expander` (a fresh one) is left where the
+ * log ends, so a live execution can go on counting with it.
+ */
+function* visibleDrafts(
+  source: HistorySource,
+  expander = new AwsEventExpander(source.roleArn),
+): Generator<HistoryEventDraft> {
   for (const call of source.taskCalls) expander.addTaskCall(call);
-  const keep = source.cutAfter ?? Number.POSITIVE_INFINITY;
-  const out: HistoryEvent[] = [];
+  const cuts = [...(source.cuts ?? [])];
+  let listed = 0;
   for (const ev of source.events) {
     for (const draft of expander.expand(ev)) {
-      if (out.length >= keep && !CLOSING_EVENTS.has(draft.type)) continue;
-      const previous = out[out.length - 1];
-      // AWS links the first state's entry to 0, like ExecutionStarted itself.
-      const previousEventId = !previous || previous.type === 'ExecutionStarted' ? 0 : previous.id;
-      out.push({
-        id: out.length + 1,
-        previousEventId,
-        type: draft.type,
-        timestamp: new Date(draft.timestamp),
-        ...(draft.details ? { [detailsKey(draft.type)]: draft.details() } : {}),
-      });
+      if (listed >= (cuts[0] ?? Number.POSITIVE_INFINITY)) {
+        if (!CLOSING_EVENTS.has(draft.type)) continue;
+        cuts.shift();
+      }
+      listed++;
+      yield draft;
     }
   }
-  // Fix MapStateStarted.length now that the iterations are known.
-  for (const e of out) {
-    if (e.type !== 'MapStateStarted') continue;
-    const entered = out[e.id - 2];
-    const name = (entered?.stateEnteredEventDetails as { name?: string } | undefined)?.name;
-    const length = out.filter(
-      (x) =>
-        x.type === 'MapIterationStarted' &&
-        (x.mapIterationStartedEventDetails as { name?: string }).name === name &&
-        x.id > e.id,
-    ).length;
-    e.mapStateStartedEventDetails = { length };
+}
+
+/** How many events GetExecutionHistory lists (no details built). */
+export function historyLength(source: HistorySource, expander?: AwsEventExpander): number {
+  return [...visibleDrafts(source, expander)].length;
+}
+
+/**
+ * The execution's log as AWS's GetExecutionHistory events (see AwsEventExpander). A redrive appends to
+ * the history (https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html):
+ * the earlier runs' events stay, ExecutionRedriven follows the last close, then the redriven run's events.
+ */
+export function toAwsHistory(source: HistorySource): HistoryEvent[] {
+  const out: HistoryEvent[] = [];
+  for (const draft of visibleDrafts(source)) {
+    const previous = out[out.length - 1];
+    // AWS links the first state's entry to 0, like ExecutionStarted itself; a redriven run's first
+    // entry links to its ExecutionRedriven.
+    const previousEventId = !previous || previous.type === 'ExecutionStarted' ? 0 : previous.id;
+    out.push({
+      id: out.length + 1,
+      previousEventId,
+      type: draft.type,
+      timestamp: new Date(draft.timestamp),
+      ...(draft.details ? { [detailsKey(draft.type)]: draft.details() } : {}),
+    });
   }
+  fillMapLengths(out);
   return out;
+}
+
+/**
+ * MapStateStarted.length, now that the iterations are known: those of its state that start before the
+ * state starts again (a loop, a redrive) or the execution is redriven.
+ */
+function fillMapLengths(events: readonly HistoryEvent[]): void {
+  const open = new Map<string, { length: number }>();
+  const nameOf = (details: unknown): string | undefined => (details as { name?: string } | undefined)?.name;
+  for (const [i, e] of events.entries()) {
+    if (e.type === 'ExecutionRedriven') open.clear();
+    if (e.type === 'MapStateStarted') {
+      const details = { length: 0 };
+      e.mapStateStartedEventDetails = details;
+      const name = nameOf(events[i - 1]?.stateEnteredEventDetails);
+      if (name !== undefined) open.set(name, details);
+    }
+    if (e.type === 'MapIterationStarted') {
+      const details = open.get(nameOf(e.mapIterationStartedEventDetails) ?? '');
+      if (details) details.length++;
+    }
+  }
 }

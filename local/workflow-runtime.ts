@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ExecutionAlreadyExists, ExecutionDoesNotExist, StateMachineDoesNotExist } from '@aws-sdk/client-sfn';
+import {
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  ExecutionNotRedrivable,
+  StateMachineDoesNotExist,
+} from '@aws-sdk/client-sfn';
 import {
   ExecutionAbortedError,
   ExecutionError,
@@ -18,9 +23,13 @@ import {
 import { asLibraryDefinition, loadAsl, runnableCopy, taskStates, type AslMachine } from './definition';
 import {
   AwsEventExpander,
+  historyLength,
+  reportedFailure,
   toAwsHistory,
   type HistoryEvent,
+  type HistorySource,
   type LibraryEvent,
+  type RecordedEvent,
   type TaskCallRecord,
 } from './history';
 import { integrationOf, invokeIntegration, unknownResourceMessage, type Integration } from './integrations';
@@ -107,6 +116,24 @@ export const DEFAULT_RETENTION_MS = 90 * 24 * 60 * 60_000;
  */
 export const EXPRESS_KEPT = 1_000;
 
+/**
+ * RedriveExecution's bounds (https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html):
+ * within 14 days of the close, within the executions' maximum open time of one year, and with room in
+ * the history for ExecutionRedriven and at least one more event.
+ */
+export const REDRIVABLE_PERIOD_MS = 14 * 24 * 60 * 60_000;
+const MAX_OPEN_MS = 365 * 24 * 60 * 60_000;
+/** A client token answers again for the last 10 redrives that used one, within 15 minutes. */
+const REDRIVE_TOKENS_KEPT = 10;
+const REDRIVE_TOKEN_MS = 15 * 60_000;
+
+/** DescribeExecution's `redriveStatus`; a Distributed Map's REDRIVABLE_BY_MAP_RUN does not arise here. */
+export interface RedriveStatus {
+  redriveStatus: 'REDRIVABLE' | 'NOT_REDRIVABLE';
+  /** Why not, in AWS's words (DescribeExecution's `redriveStatusReason`). */
+  redriveStatusReason?: string;
+}
+
 export interface ExecutionDescription {
   executionArn: string;
   stateMachineArn: string;
@@ -120,6 +147,10 @@ export interface ExecutionDescription {
   cause?: string;
   startDate: Date;
   stopDate?: Date;
+  /** Redrives so far (0: never redriven). */
+  redriveCount: number;
+  /** When it was last redriven. */
+  redriveDate?: Date;
 }
 
 export interface StartSyncResult extends ExecutionDescription {
@@ -129,27 +160,53 @@ export interface StartSyncResult extends ExecutionDescription {
 interface LoadedWorkflow {
   name: string;
   type: WorkflowType;
-  machine: StateMachine;
+  /** The prepared copy the library runs (timeouts, scaled waits). */
+  definition: AslMachine;
+  /** One StateMachine per start state: its StartAt, and each top-level state a redrive started from. */
+  machines: Map<string, StateMachine>;
   tasks: Map<string, Integration>;
   timeouts: Map<string, number>;
 }
 
 interface ExecutionRecord extends ExecutionDescription {
-  events: LibraryEvent[];
+  events: RecordedEvent[];
   taskCalls: TaskCallRecord[];
   /** GetExecutionHistory events so far, counted as they happen (`expander` pairs them with the calls). */
   historyLength: number;
   expander?: AwsEventExpander;
-  /** A quota failed the execution: nothing the library does after it is recorded. */
+  /** A quota failed the run: nothing the library does after it is recorded. */
   quotaFailure?: ExecutionFailure;
-  /** How many history events precede the closing ExecutionFailed when a quota cut the history. */
-  historyCut?: number;
+  /** For each run a quota closed: how many history events precede its closing ExecutionFailed. */
+  historyCuts?: number[];
+  /** The journal record of the redrive now running (what compaction keeps until it closes). */
+  redriving?: RedriveRecordOnDisk;
+  /** Client tokens of the latest redrives, each with its answer and when it was first used. */
+  redriveTokens?: { token: string; redriveDate: Date; usedAt: number }[];
   attempts: Map<string, number>;
   abort?: () => void;
   done: Promise<void>;
   /** Resolves once the start is on disk (at once where nothing is journaled). */
   durable: Promise<void>;
 }
+
+/** Where a redriven run starts, and which redrive it is. */
+interface Redrive {
+  redriveCount: number;
+  redriveDate: string;
+  /** The top-level state the run starts from, and that state's input as it was entered. */
+  startAt: string;
+  input: unknown;
+}
+
+/**
+ * A redrive, journaled before RedriveExecution answers: the execution as it had closed, and the run to
+ * make from it. Replayed, it runs that redrive again (not the original start).
+ */
+type RedriveRecordOnDisk = {
+  kind: 'execution.redriven';
+  execution: SavedExecution;
+  redrive: Redrive;
+};
 
 type ExecutionRecordOnDisk =
   | {
@@ -160,18 +217,43 @@ type ExecutionRecordOnDisk =
       input: unknown;
       startDate: string;
     }
-  | { kind: 'execution.closed'; execution: SavedExecution };
+  | { kind: 'execution.closed'; execution: SavedExecution }
+  | RedriveRecordOnDisk;
 
 /** A closed execution as it is saved between runs of the local stack (history included). */
-export interface SavedExecution extends Omit<ExecutionDescription, 'startDate' | 'stopDate'> {
+export interface SavedExecution extends Omit<
+  ExecutionDescription,
+  'startDate' | 'stopDate' | 'redriveCount' | 'redriveDate'
+> {
   startDate: string;
   stopDate?: string;
-  events: LibraryEvent[];
+  /** Absent in journals written before redrives were kept: 0. */
+  redriveCount?: number;
+  redriveDate?: string;
+  events: RecordedEvent[];
   taskCalls: TaskCallRecord[];
-  historyCut?: number;
+  historyCuts?: number[];
 }
 
+/**
+ * Which of an execution's journal records describes it last, whatever their order in the file (a
+ * compaction's snapshot may precede a record still queued): a later redrive outranks an earlier one, and
+ * at the same redrive a close outranks the start.
+ */
+function journalRank(r: ExecutionRecordOnDisk): number {
+  if (r.kind === 'execution.started') return 0;
+  if (r.kind === 'execution.redriven') return 2 * r.redrive.redriveCount;
+  return 2 * (r.execution.redriveCount ?? 0) + 1;
+}
+const journaledArn = (r: ExecutionRecordOnDisk): string =>
+  r.kind === 'execution.started' ? r.executionArn : r.execution.executionArn;
+
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+const EXECUTION_RECORD_KINDS = new Set(['execution.started', 'execution.closed', 'execution.redriven']);
+/** The journal holds every component's records: these are the runtime's. */
+const isExecutionRecord = (r: JournalRecord): r is ExecutionRecordOnDisk & JournalRecord =>
+  EXECUTION_RECORD_KINDS.has(r.kind);
 
 /**
  * Runs the project's real ASL files offline: aws-local-stepfunctions interprets the states, every
@@ -228,10 +310,9 @@ export class LocalWorkflowRuntime {
       validationOptions: { checkArn: true, checkPaths: true },
     });
     const runnable = runnableCopy(definition, { retryDelayScale: this.retryDelayScale });
-    const machine = new StateMachine(asLibraryDefinition(runnable), {
-      validationOptions: { noValidate: true },
-    });
-    this.workflows.set(name, { name, type, machine, tasks, timeouts });
+    const wf: LoadedWorkflow = { name, type, definition: runnable, machines: new Map(), tasks, timeouts };
+    this.machineFrom(wf, runnable.StartAt);
+    this.workflows.set(name, wf);
   }
 
   /**
@@ -308,7 +389,59 @@ export class LocalWorkflowRuntime {
       ...(r.cause !== undefined ? { cause: r.cause } : {}),
       startDate: r.startDate,
       ...(r.stopDate ? { stopDate: r.stopDate } : {}),
+      redriveCount: r.redriveCount,
+      ...(r.redriveDate ? { redriveDate: r.redriveDate } : {}),
     };
+  }
+
+  /**
+   * RedriveExecution (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html): a
+   * FAILED, TIMED_OUT or ABORTED Standard execution runs again from the state that ended it, with the
+   * input that state was entered with, under the same ARN; the states before it do not run again. Its
+   * history goes on: ExecutionRedriven, then the new run's events. A failure inside a Map or Parallel
+   * state reruns that whole state with its original input (AWS reruns only the iterations or branches
+   * that did not succeed; every step here is idempotent, so rerunning the ones that did is harmless).
+   * Resolves once the redrive is durable. The same `clientToken` within 15 minutes (one of the last 10
+   * used) answers the redrive it made again instead of refusing a running execution.
+   */
+  async redrive(executionArn: string, clientToken?: string): Promise<{ redriveDate: Date }> {
+    const r = this.record(executionArn);
+    const now = Date.now();
+    const again = r.redriveTokens?.find((t) => t.token === clientToken && now - t.usedAt < REDRIVE_TOKEN_MS);
+    if (again) {
+      await r.durable;
+      return { redriveDate: again.redriveDate };
+    }
+    const reason = this.notRedrivable(r, now);
+    if (reason !== undefined) throw new ExecutionNotRedrivable({ message: reason, $metadata: {} });
+    const wf = this.workflow(r.workflow);
+    const redriveDate = new Date(now);
+    const journaled: RedriveRecordOnDisk = {
+      kind: 'execution.redriven',
+      // A copy: the log goes on growing while the redrive runs, and compaction may write this meanwhile.
+      execution: { ...this.saved(r), events: [...r.events], taskCalls: [...r.taskCalls] },
+      redrive: {
+        redriveCount: r.redriveCount + 1,
+        redriveDate: redriveDate.toISOString(),
+        ...this.redriveStart(r, wf),
+      },
+    };
+    this.redriveRun(r, wf, journaled);
+    r.durable = this.options.journal?.append(journaled) ?? Promise.resolve();
+    if (clientToken !== undefined) {
+      const token = { token: clientToken, redriveDate, usedAt: now };
+      r.redriveTokens = [...(r.redriveTokens ?? []), token].slice(-REDRIVE_TOKENS_KEPT);
+    }
+    await r.durable;
+    return { redriveDate };
+  }
+
+  /** Whether RedriveExecution would redrive the execution now, and if not, why (DescribeExecution's fields). */
+  redriveStatus(executionArn: string): RedriveStatus {
+    const reason = this.notRedrivable(this.record(executionArn), Date.now());
+    return reason === undefined
+      ? { redriveStatus: 'REDRIVABLE' }
+      : { redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: reason };
   }
 
   list(workflow?: string): ExecutionDescription[] {
@@ -359,14 +492,18 @@ export class LocalWorkflowRuntime {
   }
 
   /**
-   * What the journal must keep: running Standard executions as started, closed ones within retention
-   * with their histories. Express executions are never journaled (AWS keeps no Express history either).
+   * What the journal must keep: running Standard executions as started (or, during a redrive, as
+   * redriven), closed ones within retention with their histories. Express executions are never journaled
+   * (AWS keeps no Express history either).
    */
   *snapshot(): Iterable<JournalRecord> {
     this.dropExpired();
     for (const r of this.executions.values()) {
       if (this.workflows.get(r.workflow)?.type === 'EXPRESS') continue;
-      if (r.status === 'RUNNING') {
+      if (r.status !== 'RUNNING') {
+        yield { kind: 'execution.closed', execution: this.saved(r) } satisfies ExecutionRecordOnDisk;
+      } else if (r.redriving) yield r.redriving;
+      else {
         yield {
           kind: 'execution.started',
           executionArn: r.executionArn,
@@ -375,66 +512,54 @@ export class LocalWorkflowRuntime {
           input: r.input,
           startDate: r.startDate.toISOString(),
         } satisfies ExecutionRecordOnDisk;
-      } else yield { kind: 'execution.closed', execution: this.saved(r) } satisfies ExecutionRecordOnDisk;
+      }
     }
   }
 
   /**
    * Replays the journal: closed executions answer describe, list and history again and keep their names
    * taken; executions that had started but not closed (a crash, a stop) run again from the start under
-   * the same ARN, which the workflows allow because every step is idempotent.
+   * the same ARN, which the workflows allow because every step is idempotent; a redrive that had not
+   * closed runs again from its state, after the history it was redriven from.
    * Returns how many executions it restarted.
    */
   recover(records: readonly JournalRecord[]): number {
-    const started = new Map<string, Extract<ExecutionRecordOnDisk, { kind: 'execution.started' }>>();
-    const closed = new Map<string, SavedExecution>();
-    for (const r of records as readonly ExecutionRecordOnDisk[]) {
-      if (r.kind === 'execution.started') started.set(r.executionArn, r);
-      else if (r.kind === 'execution.closed') {
-        closed.set(r.execution.executionArn, r.execution);
-        started.delete(r.execution.executionArn);
-      }
+    const latest = new Map<string, ExecutionRecordOnDisk>();
+    for (const r of records) {
+      if (!isExecutionRecord(r)) continue;
+      const known = latest.get(journaledArn(r));
+      if (!known || journalRank(r) >= journalRank(known)) latest.set(journaledArn(r), r);
     }
-    for (const s of [...closed.values()].sort((a, b) => (a.stopDate ?? '').localeCompare(b.stopDate ?? ''))) {
-      if (this.executions.has(s.executionArn) || !this.workflows.has(s.workflow)) continue;
-      const { startDate, stopDate, ...rest } = s;
-      this.executions.set(s.executionArn, {
-        ...rest,
-        startDate: new Date(startDate),
-        ...(stopDate ? { stopDate: new Date(stopDate) } : {}),
-        historyLength: 0,
-        attempts: new Map(),
-        done: Promise.resolve(),
-        durable: Promise.resolve(),
-      });
+    const runnable = (workflow: string, executionArn: string): LoadedWorkflow | undefined =>
+      this.executions.has(executionArn) ? undefined : this.workflows.get(workflow);
+    const closed = [...latest.values()].flatMap((r) => (r.kind === 'execution.closed' ? [r.execution] : []));
+    for (const s of closed.sort((a, b) => (a.stopDate ?? '').localeCompare(b.stopDate ?? ''))) {
+      if (!runnable(s.workflow, s.executionArn)) continue;
+      this.restore(s);
       this.closedStandard.push(s.executionArn);
     }
     let restarted = 0;
-    for (const s of started.values()) {
-      const wf = this.workflows.get(s.workflow);
-      if (!wf || this.executions.has(s.executionArn)) continue;
-      this.run(wf, s.name, s.executionArn, s.input, new Date(s.startDate));
+    for (const r of latest.values()) {
+      if (r.kind === 'execution.closed') continue;
+      const arn = journaledArn(r);
+      const wf = runnable(r.kind === 'execution.started' ? r.workflow : r.execution.workflow, arn);
+      if (!wf) continue;
+      if (r.kind === 'execution.started') this.run(wf, r.name, arn, r.input, new Date(r.startDate));
+      else this.redriveRun(this.restore(r.execution), wf, r);
       restarted++;
     }
     this.dropExpired();
     return restarted;
   }
 
-  /** The library's raw event log. */
+  /** The library's raw event log (a redrive's run follows the runs before it). */
   events(executionArn: string): readonly LibraryEvent[] {
-    return this.record(executionArn).events;
+    return this.record(executionArn).events.filter((e): e is LibraryEvent => e.type !== 'ExecutionRedriven');
   }
 
   /** GetExecutionHistory-style events. */
   history(executionArn: string): HistoryEvent[] {
-    const r = this.record(executionArn);
-    return toAwsHistory({
-      roleArn: localRoleArn(r.workflow),
-      events: r.events,
-      taskCalls: r.taskCalls,
-      ...(r.status === 'FAILED' ? { failure: { error: r.error, cause: r.cause } } : {}),
-      ...(r.historyCut !== undefined ? { cutAfter: r.historyCut } : {}),
-    });
+    return toAwsHistory(this.historySource(this.record(executionArn)));
   }
 
   /** Names of the states entered, in order (nested Map/Parallel states included). */
@@ -457,6 +582,18 @@ export class LocalWorkflowRuntime {
   /** The Task calls made (parameters and outcome), for assertions on what reached a service. */
   taskCalls(executionArn: string): readonly TaskCallRecord[] {
     return this.record(executionArn).taskCalls;
+  }
+
+  /** The workflow's StateMachine starting at `state` (a top-level state), built once. */
+  private machineFrom(wf: LoadedWorkflow, state: string): StateMachine {
+    let machine = wf.machines.get(state);
+    if (!machine) {
+      machine = new StateMachine(asLibraryDefinition({ ...wf.definition, StartAt: state }), {
+        validationOptions: { noValidate: true },
+      });
+      wf.machines.set(state, machine);
+    }
+    return machine;
   }
 
   private workflow(name: string): LoadedWorkflow {
@@ -482,15 +619,100 @@ export class LocalWorkflowRuntime {
 
   /** A closed execution as the journal keeps it (history included). */
   private saved(r: ExecutionRecord): SavedExecution {
-    const { startDate, stopDate, ...rest } = this.describe(r.executionArn);
+    const { startDate, stopDate, redriveDate, ...rest } = this.describe(r.executionArn);
     return {
       ...rest,
       startDate: startDate.toISOString(),
       ...(stopDate ? { stopDate: stopDate.toISOString() } : {}),
+      ...(redriveDate ? { redriveDate: redriveDate.toISOString() } : {}),
       events: r.events,
       taskCalls: r.taskCalls,
-      ...(r.historyCut !== undefined ? { historyCut: r.historyCut } : {}),
+      ...(r.historyCuts ? { historyCuts: r.historyCuts } : {}),
     };
+  }
+
+  /** A closed execution back from the journal: it answers describe, list and history again. */
+  private restore(s: SavedExecution): ExecutionRecord {
+    const { startDate, stopDate, redriveDate, redriveCount, ...rest } = s;
+    const record: ExecutionRecord = {
+      ...rest,
+      startDate: new Date(startDate),
+      ...(stopDate ? { stopDate: new Date(stopDate) } : {}),
+      redriveCount: redriveCount ?? 0,
+      ...(redriveDate ? { redriveDate: new Date(redriveDate) } : {}),
+      historyLength: 0,
+      attempts: new Map(),
+      done: Promise.resolve(),
+      durable: Promise.resolve(),
+    };
+    this.executions.set(s.executionArn, record);
+    return record;
+  }
+
+  private historySource(r: ExecutionRecord): HistorySource {
+    return {
+      roleArn: localRoleArn(r.workflow),
+      events: r.events,
+      taskCalls: r.taskCalls,
+      ...(r.historyCuts ? { cuts: r.historyCuts } : {}),
+    };
+  }
+
+  /** Why RedriveExecution refuses the execution now, in the words of DescribeExecution's `redriveStatusReason`. */
+  private notRedrivable(r: ExecutionRecord, now: number): string | undefined {
+    if (this.workflows.get(r.workflow)?.type === 'EXPRESS')
+      return 'This API action is not supported by EXPRESS state machines.';
+    if (r.status === 'RUNNING' || r.status === 'SUCCEEDED')
+      return `Execution is ${r.status} and cannot be redriven`;
+    if (now - (r.stopDate?.getTime() ?? now) > REDRIVABLE_PERIOD_MS)
+      return 'Execution redrivable period exceeded';
+    if (now - r.startDate.getTime() > MAX_OPEN_MS) return 'Execution has exceeded the max execution time';
+    // Room for ExecutionRedriven and at least one more event.
+    if (historyLength(this.historySource(r)) >= this.maxHistoryEvents - 1)
+      return 'Execution history event limit exceeded';
+    return undefined;
+  }
+
+  /**
+   * Where a redrive starts: the last top-level state the execution entered, which is the one whose
+   * failure, time-out or stop ended it (a state inside a Map or Parallel counts as that Map or Parallel),
+   * with the input it was entered with. Nothing entered yet: the start, with the execution's input.
+   */
+  private redriveStart(r: ExecutionRecord, wf: LoadedWorkflow): { startAt: string; input: unknown } {
+    for (let i = r.events.length - 1; i >= 0; i--) {
+      const e = r.events[i];
+      // State names are unique in the whole machine, so a top-level name is a top-level state.
+      if (e?.type === 'StateEntered' && Object.hasOwn(wf.definition.States, e.state.name))
+        return { startAt: e.state.name, input: e.state.input };
+    }
+    return { startAt: wf.definition.StartAt, input: r.input };
+  }
+
+  /**
+   * Makes a closed execution run the journaled redrive: RUNNING again, redriveCount and redriveDate
+   * set, ExecutionRedriven after its history, then the library from the redrive's state. The history
+   * count and the attempts go on from the runs before (the quota counts the whole history).
+   */
+  private redriveRun(r: ExecutionRecord, wf: LoadedWorkflow, journaled: RedriveRecordOnDisk): void {
+    const { redrive } = journaled;
+    const expander = new AwsEventExpander();
+    r.historyLength = historyLength(this.historySource(r), expander);
+    r.expander = expander;
+    r.attempts = new Map();
+    for (const call of r.taskCalls) r.attempts.set(call.stateName, (r.attempts.get(call.stateName) ?? 0) + 1);
+    r.status = 'RUNNING';
+    for (const field of ['output', 'error', 'cause', 'stopDate', 'quotaFailure'] as const) delete r[field];
+    r.redriveCount = redrive.redriveCount;
+    r.redriveDate = new Date(redrive.redriveDate);
+    r.redriving = journaled;
+    const closedAt = this.closedStandard.indexOf(r.executionArn);
+    if (closedAt >= 0) this.closedStandard.splice(closedAt, 1);
+    this.recordEvent(r, wf.type, {
+      type: 'ExecutionRedriven',
+      timestamp: r.redriveDate.getTime(),
+      redriveCount: redrive.redriveCount,
+    });
+    this.drive(r, wf, redrive.startAt, redrive.input);
   }
 
   /** Closed Standard executions past retention, and Express ones past the kept number, are forgotten. */
@@ -527,15 +749,15 @@ export class LocalWorkflowRuntime {
     input: unknown,
     startDate: Date,
   ): ExecutionRecord {
-    const stateMachineArn = localStateMachineArn(wf.name);
     const record: ExecutionRecord = {
       executionArn,
-      stateMachineArn,
+      stateMachineArn: localStateMachineArn(wf.name),
       workflow: wf.name,
       name,
       status: 'RUNNING',
       input,
       startDate,
+      redriveCount: 0,
       events: [],
       taskCalls: [],
       historyLength: 0,
@@ -544,6 +766,13 @@ export class LocalWorkflowRuntime {
       done: Promise.resolve(),
       durable: Promise.resolve(),
     };
+    this.executions.set(executionArn, record);
+    this.drive(record, wf, wf.definition.StartAt, input);
+    return record;
+  }
+
+  /** Runs the library from `startAt` (the start, or a redrive's state) and closes the execution after it. */
+  private drive(record: ExecutionRecord, wf: LoadedWorkflow, startAt: string, input: unknown): void {
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
     for (const [stateName, integration] of wf.tasks) {
       handlers[stateName] = (parameters) =>
@@ -555,24 +784,29 @@ export class LocalWorkflowRuntime {
           wf.timeouts.get(stateName),
         ) as Promise<never>;
     }
-    const execution = wf.machine.run(input as never, {
+    const execution = this.machineFrom(wf, startAt).run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers },
       context: {
         Execution: {
-          Id: executionArn,
-          Name: name,
-          Input: input as never,
-          StartTime: startDate.toISOString(),
+          Id: record.executionArn,
+          Name: record.name,
+          Input: record.input as never,
+          StartTime: record.startDate.toISOString(),
           RoleArn: localRoleArn(wf.name),
-          RedriveCount: 0,
+          RedriveCount: record.redriveCount,
         },
-        StateMachine: { Id: stateMachineArn, Name: wf.name },
+        StateMachine: { Id: record.stateMachineArn, Name: wf.name },
       },
     });
     record.abort = execution.abort;
+    const redriven = record.redriveCount > 0;
     // Drain the log while the execution runs: it is complete when both have finished.
     const log = (async () => {
-      for await (const event of execution.eventLogs) this.recordEvent(record, wf.type, event);
+      for await (const event of execution.eventLogs) {
+        // A redriven run has begun with ExecutionRedriven: AWS records no second ExecutionStarted.
+        if (redriven && event.type === 'ExecutionStarted') continue;
+        this.recordEvent(record, wf.type, event);
+      }
     })();
     record.done = (async () => {
       const outcome = await execution.result.then(
@@ -597,13 +831,12 @@ export class LocalWorkflowRuntime {
         this.settleFailure(record, outcome.err);
       }
       record.stopDate = new Date();
+      delete record.redriving;
       // A close that cannot be journaled (the journal closed) leaves the start there: it runs again.
       await this.closed(record, wf.type).catch(() => undefined);
       this.running.delete(record);
     })();
-    this.executions.set(executionArn, record);
     this.running.add(record);
-    return record;
   }
 
   /**
@@ -611,7 +844,7 @@ export class LocalWorkflowRuntime {
    * `maxHistoryEvents` events at most, the last of which may only be ExecutionSucceeded (AWS fails the
    * execution with event number `maxEvents` otherwise), and no state's output is over the payload quota.
    */
-  private recordEvent(record: ExecutionRecord, type: WorkflowType, event: LibraryEvent): void {
+  private recordEvent(record: ExecutionRecord, type: WorkflowType, event: RecordedEvent): void {
     if (record.quotaFailure) return;
     record.events.push(event);
     record.historyLength += record.expander?.expand(event).length ?? 0;
@@ -628,7 +861,7 @@ export class LocalWorkflowRuntime {
   /** Ends the execution as AWS does when a quota is hit: `keep` history events, then ExecutionFailed. */
   private failOnQuota(record: ExecutionRecord, failure: ExecutionFailure, keep: number): void {
     record.quotaFailure = failure;
-    record.historyCut = Math.min(keep, record.historyLength);
+    record.historyCuts = [...(record.historyCuts ?? []), Math.min(keep, record.historyLength)];
     record.events.push({
       type: 'ExecutionFailed',
       timestamp: Date.now(),
@@ -649,9 +882,7 @@ export class LocalWorkflowRuntime {
     }
     record.status = 'FAILED';
     const cause = err instanceof ExecutionError ? (err.cause as Error) : (err as Error);
-    // A Fail state without Error/Cause reports neither (the library fills in its own defaults).
-    if (cause.name !== 'FailStateError') record.error = cause.name;
-    if (cause.message !== 'Execution failed because of a Fail state') record.cause = cause.message;
+    Object.assign(record, reportedFailure(cause.name, cause.message));
   }
 
   private async callTask(
