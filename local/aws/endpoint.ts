@@ -112,7 +112,10 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Run
     }
   };
 
+  const answering = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
+    answering.add(res);
+    res.on('close', () => answering.delete(res));
     const route = routeOf(req, sqs !== undefined);
     readBody(req, REQUEST_BODY_LIMITS[route.limit]).then(
       (raw) => {
@@ -136,7 +139,9 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Run
   return {
     url: `http://${hostForUrl(host)}:${port}`,
     close: () => {
-      // Long polls answer at once (with no message) instead of holding the close.
+      // The answers still to come close their connections (kept alive, they would hold the close), and
+      // long polls answer at once, with no message.
+      for (const res of answering) if (!res.headersSent) res.setHeader('connection', 'close');
       sqs?.close();
       return closeServer(server);
     },

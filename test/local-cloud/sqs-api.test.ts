@@ -333,6 +333,34 @@ describe('messages', () => {
     expect(await receive('Empty', { WaitTimeSeconds: 1 })).toEqual([]);
   });
 
+  it('closing the endpoint answers its long polls at once, with no message', async () => {
+    const closing = await startAwsEndpoint({
+      port: 0,
+      stepFunctions: {
+        runtime: new LocalWorkflowRuntime({
+          dynamoDb: new DynamoDBClient({ region: LOCAL_REGION }),
+          workflows: [],
+        }),
+        stateMachines: [],
+      },
+      dynamoDbEndpoint: 'http://127.0.0.1:9',
+      sqs: { queues },
+    });
+    const client = new SQSClient({
+      endpoint: closing.url,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const waiting = client.send(
+      new ReceiveMessageCommand({ QueueUrl: `${closing.url}/000000000000/Empty`, WaitTimeSeconds: 20 }),
+    );
+    await client.send(new GetQueueUrlCommand({ QueueName: 'Empty' }));
+    // Held, the poll would keep the close waiting until its connection is cut (the answer then lost).
+    await closing.close();
+    expect((await waiting).Messages).toBeUndefined();
+    client.destroy();
+  });
+
   it('a delayed message is not received before its delay', async () => {
     await sqs.send(
       new SendMessageCommand({ QueueUrl: queueUrl('Parking'), MessageBody: 'later', DelaySeconds: 900 }),
