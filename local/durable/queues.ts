@@ -172,12 +172,10 @@ export class LocalQueues {
       sentAt: Date.now(),
       ...(attributes ? { attributes, md5OfMessageAttributes: md5OfMessageAttributes(attributes) } : {}),
     };
-    await this.append(name, message);
-    if (options.delaySeconds)
-      this.queue(name).deliveries.set(message.messageId, {
-        receiveCount: 0,
-        invisibleUntil: message.sentAt + options.delaySeconds * 1000,
-      });
+    const delay = options.delaySeconds
+      ? { receiveCount: 0, invisibleUntil: message.sentAt + options.delaySeconds * 1000 }
+      : undefined;
+    await this.append(name, message, delay);
     this.changed(name);
     return message;
   }
@@ -270,10 +268,12 @@ export class LocalQueues {
         yield { kind: 'queue.sent', queue, message } satisfies QueueRecord;
   }
 
-  private async append(name: string, message: QueueMessage): Promise<void> {
+  /** Journals the message, then puts it on the queue (hidden by `delivery` from the start, if given). */
+  private async append(name: string, message: QueueMessage, delivery?: Delivery): Promise<void> {
     const q = this.queue(name);
     await this.journal.append({ kind: 'queue.sent', queue: name, message } satisfies QueueRecord);
     q.messages.set(message.messageId, message);
+    if (delivery) q.deliveries.set(message.messageId, delivery);
   }
 
   /** Claims visible messages synchronously (concurrent receives never share one), then moves dead letters. */
