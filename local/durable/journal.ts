@@ -149,12 +149,26 @@ export class Journal {
   /** Write the snapshot to a new file, fsync it, then rename it over the journal (atomic on POSIX). */
   private async rewrite(): Promise<void> {
     if (!this.file || !this.handle || !this.snapshot) return;
-    const lines: string[] = [];
-    for (const record of this.snapshot()) lines.push(`${JSON.stringify(record)}\n`);
-    const text = lines.join('');
     const next = `${this.file}.next`;
     const handle = await open(next, 'w');
-    await handle.write(text);
+    // Written in chunks: the snapshot can outgrow the longest string V8 makes (histories are large).
+    let bytes = 0;
+    let chunk: string[] = [];
+    let chunkLength = 0;
+    const writeChunk = async () => {
+      const text = chunk.join('');
+      await handle.write(text);
+      bytes += Buffer.byteLength(text);
+      chunk = [];
+      chunkLength = 0;
+    };
+    for (const record of this.snapshot()) {
+      const line = `${JSON.stringify(record)}\n`;
+      chunk.push(line);
+      chunkLength += line.length;
+      if (chunkLength > 1024 * 1024) await writeChunk();
+    }
+    await writeChunk();
     await handle.sync();
     await handle.close();
     renameSync(next, this.file);
@@ -166,8 +180,8 @@ export class Journal {
     }
     await this.handle.close();
     this.handle = await open(this.file, 'a');
-    this.bytes = Buffer.byteLength(text);
-    this.compactedBytes = this.bytes;
+    this.bytes = bytes;
+    this.compactedBytes = bytes;
   }
 }
 
