@@ -107,23 +107,30 @@ const DEFAULT_DRAIN_MS = 10_000;
 export async function startLocalCloud(options: LocalCloudOptions): Promise<RunningLocalCloud> {
   const host = options.host ?? '127.0.0.1';
   const dataDir = options.dataDir;
-  const { template, assemblyDir } = synthesizeLocalTemplate(
-    options.assemblyDir ? { outdir: options.assemblyDir } : {},
-  );
-  const model = loadLocalStackModel(template, assemblyDir);
-
   if (dataDir) mkdirSync(path.join(dataDir, 'dynamodb'), { recursive: true });
-  const { journal, records } = dataDir
-    ? await Journal.open(dataDir)
-    : { journal: Journal.inMemory(), records: [] as JournalRecord[] };
-  const ddb = await startDynamoDbLocal({
+  // Java boots on the other core while this one synthesizes (or reads the cached template) and loads.
+  const ddbStarting = startDynamoDbLocal({
     ...(options.dynamoDbPort !== undefined ? { port: options.dynamoDbPort } : {}),
     ...(dataDir ? { dbPath: path.join(dataDir, 'dynamodb') } : {}),
   });
+  let template: CfnTemplate;
+  let model: LocalStackModel;
+  let opened: { journal: Journal; records: JournalRecord[] };
+  try {
+    const synthesized = synthesizeLocalTemplate(options.assemblyDir ? { outdir: options.assemblyDir } : {});
+    template = synthesized.template;
+    model = loadLocalStackModel(template, synthesized.assemblyDir);
+    opened = dataDir ? await Journal.open(dataDir) : { journal: Journal.inMemory(), records: [] };
+  } catch (error) {
+    await ddbStarting.then((d) => d.stop()).catch(() => undefined);
+    throw error;
+  }
+  const { journal, records } = opened;
+  const ddb = await ddbStarting;
   const closers: (() => Promise<void>)[] = [async () => ddb.stop(), () => journal.close()];
   let stopping = false;
   try {
-    for (const table of model.tables) await createTable(ddb, table);
+    await Promise.all(model.tables.map((table) => createTable(ddb, table)));
 
     const handlers = new Map<FunctionName, LocalHandler>(
       model.functions.map((fn) => [fn.name, localHandlerFor(fn.name, fn.environment)]),
