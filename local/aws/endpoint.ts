@@ -76,6 +76,7 @@ const validation = (message: string): AwsApiError => new AwsApiError('Validation
 const SFN_ERRORS = new Set([
   'ExecutionAlreadyExists',
   'ExecutionDoesNotExist',
+  'ExecutionNotRedrivable',
   'StateMachineDoesNotExist',
   'InvalidName',
   'InvalidArn',
@@ -380,6 +381,27 @@ const EXECUTION_STATUSES = new Set([
   'ABORTED',
   'PENDING_REDRIVE',
 ]);
+const REDRIVE_FILTERS = new Set(['REDRIVEN', 'NOT_REDRIVEN']);
+
+const typeNotSupported = (machine: { name: string }): AwsApiError =>
+  new AwsApiError(
+    'StateMachineTypeNotSupported',
+    `This operation is not supported by this type of state machine: '${localStateMachineArn(machine.name)}'`,
+  );
+
+function enumValue(body: Body, key: string, values: ReadonlySet<string>): string | undefined {
+  const v = str(body, key);
+  if (v !== undefined && !values.has(v)) {
+    throw validation(
+      `Value '${v}' at '${key}' failed to satisfy constraint: Member must satisfy enum value set`,
+    );
+  }
+  return v;
+}
+
+/** Where ListExecutions puts an execution: running ones by their (re)start, closed ones by their stop. */
+const listedAt = (d: ExecutionDescription): number =>
+  (d.status === 'RUNNING' ? (d.redriveDate ?? d.startDate) : (d.stopDate ?? d.startDate)).getTime();
 
 class StepFunctionsApi {
   private readonly machines: Map<string, { name: string; type: WorkflowType; definition?: unknown }>;
@@ -410,6 +432,8 @@ class StepFunctionsApi {
         return this.getExecutionHistory(body);
       case 'StopExecution':
         return this.stopExecution(body);
+      case 'RedriveExecution':
+        return this.redriveExecution(body);
       default:
         throw unknownOperation(`AWSStepFunctions.${op}`);
     }
@@ -422,6 +446,20 @@ class StepFunctionsApi {
     const machine = this.machines.get(name);
     if (!machine) throw new AwsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     return machine;
+  }
+
+  /**
+   * The executionArn of DescribeExecution, GetExecutionHistory, StopExecution and RedriveExecution, none
+   * of which serves an Express execution (their API references: "not supported by EXPRESS state
+   * machines"; Describe only for a Map Run's children, which do not arise here). AWS refuses the ARN's
+   * `express` resource type as InvalidArn. The runtime's own describe and history still show them.
+   */
+  private standardExecutionArn(body: Body): string {
+    const arn = str(body, 'executionArn', true);
+    if (arn.split(':')[5] === 'express') {
+      throw new AwsApiError('InvalidArn', "Invalid Arn: 'Resource type not valid in this context: express'");
+    }
+    return arn;
   }
 
   private input(body: Body): unknown {
@@ -441,12 +479,7 @@ class StepFunctionsApi {
 
   private async startSyncExecution(body: Body): Promise<unknown> {
     const machine = this.machine(body);
-    if (machine.type !== 'EXPRESS') {
-      throw new AwsApiError(
-        'StateMachineTypeNotSupported',
-        `This operation is not supported by this type of state machine: '${localStateMachineArn(machine.name)}'`,
-      );
-    }
+    if (machine.type !== 'EXPRESS') throw typeNotSupported(machine);
     const r = await this.runtime.startSync(machine.name, this.input(body), str(body, 'name'));
     return {
       executionArn: r.executionArn,
@@ -468,8 +501,10 @@ class StepFunctionsApi {
     };
   }
 
+  /** With the redrive fields (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html). */
   private describeExecution(body: Body): unknown {
-    const d = this.runtime.describe(str(body, 'executionArn', true));
+    const executionArn = this.standardExecutionArn(body);
+    const d = this.runtime.describe(executionArn);
     return {
       executionArn: d.executionArn,
       stateMachineArn: d.stateMachineArn,
@@ -483,8 +518,9 @@ class StepFunctionsApi {
       outputDetails: d.output === undefined ? undefined : { included: true },
       error: d.error,
       cause: d.cause,
-      redriveCount: 0,
-      redriveStatus: 'NOT_REDRIVABLE',
+      redriveCount: d.redriveCount,
+      redriveDate: d.redriveDate,
+      ...this.runtime.redriveStatus(executionArn),
     };
   }
 
@@ -513,20 +549,25 @@ class StepFunctionsApi {
     };
   }
 
+  /**
+   * Standard machines only: "This API action is not supported by EXPRESS state machines"
+   * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html). Most
+   * recent first: running executions by their startDate or redriveDate, the others by their stopDate.
+   */
   private listExecutions(body: Body): unknown {
     const machine = this.machine(body);
-    const status = str(body, 'statusFilter');
-    if (status !== undefined && !EXECUTION_STATUSES.has(status)) {
-      throw validation(
-        `Value '${status}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set`,
-      );
-    }
-    // Newest first; among equal start times, the later started first.
+    if (machine.type === 'EXPRESS') throw typeNotSupported(machine);
+    const status = enumValue(body, 'statusFilter', EXECUTION_STATUSES);
+    const redriven = enumValue(body, 'redriveFilter', REDRIVE_FILTERS);
+    // Among equal times, the later listed by the runtime first.
     const all = this.runtime
       .list(machine.name)
       .map((d, i): [ExecutionDescription, number] => [d, i])
       .filter(([d]) => status === undefined || d.status === status)
-      .sort(([a, i], [b, j]) => b.startDate.getTime() - a.startDate.getTime() || j - i)
+      .filter(
+        ([d]) => redriven === undefined || redriven === (d.redriveCount > 0 ? 'REDRIVEN' : 'NOT_REDRIVEN'),
+      )
+      .sort(([a, i], [b, j]) => listedAt(b) - listedAt(a) || j - i)
       .map(([d]) => ({
         executionArn: d.executionArn,
         stateMachineArn: d.stateMachineArn,
@@ -534,13 +575,15 @@ class StepFunctionsApi {
         status: d.status,
         startDate: d.startDate,
         stopDate: d.stopDate,
+        redriveCount: d.redriveCount,
+        redriveDate: d.redriveDate,
       }));
     const { items, nextToken } = page(all, body, 1000, 100);
     return { executions: items, nextToken };
   }
 
   private getExecutionHistory(body: Body): unknown {
-    const executionArn = str(body, 'executionArn', true);
+    const executionArn = this.standardExecutionArn(body);
     let events: HistoryEvent[] = this.runtime.history(executionArn);
     if (body.reverseOrder === true) events = [...events].reverse();
     if (body.includeExecutionData === false) events = events.map(withoutExecutionData);
@@ -549,10 +592,15 @@ class StepFunctionsApi {
   }
 
   private async stopExecution(body: Body): Promise<unknown> {
-    const executionArn = str(body, 'executionArn', true);
+    const executionArn = this.standardExecutionArn(body);
     this.runtime.stop(executionArn);
     const d = await this.runtime.waitFor(executionArn);
     return { stopDate: d.stopDate ?? new Date() };
+  }
+
+  /** Answered once the redrive is durable, like StartExecution. */
+  private redriveExecution(body: Body): Promise<{ redriveDate: Date }> {
+    return this.runtime.redrive(this.standardExecutionArn(body), str(body, 'clientToken'));
   }
 }
 

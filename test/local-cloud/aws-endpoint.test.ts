@@ -11,14 +11,18 @@ import {
   DescribeStateMachineCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
+  ExecutionNotRedrivable,
   GetExecutionHistoryCommand,
+  InvalidArn,
   InvalidName,
   ListExecutionsCommand,
   ListStateMachinesCommand,
+  RedriveExecutionCommand,
   SFNClient,
   StartExecutionCommand,
   StartSyncExecutionCommand,
   StateMachineDoesNotExist,
+  StateMachineTypeNotSupported,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { localStateMachineArn } from '../../local/aws-names';
@@ -432,5 +436,176 @@ describe('local AWS endpoint, driven by the AWS SDK v3', () => {
       name: 'PortInUse',
       message: expect.stringMatching(new RegExp(`^Port ${port} .*is in use`)),
     });
+  });
+});
+
+describe('RedriveExecution and the redrive fields, driven by the AWS SDK v3', () => {
+  // Only Lambda and Pass states: DynamoDB is never called, so no DynamoDB Local.
+  const card = { declined: true };
+  let runtime: LocalWorkflowRuntime;
+  let endpoint: RunningAwsEndpoint;
+  let sfn: SFNClient;
+  const checkout = {
+    StartAt: 'Basket',
+    States: {
+      Basket: { Type: 'Pass', Result: { total: 1200 }, Next: 'Pay' },
+      Pay: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: { FunctionName: 'pay', 'Payload.$': '$' },
+        OutputPath: '$.Payload',
+        End: true,
+      },
+    },
+  };
+
+  beforeAll(async () => {
+    runtime = new LocalWorkflowRuntime({
+      dynamoDb: new DynamoDBClient({ region }),
+      workflows: [],
+      retryDelayScale: 0,
+      lambdas: {
+        pay: (event: unknown) => {
+          if (card.declined) throw Object.assign(new Error('card declined'), { name: 'CardDeclined' });
+          return { paid: (event as { total: number }).total };
+        },
+      },
+    });
+    runtime.registerWorkflow('checkout', checkout);
+    runtime.registerWorkflow('checkout-express', checkout, 'EXPRESS');
+    endpoint = await startAwsEndpoint({
+      port: await freePort(),
+      stepFunctions: {
+        runtime,
+        stateMachines: [
+          { name: 'checkout', type: 'STANDARD' },
+          { name: 'checkout-express', type: 'EXPRESS' },
+        ],
+      },
+      dynamoDbEndpoint: 'http://127.0.0.1:9',
+    });
+    sfn = new SFNClient({
+      endpoint: endpoint.url,
+      region,
+      credentials,
+      disableHostPrefix: true,
+      maxAttempts: 1,
+    });
+  });
+
+  afterAll(async () => {
+    await runtime.waitForIdle();
+    await endpoint?.close();
+  });
+
+  const arn = localStateMachineArn;
+  const listed = async (redriveFilter: 'REDRIVEN' | 'NOT_REDRIVEN') =>
+    (await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn('checkout'), redriveFilter })))
+      .executions ?? [];
+
+  it('redrives a failed execution from its failed state; DescribeExecution and ListExecutions tell', async () => {
+    // Prepare: the payment fails.
+    card.declined = true;
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: arn('checkout'), name: 'order-1' }),
+    );
+    await runtime.waitFor(executionArn ?? '');
+    const failed = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const notYet = await listed('NOT_REDRIVEN');
+
+    // Act: the card is fixed, the execution redriven.
+    card.declined = false;
+    const { redriveDate } = await sfn.send(new RedriveExecutionCommand({ executionArn }));
+    await runtime.waitFor(executionArn ?? '');
+    const done = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+    const again = await sfn.send(new RedriveExecutionCommand({ executionArn })).catch((e: unknown) => e);
+
+    // Assess
+    expect(failed).toMatchObject({
+      status: 'FAILED',
+      error: 'CardDeclined',
+      redriveCount: 0,
+      redriveStatus: 'REDRIVABLE',
+    });
+    expect(failed.redriveDate).toBeUndefined();
+    expect(failed.redriveStatusReason).toBeUndefined();
+    expect(notYet.map((e) => e.executionArn)).toContain(executionArn);
+    expect(redriveDate).toBeInstanceOf(Date);
+    expect(done).toMatchObject({
+      executionArn,
+      status: 'SUCCEEDED',
+      output: '{"paid":1200}',
+      redriveCount: 1,
+      redriveStatus: 'NOT_REDRIVABLE',
+      redriveStatusReason: 'Execution is SUCCEEDED and cannot be redriven',
+    });
+    expect(done.redriveDate?.getTime()).toBe(redriveDate?.getTime());
+    const types = history.events?.map((e) => e.type) ?? [];
+    expect(types.filter((t) => t === 'PassStateEntered')).toHaveLength(1);
+    expect(types.slice(types.indexOf('ExecutionFailed'))).toEqual([
+      'ExecutionFailed',
+      'ExecutionRedriven',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSucceeded',
+      'TaskStateExited',
+      'ExecutionSucceeded',
+    ]);
+    expect(
+      history.events?.find((e) => e.type === 'ExecutionRedriven')?.executionRedrivenEventDetails,
+    ).toEqual({
+      redriveCount: 1,
+    });
+    expect(again).toBeInstanceOf(ExecutionNotRedrivable);
+    expect(again).toMatchObject({ message: 'Execution is SUCCEEDED and cannot be redriven' });
+    const redriven = await listed('REDRIVEN');
+    expect(redriven.map((e) => [e.executionArn, e.redriveCount])).toEqual([[executionArn, 1]]);
+    expect(redriven[0]?.redriveDate?.getTime()).toBe(redriveDate?.getTime());
+    expect((await listed('NOT_REDRIVEN')).map((e) => e.executionArn)).not.toContain(executionArn);
+  });
+
+  it('refuses what AWS refuses', async () => {
+    await expect(
+      sfn.send(
+        new RedriveExecutionCommand({
+          executionArn: 'arn:aws:states:us-east-1:000000000000:execution:checkout:none',
+        }),
+      ),
+    ).rejects.toBeInstanceOf(ExecutionDoesNotExist);
+    await expect(
+      sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: arn('checkout'), redriveFilter: 'SOME' as never }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'ValidationException',
+      message:
+        "Value 'SOME' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set",
+    });
+  });
+
+  it('serves no Express execution through the execution APIs; the runtime still shows it', async () => {
+    card.declined = true;
+    const { executionArn, status } = await sfn.send(
+      new StartSyncExecutionCommand({ stateMachineArn: arn('checkout-express') }),
+    );
+    const invalidArn = {
+      name: 'InvalidArn',
+      message: "Invalid Arn: 'Resource type not valid in this context: express'",
+    };
+
+    expect(status).toBe('FAILED');
+    await expect(sfn.send(new DescribeExecutionCommand({ executionArn }))).rejects.toBeInstanceOf(InvalidArn);
+    await expect(sfn.send(new GetExecutionHistoryCommand({ executionArn }))).rejects.toMatchObject(
+      invalidArn,
+    );
+    await expect(sfn.send(new RedriveExecutionCommand({ executionArn }))).rejects.toMatchObject(invalidArn);
+    await expect(sfn.send(new StopExecutionCommand({ executionArn }))).rejects.toMatchObject(invalidArn);
+    await expect(
+      sfn.send(new ListExecutionsCommand({ stateMachineArn: arn('checkout-express') })),
+    ).rejects.toBeInstanceOf(StateMachineTypeNotSupported);
+    expect(runtime.describe(executionArn ?? '')).toMatchObject({ status: 'FAILED', error: 'CardDeclined' });
+    expect(runtime.list('checkout-express').map((e) => e.executionArn)).toContain(executionArn);
   });
 });

@@ -367,7 +367,8 @@ describe('RedriveExecution in the local runtime', () => {
       const { executionArn } = await crashed.rt.startDurably('order', { orderId: 'o2' }, 'o2');
       await crashed.rt.waitFor(executionArn);
       first.state.declined = false;
-      first.state.hold = new Promise(() => undefined);
+      const hung = deferred();
+      first.state.hold = hung.promise;
       const { redriveDate } = await crashed.rt.redrive(executionArn);
       await crashed.journal.compact();
       await crashed.rt.halt();
@@ -403,6 +404,8 @@ describe('RedriveExecution in the local runtime', () => {
         'ExecutionSucceeded',
       ]);
       expectLinked(history);
+      // The crashed stack's call ends (its Task timer would otherwise hold the process).
+      hung.resolve();
       await next.journal.close();
     });
 
