@@ -150,17 +150,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     });
   let cloud = await startCloud();
   running.cloud = cloud;
-  const incarnations = new Incarnations();
-  incarnations.add(cloud.runtime);
+  const incarnations = new Incarnations(cloud.runtime);
   // Resolves once the stack is up; a crash replaces it with its restart, which clients wait for.
   let up: Promise<void> = Promise.resolve();
   const crashes = options.crashes ?? 0;
+  const recovery = { executions: 0, events: 0 };
   const crashAndRestart = () => {
     up = (async () => {
       await cloud.simulateCrash();
+      const crashed = cloud.runtime;
       cloud = await startCloud();
       running.cloud = cloud;
-      incarnations.add(cloud.runtime);
+      incarnations.replace(crashed, cloud.runtime);
+      recovery.executions += cloud.recovered.executions;
+      recovery.events += cloud.recovered.events;
     })();
     return up;
   };
@@ -290,6 +293,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const users = scenario.users;
     const figures: Record<string, number> = {
       'users (journeys)': users.length,
+      'stack crashes (each followed by a start over the journal)': crashes,
+      'executions run again from the journal after a crash': recovery.executions,
+      'events delivered again from the journal after a crash': recovery.events,
       partners: scenario.partners.length,
       'self-referrals (users who own their partner)': users.filter((u) => u.owner).length,
       'contested users (a second partner signs them up)': users.filter((u) => u.rival).length,
@@ -587,9 +593,7 @@ function firedCatches(
 function replaysOf(executions: Incarnations, all: readonly ExecutionDescription[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const e of all) {
-    const n = executions
-      .taskCalls(e.executionArn)
-      .filter((c) => c.stateName === 'ReplayWaitingFact' && c.outcome?.ok).length;
+    const n = executions.replays(e.executionArn);
     const step = catchWorkflowOf(e.workflow);
     if (n > 0) out[step] = (out[step] ?? 0) + n;
   }
