@@ -115,6 +115,8 @@ export const DEFAULT_RETENTION_MS = 90 * 24 * 60 * 60_000;
  * local runtime keeps the latest closed ones for inspection, at most this many.
  */
 export const EXPRESS_KEPT = 1_000;
+/** Executions recovered from the journal that run at once; the others wait for a slot. */
+export const RECOVERY_CONCURRENCY = 16;
 
 /**
  * RedriveExecution's bounds (https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html):
@@ -274,6 +276,8 @@ export class LocalWorkflowRuntime {
   private readonly retentionMs: number;
   /** Set by `halt()`: executions stop where they are and stay journaled as running. */
   private halted = false;
+  private recoverySlotsFree = RECOVERY_CONCURRENCY;
+  private readonly recoveryQueue: (() => void)[] = [];
 
   constructor(private readonly options: LocalWorkflowRuntimeOptions) {
     this.retryDelayScale = options.retryDelayScale ?? 1;
@@ -544,8 +548,8 @@ export class LocalWorkflowRuntime {
       const arn = journaledArn(r);
       const wf = runnable(r.kind === 'execution.started' ? r.workflow : r.execution.workflow, arn);
       if (!wf) continue;
-      if (r.kind === 'execution.started') this.run(wf, r.name, arn, r.input, new Date(r.startDate));
-      else this.redriveRun(this.restore(r.execution), wf, r);
+      if (r.kind === 'execution.started') this.run(wf, r.name, arn, r.input, new Date(r.startDate), true);
+      else this.redriveRun(this.restore(r.execution), wf, r, true);
       restarted++;
     }
     this.dropExpired();
@@ -693,7 +697,12 @@ export class LocalWorkflowRuntime {
    * set, ExecutionRedriven after its history, then the library from the redrive's state. The history
    * count and the attempts go on from the runs before (the quota counts the whole history).
    */
-  private redriveRun(r: ExecutionRecord, wf: LoadedWorkflow, journaled: RedriveRecordOnDisk): void {
+  private redriveRun(
+    r: ExecutionRecord,
+    wf: LoadedWorkflow,
+    journaled: RedriveRecordOnDisk,
+    paced = false,
+  ): void {
     const { redrive } = journaled;
     const expander = new AwsEventExpander();
     r.historyLength = historyLength(this.historySource(r), expander);
@@ -712,7 +721,18 @@ export class LocalWorkflowRuntime {
       timestamp: r.redriveDate.getTime(),
       redriveCount: redrive.redriveCount,
     });
-    this.drive(r, wf, redrive.startAt, redrive.input);
+    this.drive(r, wf, redrive.startAt, redrive.input, paced);
+  }
+
+  /** A recovery slot; the function it resolves with frees it. */
+  private async recoverySlot(): Promise<() => void> {
+    if (this.recoverySlotsFree > 0) this.recoverySlotsFree--;
+    else await new Promise<void>((resolve) => this.recoveryQueue.push(resolve));
+    return () => {
+      const next = this.recoveryQueue.shift();
+      if (next) next();
+      else this.recoverySlotsFree++;
+    };
   }
 
   /** Closed Standard executions past retention, and Express ones past the kept number, are forgotten. */
@@ -748,6 +768,7 @@ export class LocalWorkflowRuntime {
     executionArn: string,
     input: unknown,
     startDate: Date,
+    paced = false,
   ): ExecutionRecord {
     const record: ExecutionRecord = {
       executionArn,
@@ -767,12 +788,39 @@ export class LocalWorkflowRuntime {
       durable: Promise.resolve(),
     };
     this.executions.set(executionArn, record);
-    this.drive(record, wf, wf.definition.StartAt, input);
+    this.drive(record, wf, wf.definition.StartAt, input, paced);
     return record;
   }
 
   /** Runs the library from `startAt` (the start, or a redrive's state) and closes the execution after it. */
-  private drive(record: ExecutionRecord, wf: LoadedWorkflow, startAt: string, input: unknown): void {
+  private drive(
+    record: ExecutionRecord,
+    wf: LoadedWorkflow,
+    startAt: string,
+    input: unknown,
+    /**
+     * Recovered from the journal: runs once one of RECOVERY_CONCURRENCY slots is free. A crash's backlog
+     * released at once contends with itself (the same referral's writers) and exhausts its back-offs.
+     * The execution is RUNNING (and its name taken) meanwhile.
+     */
+    paced = false,
+  ): void {
+    if (paced) {
+      this.running.add(record);
+      record.done = this.recoverySlot().then(async (release) => {
+        try {
+          if (this.halted) {
+            this.running.delete(record);
+            return;
+          }
+          this.drive(record, wf, startAt, input);
+          await record.done;
+        } finally {
+          release();
+        }
+      });
+      return;
+    }
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
     for (const [stateName, integration] of wf.tasks) {
       handlers[stateName] = (parameters) =>

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LocalEventBus } from '../../local/aws/event-bus';
 import { boundedDepth, Journal } from '../../local/durable/journal';
-import { EXPRESS_KEPT, LocalWorkflowRuntime } from '../../local/workflow-runtime';
+import { EXPRESS_KEPT, LocalWorkflowRuntime, RECOVERY_CONCURRENCY } from '../../local/workflow-runtime';
 
 /** Executions are journaled: a start before StartExecution answers, a close with its history. */
 const greet = {
@@ -74,6 +74,50 @@ describe('executions in the journal', () => {
     expect(next.restarted).toBe(1);
     expect(await next.rt.waitFor(executionArn)).toMatchObject({ status: 'SUCCEEDED', input: { n: 1 } });
     crashed.rt.stop(executionArn);
+  });
+
+  it('runs recovered executions RECOVERY_CONCURRENCY at a time, every one to its end', async () => {
+    const dir = tempDir();
+    const crashed = await runtime(dir);
+    const arns: string[] = [];
+    for (let i = 0; i < 40; i++)
+      arns.push((await crashed.rt.startDurably('wait', { i }, `w${i}`)).executionArn);
+
+    // A gauge Task: how many recovered executions are inside it at once.
+    let inside = 0;
+    let most = 0;
+    const { journal, records } = await opened(dir);
+    const rt = new LocalWorkflowRuntime({
+      dynamoDb: new DynamoDBClient({ region: 'us-east-1' }),
+      workflows: [],
+      journal,
+      lambdas: {
+        gauge: async () => {
+          most = Math.max(most, ++inside);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          inside--;
+          return {};
+        },
+      },
+    });
+    rt.registerWorkflow('wait', {
+      StartAt: 'Gauge',
+      States: {
+        Gauge: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { FunctionName: 'gauge' },
+          End: true,
+        },
+      },
+    });
+    const restarted = rt.recover(records);
+    await rt.waitForIdle();
+
+    expect(restarted).toBe(40);
+    expect(most).toBe(RECOVERY_CONCURRENCY);
+    expect(arns.map((arn) => rt.describe(arn).status)).toEqual(arns.map(() => 'SUCCEEDED'));
+    for (const arn of arns) crashed.rt.stop(arn);
   });
 
   it('keeps a halted execution running in the journal, so the next start runs it', async () => {
