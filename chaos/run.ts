@@ -135,11 +135,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const ports = { endpointPort: await freePort(), apiPort: await freePort() };
   // Every start over the same data directory and front ports (clients keep their endpoint); DynamoDB Local
   // and the Lambdas' internal endpoint get new ports, so work in flight at a crash cannot reach the new ones.
-  const startCloud = () =>
+  // Never a port an earlier stack's DynamoDB Local had: calls still in flight from it must find no one.
+  const usedDynamoDbPorts = new Set<number>();
+  const newDynamoDbPort = async (): Promise<number> => {
+    let port = await freePort();
+    while (usedDynamoDbPorts.has(port)) port = await freePort();
+    usedDynamoDbPorts.add(port);
+    return port;
+  };
+  const startCloud = async () =>
     startLocalCloud({
       assemblyDir,
       dataDir,
       ...ports,
+      dynamoDbPort: await newDynamoDbPort(),
       schedules: false,
       // A tenth of AWS's waits: at none, writers a conflict cancelled retry in lockstep and exhaust their
       // jittered back-offs (as in the workflow tests, test/support/world.ts).
@@ -259,6 +268,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       cloud,
       all,
       cutByCrash: incarnations.cutByCrash(),
+      statesOf: (arn) => {
+        try {
+          return cloud.runtime.statesEntered(arn);
+        } catch {
+          return [];
+        }
+      },
       scenario,
       after,
       expected,
@@ -691,6 +707,8 @@ function checkInvariants(args: {
   all: readonly ExecutionDescription[];
   /** Executions a crash cut off (see Incarnations.cutByCrash). */
   cutByCrash: ReadonlySet<string>;
+  /** The states an execution entered, in order (what a failure report shows of its path). */
+  statesOf: (executionArn: string) => string[];
   scenario: Scenario;
   after: Observation;
   expected: Expectation;
@@ -961,7 +979,10 @@ function checkInvariants(args: {
     unexplained.length === 0
       ? `${all.filter((e) => e.status === 'FAILED').length} failed, all explained`
       : first(
-          unexplained.map((e) => `${e.workflow}/${e.name} ${e.status} ${e.error ?? ''} ${e.cause ?? ''}`),
+          unexplained.map(
+            (e) =>
+              `${e.workflow}/${e.name} ${e.status} ${e.error ?? ''} ${e.cause ?? ''} (last states: ${args.statesOf(e.executionArn).slice(-8).join(' → ')})`,
+          ),
           3,
         ),
   );
