@@ -21,7 +21,13 @@ beforeAll(async () => {
   });
 }, 900_000);
 
-it.each(Object.values(CHECK_NAMES))('holds across two crashes: %s', (name) => {
+/**
+ * Every invariant of the numbers and the executions. Catch coverage is the 400-user run's check
+ * (test/chaos/chaos-run.test.ts): 100 users' traffic reaches the rarest Catch blocks only sometimes.
+ */
+const INVARIANTS = Object.values(CHECK_NAMES).filter((name) => name !== CHECK_NAMES.catchesFired);
+
+it.each(INVARIANTS)('holds across two crashes: %s', (name) => {
   const check = report.checks.find((c) => c.name === name);
   expect(check?.ok ? 'holds' : (check?.detail ?? 'not checked')).toBe('holds');
 });
