@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { userSignedUpEvent } from '../../local/events/app-events';
 import type { PutEventsEntryFields } from '../../local/events/event-envelope';
 import {
+  accepts,
   busNames,
   counters,
   reconcile,
@@ -45,17 +45,6 @@ const endings: Ending[] = [
     end: (s) => process.kill(-(s.child.pid ?? 0), 'SIGINT'),
   },
 ];
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 const listening = async (ports: StackPorts) =>
   (await Promise.all(Object.values(ports).map((p) => accepts(p)))).some(Boolean);

@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startDynamoDbLocal, freePort } from '../../local/dynamodb-local';
+import { accepts } from '../support/stack-process';
 
 /**
  * `npm start` as a person runs it: the real command in its own process, its banner, Ctrl-C, and the
@@ -40,17 +41,6 @@ async function waitForOutput(started: Started, text: string, timeoutMs = 90_000)
     if (Date.now() > deadline) throw new Error(`no "${text}" in: ${started.output()}${started.errors()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 const portArgs = async () => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, ListEventBusesCommand, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -26,6 +27,18 @@ export interface StackPorts {
 
 export async function freePorts(): Promise<StackPorts> {
   return { endpoint: await freePort(), api: await freePort(), dynamoDb: await freePort() };
+}
+
+/** Whether anything listens on the local port (what a stopped stack must leave: nothing). */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 export interface StackProcess {
