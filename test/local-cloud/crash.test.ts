@@ -6,6 +6,8 @@ import type { PutEventsEntryFields } from '../../local/events/event-envelope';
 import {
   accepts,
   busNames,
+  processesWith,
+  untilGone,
   counters,
   reconcile,
   referrals,
@@ -88,6 +90,9 @@ describe.each(endings)('the stack ends by $name in the middle of a burst', ({ na
         },
       });
       const exit = await first.exited;
+      // What of the first stack is still there once the kernel has had its moment to kill it.
+      await untilGone(processesWith('-port', String(ports.dynamoDb)));
+      const leftRunning = processesWith('-port', String(ports.dynamoDb));
       const leftListening = await listening(ports);
       second = await startStack({ dataDir, ports, via: 'node' });
       const resent = await sendBurst(
@@ -103,6 +108,7 @@ describe.each(endings)('the stack ends by $name in the middle of a burst', ({ na
       expect(ended).toBe(true);
       expect(burst.accepted.size).toBeGreaterThanOrEqual(END_AFTER);
       expect(via === 'node' ? exit.signal : exit.code).toBe(via === 'node' ? 'SIGKILL' : 0);
+      expect(leftRunning).toEqual([]);
       expect(leftListening).toBe(false);
       expect(resent.unacknowledged).toEqual([]);
       expect(truth).toEqual(new Map(Array.from({ length: USERS }, (_, i) => [`${partnerId}_u${i}`, 'paid'])));

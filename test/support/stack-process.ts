@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -39,6 +40,37 @@ export function accepts(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/** Processes whose command line holds every one of `parts` (read from /proc). */
+export function processesWith(...parts: string[]): number[] {
+  return readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      return parts.every((p) => args.includes(p)) ? [Number(entry)] : [];
+    } catch {
+      return []; // gone meanwhile
+    }
+  });
+}
+
+/**
+ * Resolves once none of the processes exists any more, or after `withinMs`. The kernel kills DynamoDB
+ * Local when node dies (parent-death signal), but a JVM takes a moment to die and release its port.
+ */
+export async function untilGone(pids: readonly number[], withinMs = 20_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  const alive = () =>
+    pids.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  while (alive().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 export interface StackProcess {
