@@ -59,3 +59,9 @@ export function closeServer(server: http.Server): Promise<void> {
     server.closeIdleConnections();
   });
 }
+
+/** A crash: no new connection, and every open one cut at once, answering nothing more. */
+export function abortServer(server: http.Server): void {
+  server.close();
+  server.closeAllConnections();
+}

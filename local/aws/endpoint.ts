@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import { localRoleArn, localStateMachineArn, stateMachineNameOf } from '../aws-names';
-import { closeServer, hostForUrl, listenOn } from '../ports';
+import { abortServer, closeServer, hostForUrl, listenOn } from '../ports';
 import { continueWithin, readBody, REQUEST_BODY_LIMITS } from '../request-body';
 import type {
   ExecutionDescription,
@@ -146,10 +146,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Run
       sqs?.close();
       return closeServer(server);
     },
-    abort: () => {
-      server.close();
-      server.closeAllConnections();
-    },
+    abort: () => abortServer(server),
   };
 }
 

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import type { APIGatewayEventRequestContextJWTAuthorizer } from 'aws-lambda';
-import { closeServer, hostForUrl, listenOn } from '../ports';
+import { abortServer, closeServer, hostForUrl, listenOn } from '../ports';
 import { continueWithin, readBody, REQUEST_BODY_LIMITS } from '../request-body';
 import { authorize, type JwtAuthorizerConfig } from './authorizer';
 import { buildEvent, newRequestId, queryStringParameters, type ApiRequest, type HttpApiEvent } from './event';
@@ -146,10 +146,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
     port,
     routeKeys: () => table.routeKeys,
     close: () => closeServer(server),
-    abort: () => {
-      server.close();
-      server.closeAllConnections();
-    },
+    abort: () => abortServer(server),
   };
 }
 
