@@ -107,6 +107,7 @@ export const TABLE_NAMES = {
   clicks: 'ReferralEvents',
   commissions: 'PartnerCommissions',
   clickCounters: 'PartnerClickCounters',
+  payouts: 'PartnerPayouts',
 } as const;
 
 export const INDEX_NAMES = {
@@ -118,7 +119,16 @@ export const INDEX_NAMES = {
   commissionsByPartner: 'partnerId-earnedAt-index',
   /** A partner's commissions of one status, newest first (`statusEarnedAt` = `<status>#<earnedAt>`). */
   commissionsByPartnerStatus: 'partnerId-statusEarnedAt-index',
+  /** Payouts of one status, oldest first (`GET /admin/payouts?status=`); commission claims carry no status. */
+  payoutsByStatus: 'status-createdAt-index',
+  /** A payout by its id alone (the admin routes name no partner). */
+  payoutsById: 'payoutId-index',
 } as const;
+
+/** The smallest balance a payout run pays out (`MINIMUM_PAYOUT_CENTS`); smaller balances carry over. */
+export const DEFAULT_MINIMUM_PAYOUT_CENTS = 5_000;
+/** The day of the month the payout run is scheduled on (UTC, 06:00). */
+export const DEFAULT_PAYOUT_DAY_OF_MONTH = 1;
 
 /** The page size of commission lists (partner and admin). */
 export const COMMISSIONS_PAGE_SIZE = 50;
@@ -184,6 +194,9 @@ export interface RuntimeConfig {
   clicksTable: string;
   commissionsTable: string;
   clickCountersTable: string;
+  payoutsTable: string;
+  /** `MINIMUM_PAYOUT_CENTS`: a partner's payable balance must reach it to be paid out. */
+  minimumPayoutCents: number;
   appBusName: string;
   stateMachineArns: Partial<Record<WorkflowName, string>>;
   priceMap: Readonly<Record<string, PlanChoice>>;
@@ -294,6 +307,10 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     clicksTable: env.CLICKS_TABLE ?? TABLE_NAMES.clicks,
     commissionsTable: env.COMMISSIONS_TABLE ?? TABLE_NAMES.commissions,
     clickCountersTable: env.CLICK_COUNTERS_TABLE ?? TABLE_NAMES.clickCounters,
+    payoutsTable: env.PAYOUTS_TABLE ?? TABLE_NAMES.payouts,
+    minimumPayoutCents: env.MINIMUM_PAYOUT_CENTS
+      ? parsePositiveInteger('MINIMUM_PAYOUT_CENTS', env.MINIMUM_PAYOUT_CENTS)
+      : DEFAULT_MINIMUM_PAYOUT_CENTS,
     appBusName: env.APP_BUS_NAME ?? DEFAULT_APP_BUS_NAME,
     stateMachineArns,
     priceMap: env.STRIPE_PRICE_MAP ? parsePriceMap(env.STRIPE_PRICE_MAP) : DEFAULT_PRICE_MAP,

@@ -12,6 +12,13 @@ export const ROUTES = {
   adminApproveCommission: '/admin/partners/{partnerId}/commissions/{commissionId}/approve',
   adminRejectCommission: '/admin/partners/{partnerId}/commissions/{commissionId}/reject',
   adminApprovals: '/admin/approvals',
+  payouts: '/partners/{partnerId}/payouts',
+  adminPayouts: '/admin/payouts',
+  adminPayoutRun: '/admin/payouts',
+  adminPayoutProcessing: '/admin/payouts/{payoutId}/processing',
+  adminPayoutPaid: '/admin/payouts/{payoutId}/paid',
+  adminPayoutFailed: '/admin/payouts/{payoutId}/failed',
+  adminPayoutCancel: '/admin/payouts/{payoutId}/cancel',
   click: '/r/{partnerId}',
 } as const;
 
@@ -27,6 +34,13 @@ export const ROUTE_METHODS = {
   adminApproveCommission: 'POST',
   adminRejectCommission: 'POST',
   adminApprovals: 'POST',
+  payouts: 'GET',
+  adminPayouts: 'GET',
+  adminPayoutRun: 'POST',
+  adminPayoutProcessing: 'POST',
+  adminPayoutPaid: 'POST',
+  adminPayoutFailed: 'POST',
+  adminPayoutCancel: 'POST',
   click: 'GET',
 } as const satisfies Record<RouteName, 'GET' | 'POST'>;
 

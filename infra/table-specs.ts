@@ -112,10 +112,35 @@ export const COMMISSIONS_TABLE: TableSpec = {
   critical: true,
 };
 
+/**
+ * Payouts and the claims that tie each commission to at most one payout. A payout is `payoutId` = `po_…`
+ * (sorted by creation time); a claim is `payoutId` = `claim#<commissionId>` naming its payout in `claimedBy`,
+ * put in the payout's creating transaction on condition it does not exist, so two overlapping runs cannot
+ * both pay one commission. A failed or canceled payout deletes its claims.
+ */
+export const PAYOUTS_TABLE: TableSpec = {
+  id: 'PartnerPayouts',
+  tableName: TABLE_NAMES.payouts,
+  substitutionKey: 'PayoutsTableName',
+  partitionKey: { name: 'partnerId', type: 'S' },
+  sortKey: { name: 'payoutId', type: 'S' },
+  globalSecondaryIndexes: [
+    // Sparse: claims carry no status.
+    {
+      indexName: INDEX_NAMES.payoutsByStatus,
+      partitionKey: { name: 'status', type: 'S' },
+      sortKey: { name: 'createdAt', type: 'S' },
+    },
+    { indexName: INDEX_NAMES.payoutsById, partitionKey: { name: 'payoutId', type: 'S' } },
+  ],
+  critical: true,
+};
+
 export const TABLE_SPECS: readonly TableSpec[] = [
   REFERRALS_TABLE,
   STATS_TABLE,
   CLICKS_TABLE,
   COMMISSIONS_TABLE,
   CLICK_COUNTERS_TABLE,
+  PAYOUTS_TABLE,
 ];

@@ -25,6 +25,7 @@ export const TABLE_ENV: Readonly<Record<string, string>> = {
   ReferralEvents: 'CLICKS_TABLE',
   PartnerCommissions: 'COMMISSIONS_TABLE',
   PartnerClickCounters: 'CLICK_COUNTERS_TABLE',
+  PartnerPayouts: 'PAYOUTS_TABLE',
 };
 
 /** How a function is invoked; decides where its failures go. */

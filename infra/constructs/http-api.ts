@@ -115,6 +115,13 @@ export class ReferralsHttpApi extends Construct {
       adminApproveCommission: route('adminApproveCommission', 'admin', admin),
       adminRejectCommission: route('adminRejectCommission', 'admin', admin),
       adminApprovals: route('adminApprovals', 'admin', admin),
+      payouts: route('payouts', 'partner', dashboard),
+      adminPayouts: route('adminPayouts', 'admin', admin),
+      adminPayoutRun: route('adminPayoutRun', 'admin', admin),
+      adminPayoutProcessing: route('adminPayoutProcessing', 'admin', admin),
+      adminPayoutPaid: route('adminPayoutPaid', 'admin', admin),
+      adminPayoutFailed: route('adminPayoutFailed', 'admin', admin),
+      adminPayoutCancel: route('adminPayoutCancel', 'admin', admin),
       click: route('click', 'public', new HttpLambdaIntegration('Click', props.click, { timeout })),
     };
     this.throttleRoutes(throttles);

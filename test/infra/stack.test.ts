@@ -720,6 +720,13 @@ describe('HTTP API', () => {
     adminApproveCommission: { access: 'admin', fn: 'admin-api' },
     adminRejectCommission: { access: 'admin', fn: 'admin-api' },
     adminApprovals: { access: 'admin', fn: 'admin-api' },
+    payouts: { access: 'partner', fn: 'dashboard-api' },
+    adminPayouts: { access: 'admin', fn: 'admin-api' },
+    adminPayoutRun: { access: 'admin', fn: 'admin-api' },
+    adminPayoutProcessing: { access: 'admin', fn: 'admin-api' },
+    adminPayoutPaid: { access: 'admin', fn: 'admin-api' },
+    adminPayoutFailed: { access: 'admin', fn: 'admin-api' },
+    adminPayoutCancel: { access: 'admin', fn: 'admin-api' },
     click: { access: 'public', fn: 'click-api' },
   };
   const routeEntries = Object.entries(EXPECTED_ROUTES) as [RouteName, (typeof EXPECTED_ROUTES)[RouteName]][];
