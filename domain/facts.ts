@@ -144,10 +144,14 @@ export const factKeys = {
   payout: (commissionId: string) => `payout#${commissionId}`,
 } as const;
 
-/** Commission ids, derived from the Stripe object they come from. */
+/**
+ * Commission ids, derived from the Stripe object they come from. A clawback once settled by a payout is paid
+ * and never rewritten, so a later reduction of the same invoice opens the next one: `clawback#<invoiceId>`,
+ * then `clawback#<invoiceId>-2`, `-3`, ….
+ */
 export const commissionIds = {
   invoice: (invoiceId: string) => `inv#${invoiceId}`,
-  clawback: (invoiceId: string) => `clawback#${invoiceId}`,
+  clawback: (invoiceId: string, nth = 1) => `clawback#${invoiceId}${nth === 1 ? '' : `-${nth}`}`,
 } as const;
 
 /** Stripe ids that route a fact without a user id to its user: `payment:<ch_… | pi_…>`, `invoice:<in_…>`. */

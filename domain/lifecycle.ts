@@ -6,6 +6,7 @@ import {
   type DisputeFact,
   type Fact,
   type InvoiceFact,
+  type PayoutFact,
   type RefundFact,
   type SignupFact,
   type SubscriptionFact,
@@ -337,7 +338,8 @@ function commissionsOf(invoice: InvoiceFact, ctx: CommissionContext): Commission
       (f.kind === 'refund' && refundMatches(f, invoice, ctx.paymentIds)) ||
       (f.kind === 'dispute' && disputeMatches(f, ctx.paymentIds)) ||
       ((f.kind === 'approval' || f.kind === 'review' || f.kind === 'payout') &&
-        f.commissionId === commissionId),
+        f.commissionId === commissionId) ||
+      (f.kind === 'payout' && isClawbackOf(f.commissionId, invoice.invoiceId)),
   );
 
   const base = invoice.amountCents;
@@ -352,9 +354,15 @@ function commissionsOf(invoice: InvoiceFact, ctx: CommissionContext): Commission
   let lastReduction = 'refund';
 
   const history: CommissionChange[] = [];
-  const clawbackHistory: CommissionChange[] = [];
   let approvedAt: string | undefined;
-  let clawbackSince: string | undefined;
+  // After payout, what reductions take back goes to clawbacks: the open one grows, a payout settles it (paid,
+  // never rewritten), and what is taken back after that opens the next.
+  const clawbacks: Clawback[] = [];
+  let settledCents = 0;
+  const openClawback = (): Clawback | undefined => {
+    const last = clawbacks[clawbacks.length - 1];
+    return last && !last.settlement ? last : undefined;
+  };
 
   // What refunds and lost disputes took back; a rejected commission is taken back whole. (A flat rule can
   // earn on a zero invoice, which nothing can be refunded from.)
@@ -388,14 +396,24 @@ function commissionsOf(invoice: InvoiceFact, ctx: CommissionContext): Commission
     }
     if (status === 'approved' && approvedAt === undefined) approvedAt = at;
     if (payout) {
-      const claw = Math.min(0, net - payout.earningsCents);
-      const lastClaw = clawbackHistory[clawbackHistory.length - 1];
-      if (claw < 0 && (!lastClaw || lastClaw.netCents !== claw)) {
-        clawbackSince ??= at;
+      const open = Math.min(0, net - payout.earningsCents) - settledCents;
+      const current = openClawback();
+      const last = current?.history[current.history.length - 1];
+      if (open < 0 && last?.netCents !== open) {
         const why = review === 'reject' ? 'rejected' : lastReduction;
-        clawbackHistory.push({ at, status: 'approved', reason: `clawback: ${why}`, netCents: claw });
+        const change = { at, status: 'approved' as const, reason: `clawback: ${why}`, netCents: open };
+        if (current) current.history.push(change);
+        else clawbacks.push({ since: at, history: [change] });
       }
     }
+  };
+  /** A payout fact for the open clawback settles it at the amount the payout netted. */
+  const settle = (f: PayoutFact): void => {
+    const current = openClawback();
+    if (!current || f.commissionId !== commissionIds.clawback(invoice.invoiceId, clawbacks.length)) return;
+    current.settlement = { at: f.at, payoutId: f.payoutId, earningsCents: f.earningsCents };
+    current.history.push({ at: f.at, status: 'paid', reason: 'payout', netCents: f.earningsCents });
+    settledCents += f.earningsCents;
   };
 
   record(invoice.at);
@@ -426,7 +444,9 @@ function commissionsOf(invoice: InvoiceFact, ctx: CommissionContext): Commission
         review ??= f.decision; // the first decision stands: a reviewed commission is not reviewed again
         break;
       case 'payout':
-        payout ??= { at: f.at, payoutId: f.payoutId, earningsCents: f.earningsCents };
+        if (f.commissionId === commissionId) {
+          payout ??= { at: f.at, payoutId: f.payoutId, earningsCents: f.earningsCents };
+        } else settle(f);
         break;
     }
     record(f.at);
@@ -461,24 +481,42 @@ function commissionsOf(invoice: InvoiceFact, ctx: CommissionContext): Commission
     ...(payout ? { paidAt: payout.at, payoutId: payout.payoutId } : {}),
     history,
   };
-  const lastClaw = clawbackHistory[clawbackHistory.length - 1];
-  if (!payout || !lastClaw || !clawbackSince) return [row];
-  const clawback: Commission = {
-    ...row,
-    commissionId: commissionIds.clawback(invoice.invoiceId),
+  return [row, ...clawbacks.map((c, i) => clawbackRow(row, c, i + 1))];
+}
+
+interface Clawback {
+  since: string;
+  history: CommissionChange[];
+  settlement?: { at: string; payoutId: string; earningsCents: number };
+}
+
+/** Whether `commissionId` is one of the clawbacks of `invoiceId` (`clawback#<id>` or `clawback#<id>-<n>`). */
+function isClawbackOf(commissionId: string, invoiceId: string): boolean {
+  const first = commissionIds.clawback(invoiceId);
+  if (commissionId === first) return true;
+  return commissionId.startsWith(first) && /^-\d+$/.test(commissionId.slice(first.length));
+}
+
+/** The `nth` clawback of a paid invoice commission: open (approved, negative) or settled by a payout (paid). */
+function clawbackRow(paid: Commission, c: Clawback, nth: number): Commission {
+  const last = c.history[c.history.length - 1] as CommissionChange;
+  const amount = c.settlement ? c.settlement.earningsCents : last.netCents;
+  const row: Commission = {
+    ...paid,
+    commissionId: commissionIds.clawback(paid.invoiceId, nth),
     type: 'clawback',
-    rule: `clawback of ${commissionId}`,
-    earningsCents: lastClaw.netCents,
+    rule: `clawback of ${paid.commissionId}`,
+    earningsCents: amount,
     reversedCents: 0,
-    netCents: lastClaw.netCents,
-    status: 'approved',
-    statusReason: lastClaw.reason,
-    earnedAt: clawbackSince,
-    dueAt: clawbackSince,
-    approvedAt: clawbackSince,
-    history: clawbackHistory,
+    netCents: amount,
+    status: c.settlement ? 'paid' : 'approved',
+    statusReason: last.reason,
+    earnedAt: c.since,
+    dueAt: c.since,
+    approvedAt: c.since,
+    history: c.history,
   };
-  delete clawback.paidAt;
-  delete clawback.payoutId;
-  return [row, clawback];
+  delete row.paidAt;
+  delete row.payoutId;
+  return c.settlement ? { ...row, paidAt: c.settlement.at, payoutId: c.settlement.payoutId } : row;
 }

@@ -143,6 +143,20 @@ const payout = (n: number, earningsCents: number, at: string): PayoutFact => ({
   earningsCents,
 });
 
+const clawbackPayout = (
+  commissionId: string,
+  payoutId: string,
+  earningsCents: number,
+  at: string,
+): PayoutFact => ({
+  kind: 'payout',
+  key: factKeys.payout(commissionId),
+  at,
+  commissionId,
+  payoutId,
+  earningsCents,
+});
+
 const subscription = (
   state: SubscriptionFact['state'],
   at: string,
@@ -654,6 +668,47 @@ describe('referralStateOf', () => {
         earningsCents: -250,
         earnedAt: plusDays(DUE, 5),
       });
+    });
+    it('settle a clawback by a later payout, and open the next clawback for what is taken back after', () => {
+      // Act: a third refunded after payout (−250), netted by payout po_2, then the rest refunded
+      const settled = [
+        ...paidOut,
+        refund(1, 1000, plusDays(DUE, 10)),
+        clawbackPayout('clawback#in_1', 'po_2', -250, plusDays(DUE, 40)),
+      ];
+      const state = stateOf(settled);
+      const later = stateOf([...settled, refund(1, 2999, plusDays(DUE, 50))]);
+
+      // Assess: the settled clawback is paid and stays so; the next one holds only the new reduction
+      expect(commission(state, 'clawback#in_1')).toMatchObject({
+        status: 'paid',
+        netCents: -250,
+        payoutId: 'po_2',
+        paidAt: plusDays(DUE, 40),
+      });
+      expect(state.referral).toMatchObject({ paidCents: 500, approvedCents: 0, partnerEarningsCents: 500 });
+      expect(commission(later, 'clawback#in_1')).toEqual(commission(state, 'clawback#in_1'));
+      expect(commission(later, 'clawback#in_1-2')).toMatchObject({
+        status: 'approved',
+        netCents: -500,
+        earnedAt: plusDays(DUE, 50),
+      });
+      expect(later.referral).toMatchObject({ paidCents: 500, approvedCents: -500, reversedCents: 750 });
+    });
+
+    it('a clawback settled for less than it grew to keeps the difference open', () => {
+      // Act: the payout netted −250, but by its paid time the refund had grown to the whole invoice
+      const state = stateOf([
+        ...paidOut,
+        refund(1, 1000, plusDays(DUE, 10)),
+        refund(1, 2999, plusDays(DUE, 20)),
+        clawbackPayout('clawback#in_1', 'po_2', -250, plusDays(DUE, 40)),
+      ]);
+
+      // Assess
+      expect(commission(state, 'clawback#in_1')).toMatchObject({ status: 'paid', netCents: -250 });
+      expect(commission(state, 'clawback#in_1-2')).toMatchObject({ status: 'approved', netCents: -500 });
+      expect(state.referral).toMatchObject({ paidCents: 500, approvedCents: -500, partnerEarningsCents: 0 });
     });
   });
 
