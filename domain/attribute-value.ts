@@ -30,7 +30,12 @@ export interface PutAction {
 }
 
 export interface DeleteAction {
-  Delete: { TableName: string; Key: AttributeMap };
+  Delete: {
+    TableName: string;
+    Key: AttributeMap;
+    ConditionExpression?: string;
+    ExpressionAttributeValues?: AttributeMap;
+  };
 }
 
 /** The subset of `TransactWriteItem` this project builds. */

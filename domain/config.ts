@@ -231,6 +231,9 @@ export const WORKFLOW_NAMES = [
   'commission',
   'approval',
   'reconciliation',
+  'payout',
+  'payout-status',
+  'payout-settlement',
   // The Express twins of the ingested lifecycle steps (`expressTwinOf`): same ASL, first attempt of each event.
   'signup-express',
   'verify-express',

@@ -28,6 +28,7 @@ import {
   CLICK_COUNTERS_TABLE,
   CLICKS_TABLE,
   COMMISSIONS_TABLE,
+  PAYOUTS_TABLE,
   REFERRALS_TABLE,
   STATS_TABLE,
   TABLE_SPECS,
@@ -44,6 +45,9 @@ export const WORKFLOW_EVENT_SOURCE = 'partner-referrals.workflows';
 export const STATS_PENDING_DETAIL_TYPE = 'ReferralStatsPending';
 /** Hourly approval of commissions whose hold period has ended. */
 export const APPROVAL_SCHEDULE = events.Schedule.rate(Duration.hours(1));
+/** The monthly payout run, 06:00 UTC on the configured day. */
+export const payoutScheduleOf = (dayOfMonth: number): events.Schedule =>
+  events.Schedule.cron({ day: String(dayOfMonth), hour: '6', minute: '0' });
 /** Nightly reconciliation, 03:00 UTC. */
 export const RECONCILIATION_SCHEDULE = events.Schedule.cron({ hour: '3', minute: '0' });
 
@@ -160,10 +164,12 @@ export class PartnerReferralsStack extends Stack {
       'admin-api': { environment: { ...auth, CLICK_IP_SALT: clickIpSalt } },
       'referral-compute': { environment: program },
       'reconciliation-compute': { timeout: Duration.seconds(30) },
+      'payout-compute': { environment: { MINIMUM_PAYOUT_CENTS: String(settings.minimumPayoutCents) } },
     };
     const invocation: Record<FunctionName, Invocation> = {
       'referral-compute': 'workflow-task',
       'reconciliation-compute': 'workflow-task',
+      'payout-compute': 'workflow-task',
       'stripe-ingest': 'async-event',
       'app-ingest': 'async-event',
       'dashboard-api': 'http-api',
@@ -233,8 +239,8 @@ export class PartnerReferralsStack extends Stack {
     ingestsSteps(functions['stripe-ingest'], ['payment', 'refund', 'dispute', 'subscription']);
     ingestsSteps(functions['app-ingest'], ['signup', 'verify']);
     startsWorkflows(functions['click-api'], ['click'], true);
-    startsWorkflows(functions['admin-api'], ['registration'], true);
-    startsWorkflows(functions['admin-api'], ['commission', 'approval'], false);
+    startsWorkflows(functions['admin-api'], ['registration', 'payout-status'], true);
+    startsWorkflows(functions['admin-api'], ['commission', 'approval', 'payout'], false);
     // The dashboard sums the click counter shards with one BatchGetItem, and reads nothing else there.
     functions['dashboard-api'].addToRolePolicy(
       new iam.PolicyStatement({
@@ -247,7 +253,18 @@ export class PartnerReferralsStack extends Stack {
       .bindIndexQuery(table(REFERRALS_TABLE), INDEX_NAMES.paidByPartner)
       .bindIndexQuery(table(COMMISSIONS_TABLE), INDEX_NAMES.commissionsByPartner)
       .bindIndexQuery(table(COMMISSIONS_TABLE), INDEX_NAMES.commissionsByPartnerStatus);
-    functions['admin-api'].bindIndexQuery(table(COMMISSIONS_TABLE), INDEX_NAMES.commissionsByStatus);
+    // A partner's payouts: a Query of the table's own partition (payouts, and claims it filters out by key).
+    functions['dashboard-api'].addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [table(PAYOUTS_TABLE).tableArn] }),
+    );
+    functions['admin-api']
+      .bindIndexQuery(table(COMMISSIONS_TABLE), INDEX_NAMES.commissionsByStatus)
+      .bindIndexQuery(table(PAYOUTS_TABLE), INDEX_NAMES.payoutsByStatus)
+      .bindIndexQuery(table(PAYOUTS_TABLE), INDEX_NAMES.payoutsById);
+    // A status change reads the payout it changes (consistently) before the payout-status workflow runs.
+    functions['admin-api'].addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table(PAYOUTS_TABLE).tableArn] }),
+    );
     // A review reads the one commission it decides on (consistently) before starting the commission workflow.
     functions['admin-api'].addToRolePolicy(
       new iam.PolicyStatement({
@@ -313,6 +330,16 @@ export class PartnerReferralsStack extends Stack {
         }),
       ],
     });
+    new events.Rule(this, 'MonthlyPayouts', {
+      description: 'Pays out every partner whose approved commissions reach the minimum',
+      schedule: payoutScheduleOf(settings.payoutDayOfMonth),
+      targets: [
+        new targets.SfnStateMachine(workflows.payout.stateMachine, {
+          input: events.RuleTargetInput.fromObject({}),
+          ...targetOptions,
+        }),
+      ],
+    });
     new events.Rule(this, 'NightlyReconciliation', {
       description: 'Nightly reconciliation of every partner',
       schedule: RECONCILIATION_SCHEDULE,
@@ -336,7 +363,13 @@ export class PartnerReferralsStack extends Stack {
     });
 
     // ---- Alarms -----------------------------------------------------------------------------------
-    for (const name of [...FACT_WORKFLOWS, 'approval', 'reconciliation'] as const) {
+    for (const name of [
+      ...FACT_WORKFLOWS,
+      'approval',
+      'reconciliation',
+      'payout',
+      'payout-settlement',
+    ] as const) {
       workflows[name].stateMachine
         .metricFailed({ period: Duration.minutes(5) })
         .createAlarm(this, `${pascal(name)}Failures`, {
@@ -356,6 +389,7 @@ export class PartnerReferralsStack extends Stack {
     out('StatsTableName', table(STATS_TABLE).tableName, 'PartnerStats table');
     out('ClicksTableName', table(CLICKS_TABLE).tableName, 'ReferralEvents (click log) table');
     out('CommissionsTableName', table(COMMISSIONS_TABLE).tableName, 'PartnerCommissions (ledger) table');
+    out('PayoutsTableName', table(PAYOUTS_TABLE).tableName, 'PartnerPayouts table');
     out(
       'ClickCountersTableName',
       table(CLICK_COUNTERS_TABLE).tableName,

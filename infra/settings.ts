@@ -5,6 +5,8 @@ import {
   DASHBOARD_ROUTE_THROTTLE,
   DEFAULT_APP_BUS_NAME,
   DEFAULT_HOLD_PERIOD_DAYS,
+  DEFAULT_MINIMUM_PAYOUT_CENTS,
+  DEFAULT_PAYOUT_DAY_OF_MONTH,
   DEFAULT_PROGRAM_CURRENCY,
   DEFAULT_LANDING_URL,
   DEFAULT_PRICE_MAP,
@@ -54,6 +56,10 @@ export interface DeploySettings {
   programCurrency: string;
   /** Days before a commission is payable (`HOLD_PERIOD_DAYS`). */
   holdPeriodDays: number;
+  /** The smallest balance a payout run pays out, in minor units (`MINIMUM_PAYOUT_CENTS`). */
+  minimumPayoutCents: number;
+  /** The day of the month (1–28) the payout run is scheduled on, 06:00 UTC. */
+  payoutDayOfMonth: number;
   /** Log retention in days for Lambda, Step Functions and API access logs. */
   logRetentionDays: number;
   /** Requests per second and burst of the API's routes (`clickRateLimit`, `dashboardBurstLimit`, …). */
@@ -72,6 +78,8 @@ export const CONTEXT_KEYS = {
   commissionSchedule: 'commissionSchedule',
   programCurrency: 'programCurrency',
   holdPeriodDays: 'holdPeriodDays',
+  minimumPayoutCents: 'minimumPayoutCents',
+  payoutDayOfMonth: 'payoutDayOfMonth',
   logRetentionDays: 'logRetentionDays',
   clickRateLimit: 'clickRateLimit',
   clickBurstLimit: 'clickBurstLimit',
@@ -92,6 +100,8 @@ export const DEFAULT_SETTINGS: DeploySettings = {
   jwtAudience: 'partner-referrals',
   programCurrency: DEFAULT_PROGRAM_CURRENCY,
   holdPeriodDays: DEFAULT_HOLD_PERIOD_DAYS,
+  minimumPayoutCents: DEFAULT_MINIMUM_PAYOUT_CENTS,
+  payoutDayOfMonth: DEFAULT_PAYOUT_DAY_OF_MONTH,
   logRetentionDays: 30,
   throttles: {
     default: DEFAULT_ROUTE_THROTTLE,
@@ -178,6 +188,14 @@ export function readSettings(node: Node): DeploySettings {
     );
   }
 
+  // Every month has days 1–28: a later day would skip February.
+  const payoutDayOfMonth = num(CONTEXT_KEYS.payoutDayOfMonth, DEFAULT_SETTINGS.payoutDayOfMonth);
+  if (payoutDayOfMonth > 28) {
+    throw new Error(
+      `context ${CONTEXT_KEYS.payoutDayOfMonth}: expected a day from 1 to 28, got ${payoutDayOfMonth}`,
+    );
+  }
+
   return {
     fixedTableNames: bool(CONTEXT_KEYS.fixedTableNames, DEFAULT_SETTINGS.fixedTableNames),
     stripeEventSourceName,
@@ -191,6 +209,8 @@ export function readSettings(node: Node): DeploySettings {
     programCurrency: programCurrency.toLowerCase(),
     // Zero is a valid hold (payable at once), as HOLD_PERIOD_DAYS accepts it.
     holdPeriodDays: num(CONTEXT_KEYS.holdPeriodDays, DEFAULT_SETTINGS.holdPeriodDays, 0),
+    minimumPayoutCents: num(CONTEXT_KEYS.minimumPayoutCents, DEFAULT_SETTINGS.minimumPayoutCents),
+    payoutDayOfMonth,
     logRetentionDays: num(CONTEXT_KEYS.logRetentionDays, DEFAULT_SETTINGS.logRetentionDays),
     throttles: {
       default: DEFAULT_SETTINGS.throttles.default,

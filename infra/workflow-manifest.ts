@@ -11,6 +11,7 @@ import {
   CLICK_COUNTERS_TABLE,
   CLICKS_TABLE,
   COMMISSIONS_TABLE,
+  PAYOUTS_TABLE,
   REFERRALS_TABLE,
   STATS_TABLE,
   type TableSpec,
@@ -28,6 +29,7 @@ export const FUNCTION_NAMES = [
   'dashboard-api',
   'click-api',
   'admin-api',
+  'payout-compute',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -36,7 +38,10 @@ export type TableAccess = 'read' | 'readWrite';
 export interface TableGrant {
   table: TableSpec;
   access: TableAccess;
-  /** Written only through a transaction the compute Lambda builds: granted, but the ASL never names it. */
+  /**
+   * Written only through a transaction a Lambda plans (the compute it invokes, or the caller that starts it):
+   * granted, but the ASL never names it.
+   */
   namedByCompute?: true;
 }
 
@@ -158,6 +163,47 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
     starts: [],
     // One page of partners per execution, then the next page in a new execution of itself.
     continuesAsNew: true,
+    replaysParkedFacts: false,
+    putsEvents: false,
+  },
+  {
+    name: 'payout',
+    definition: 'payout',
+    type: 'STANDARD',
+    logLevel: 'ERROR',
+    tables: [
+      { table: STATS_TABLE, access: 'read' },
+      { table: COMMISSIONS_TABLE, access: 'read' },
+      { table: PAYOUTS_TABLE, access: 'readWrite' },
+    ],
+    invokes: ['payout-compute'],
+    starts: [],
+    // One page of partners per execution, like reconciliation.
+    continuesAsNew: true,
+    replaysParkedFacts: false,
+    putsEvents: false,
+  },
+  {
+    // Few executions (an admin's clicks), and Express keeps no history of its own: log them all.
+    name: 'payout-status',
+    definition: 'payout-status',
+    type: 'EXPRESS',
+    logLevel: 'ALL',
+    // The change is a transaction the admin API plans (domain/payout-plan.ts).
+    tables: [{ table: PAYOUTS_TABLE, access: 'readWrite', namedByCompute: true }],
+    invokes: [],
+    starts: ['payout-settlement'],
+    replaysParkedFacts: false,
+    putsEvents: false,
+  },
+  {
+    name: 'payout-settlement',
+    definition: 'payout-settlement',
+    type: 'STANDARD',
+    logLevel: 'ERROR',
+    tables: [],
+    invokes: [],
+    starts: ['commission'],
     replaysParkedFacts: false,
     putsEvents: false,
   },

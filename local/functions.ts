@@ -6,6 +6,7 @@ import { createClickApiHandler } from '../lambdas/click-api';
 import { createDocumentClient } from '../lambdas/commons/dynamodb';
 import { createSfnClient } from '../lambdas/commons/sfn';
 import { createDashboardApiHandler } from '../lambdas/dashboard-api';
+import { createPayoutComputeHandler } from '../lambdas/payout-compute';
 import { createReferralComputeHandler } from '../lambdas/referral-compute';
 import { handler as reconciliationCompute } from '../lambdas/reconciliation-compute';
 import { createStripeIngestHandler } from '../lambdas/stripe-ingest';
@@ -21,6 +22,7 @@ type Env = Record<string, string>;
 const FACTORIES = {
   'referral-compute': (env: Env) => createReferralComputeHandler({ config: loadRuntimeConfig(env) }),
   'reconciliation-compute': () => reconciliationCompute,
+  'payout-compute': (env: Env) => createPayoutComputeHandler({ config: loadRuntimeConfig(env) }),
   'stripe-ingest': (env: Env) =>
     createStripeIngestHandler({ config: loadRuntimeConfig(env), sfn: createSfnClient() }),
   'app-ingest': (env: Env) =>

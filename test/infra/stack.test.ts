@@ -40,6 +40,7 @@ import {
   REFERRALS_TABLE,
   STATS_TABLE,
   CLICK_COUNTERS_TABLE,
+  PAYOUTS_TABLE,
   TABLE_SPECS,
   type TableSpec,
 } from '../../infra/table-specs';
@@ -325,7 +326,7 @@ describe('state machine IAM: the new design, spelled out', () => {
     expect(ledger('reconciliation', 'dynamodb:Query')).toEqual(withIndexes(COMMISSIONS_TABLE).sort());
     for (const action of WRITE_ACTIONS) expect(ledger('reconciliation', action)).toEqual([]);
     for (const spec of WORKFLOWS.filter(
-      (w) => w.definition !== 'referral-fact' && !['approval', 'reconciliation'].includes(w.name),
+      (w) => w.definition !== 'referral-fact' && !['approval', 'reconciliation', 'payout'].includes(w.name),
     )) {
       const resources = roleGrants(spec.name).flatMap((g) => g.resources);
       expect([spec.name, resources.filter((r) => r.startsWith(tableArn(COMMISSIONS_TABLE)))]).toEqual([
@@ -368,7 +369,7 @@ describe('functions', () => {
       'stripe-ingest': STRIPE_STEPS.flatMap(withTwin),
       'app-ingest': APP_STEPS.flatMap(withTwin),
       'click-api': ['click'],
-      'admin-api': ['registration', 'commission', 'approval'],
+      'admin-api': ['registration', 'commission', 'approval', 'payout', 'payout-status'],
     };
     const arnVars = Object.keys(env).filter((k) => k.endsWith('_STATE_MACHINE_ARN'));
     expect(arnVars.sort()).toEqual((starts[fn] ?? []).map(stateMachineArnEnv).sort());
@@ -422,10 +423,15 @@ describe('functions', () => {
     });
     expectStarts('click-api', { 'states:StartSyncExecution': ['click'] });
     expectStarts('admin-api', {
-      'states:StartSyncExecution': ['registration'],
-      'states:StartExecution': ['commission', 'approval'],
+      'states:StartSyncExecution': ['registration', 'payout-status'],
+      'states:StartExecution': ['commission', 'approval', 'payout'],
     });
-    for (const fn of ['referral-compute', 'reconciliation-compute', 'dashboard-api'] as const) {
+    for (const fn of [
+      'referral-compute',
+      'reconciliation-compute',
+      'payout-compute',
+      'dashboard-api',
+    ] as const) {
       expectStarts(fn, {});
     }
 
@@ -440,6 +446,7 @@ describe('functions', () => {
         index(REFERRALS_TABLE, INDEX_NAMES.paidByPartner),
         index(COMMISSIONS_TABLE, INDEX_NAMES.commissionsByPartner),
         index(COMMISSIONS_TABLE, INDEX_NAMES.commissionsByPartnerStatus),
+        `${tableId(PAYOUTS_TABLE)}.Arn`,
       ].sort(),
     );
     // The click counter shards are summed with one BatchGetItem, the only read on that table.
@@ -458,16 +465,23 @@ describe('functions', () => {
       ...new Set(admin.flatMap((g) => g.actions).filter((a) => a.startsWith('dynamodb:'))),
     ];
     expect(adminDynamo.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
-    expect(resourcesFor(admin, 'dynamodb:Query')).toEqual([
-      index(COMMISSIONS_TABLE, INDEX_NAMES.commissionsByStatus),
-    ]);
-    expect(resourcesFor(admin, 'dynamodb:GetItem')).toEqual([`${tableId(COMMISSIONS_TABLE)}.Arn`]);
+    expect(resourcesFor(admin, 'dynamodb:Query')).toEqual(
+      [
+        index(COMMISSIONS_TABLE, INDEX_NAMES.commissionsByStatus),
+        index(PAYOUTS_TABLE, INDEX_NAMES.payoutsByStatus),
+        index(PAYOUTS_TABLE, INDEX_NAMES.payoutsById),
+      ].sort(),
+    );
+    expect(resourcesFor(admin, 'dynamodb:GetItem')).toEqual(
+      [`${tableId(COMMISSIONS_TABLE)}.Arn`, `${tableId(PAYOUTS_TABLE)}.Arn`].sort(),
+    );
 
     for (const fn of FUNCTION_NAMES.filter((f) => f !== 'dashboard-api' && f !== 'admin-api')) {
       expect(servicesOf(grants(fn))).not.toContain('dynamodb');
     }
     expect(servicesOf(grants('referral-compute'))).toEqual(['logs', 'xray']);
     expect(servicesOf(grants('reconciliation-compute'))).toEqual(['logs', 'xray']);
+    expect(servicesOf(grants('payout-compute'))).toEqual(['logs', 'xray']);
   });
 
   test('ingest functions: on-failure SQS destination with 2 retries', () => {
@@ -636,6 +650,7 @@ describe('event routing', () => {
         'UnknownAppDetailTypeRule',
         'HourlyApproval',
         'NightlyReconciliation',
+        'MonthlyPayouts',
       ].sort(),
     );
     for (const rule of Object.values(rules)) {
@@ -685,7 +700,13 @@ describe('event routing', () => {
       .map((a) => a.Properties ?? {})
       .filter((p) => p.Namespace === 'AWS/States');
     const machines = alarms.map((p) => (p.Dimensions as { Value: { Ref: string } }[])[0]?.Value.Ref);
-    const alarmed: WorkflowName[] = [...FACT_WORKFLOWS, 'approval', 'reconciliation'];
+    const alarmed: WorkflowName[] = [
+      ...FACT_WORKFLOWS,
+      'approval',
+      'reconciliation',
+      'payout',
+      'payout-settlement',
+    ];
     expect(machines.sort()).toEqual(alarmed.map(smId).sort());
     for (const alarm of alarms) {
       expect(alarm).toMatchObject({
@@ -701,7 +722,7 @@ describe('event routing', () => {
     }
     // Every alarm of the stack: one per queue, one per alarmed workflow.
     expect(Object.keys(resourcesOf(s.template, 'AWS::CloudWatch::Alarm'))).toHaveLength(
-      Object.keys(s.stack.queues).length + FACT_WORKFLOWS.length + 2,
+      Object.keys(s.stack.queues).length + FACT_WORKFLOWS.length + 4,
     );
   });
 });
