@@ -76,6 +76,12 @@ export type StatsView = Record<StatsCounter | 'totalClicks', number> &
 
 /** Earnings by commission status in minor units, each with its display form beside it. */
 export interface EarningsView extends EarningsByStatus {
+  /**
+   * What the next payout run would pay: approved earnings net of clawbacks (those already in a payout being
+   * processed included). Negative when clawbacks exceed them: carried forward, never paid out.
+   */
+  balanceCents: number;
+  balance: string;
   pending: string;
   approved: string;
   paid: string;
@@ -96,6 +102,8 @@ export function earningsView(earnings: EarningsByStatus, currency: string): Earn
     onHold: formatMinorUnits(onHoldCents, currency),
     reversedCents,
     reversed: formatMinorUnits(reversedCents, currency),
+    balanceCents: approvedCents,
+    balance: formatMinorUnits(approvedCents, currency),
   };
 }
 

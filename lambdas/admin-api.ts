@@ -43,6 +43,7 @@ import { annotate, lambdaHandler } from './commons/handler';
 import { errorResponse, json, type HttpResponse } from './commons/http';
 import { logger } from './commons/logger';
 import { createSfnClient } from './commons/sfn';
+import { changePayoutStatus, listPayouts, startPayoutRun } from './admin-payouts';
 import { runWorkflowSync, startWorkflowIdempotently, stateMachineArnOf } from './commons/start-workflow';
 
 const invalid = (field: string, problem: string): InvalidRequestError =>
@@ -117,6 +118,7 @@ interface Deps {
  *   202 `{ executionArn, commissionId, decision }`, 200 when that decision was already started, 404
  *   `UnknownCommission`, 409 `CommissionNotOnHold`.
  * - `POST /admin/approvals`: starts an approval run now (the hourly schedule's workflow). 202.
+ * - The payout routes (`/admin/payouts…`): see admin-payouts.ts.
  * Every rejection names its field (400 `InvalidRequest`).
  */
 export function createAdminApiHandler({
@@ -144,6 +146,18 @@ export function createAdminApiHandler({
           return await reviewCommission(deps, event, 'reject');
         case routeKeyOf('adminApprovals'):
           return await startApprovalRun(deps);
+        case routeKeyOf('adminPayoutRun'):
+          return await startPayoutRun(deps, event);
+        case routeKeyOf('adminPayouts'):
+          return json(200, await listPayouts(deps, event));
+        case routeKeyOf('adminPayoutProcessing'):
+          return await changePayoutStatus(deps, event, 'processing');
+        case routeKeyOf('adminPayoutPaid'):
+          return await changePayoutStatus(deps, event, 'paid');
+        case routeKeyOf('adminPayoutFailed'):
+          return await changePayoutStatus(deps, event, 'failed');
+        case routeKeyOf('adminPayoutCancel'):
+          return await changePayoutStatus(deps, event, 'canceled');
         default:
           throw new ConfigurationError(`admin-api does not serve ${event.routeKey}`);
       }

@@ -27,6 +27,15 @@ import {
   UnknownPartnerError,
 } from '../domain/errors';
 import { partnerStatsItemSchema, referralItemSchema } from '../domain/items';
+import {
+  decodePartnerPayoutsCursor,
+  nextPayoutsCursor,
+  PAYOUT_ID_PREFIX,
+  payoutItemSchema,
+  payoutView,
+  PAYOUTS_PAGE_SIZE,
+  type PayoutsPage,
+} from '../domain/payouts';
 import { routeKeyOf } from '../domain/routes';
 import { parseOrThrow } from '../domain/validation';
 import { partnerAllowedFor } from './commons/auth';
@@ -52,6 +61,8 @@ type Deps = { config: RuntimeConfig; db: DynamoDBDocumentClient };
  *   first. 404 `UnknownPartner`.
  * - `GET /partners/{partnerId}/commissions?status=…&cursor=…` (the partner's own): one `Query` of at most 50
  *   commissions, newest first, of one status when `status` is given. 400 `InvalidCommissionStatus`.
+ * - `GET /partners/{partnerId}/payouts?cursor=…` (the partner's own): one `Query` of at most 50 payouts, newest
+ *   first.
  * 403 when a partner token names another partner, 400 naming the field, 400 `InvalidCursor`.
  */
 export function createDashboardApiHandler(deps: Deps) {
@@ -63,6 +74,8 @@ export function createDashboardApiHandler(deps: Deps) {
           return json(200, await dashboard(deps, event));
         case routeKeyOf('commissions'):
           return json(200, await partnerCommissions(deps, event));
+        case routeKeyOf('payouts'):
+          return json(200, await partnerPayouts(deps, event));
         default:
           throw new ConfigurationError(`dashboard-api does not serve ${event.routeKey}`);
       }
@@ -143,6 +156,27 @@ async function partnerCommissions(
     commissionView(parseOrThrow(commissionItemSchema, item, corrupt, `commissions[${i}]`)),
   );
   return { commissions, nextCursor: nextPartnerCommissionsCursor(page.LastEvaluatedKey, status) };
+}
+
+/** The partner's payouts, newest first (payout ids sort by creation time; claims sort apart, `claim#…`). */
+async function partnerPayouts({ config, db }: Deps, event: Event): Promise<PayoutsPage> {
+  const partnerId = readablePartner(event);
+  const cursor = event.queryStringParameters?.cursor;
+  const startKey = cursor ? decodePartnerPayoutsCursor(cursor, partnerId) : undefined;
+  const page = await db.send(
+    new QueryCommand({
+      TableName: config.payoutsTable,
+      KeyConditionExpression: 'partnerId = :partnerId AND begins_with(payoutId, :payout)',
+      ExpressionAttributeValues: { ':partnerId': partnerId, ':payout': PAYOUT_ID_PREFIX },
+      ScanIndexForward: false,
+      Limit: PAYOUTS_PAGE_SIZE,
+      ...(startKey ? { ExclusiveStartKey: { ...startKey } } : {}),
+    }),
+  );
+  const payouts = (page.Items ?? []).map((item, i) =>
+    payoutView(parseOrThrow(payoutItemSchema, item, corrupt, `payouts[${i}]`)),
+  );
+  return { payouts, nextCursor: nextPayoutsCursor(page.LastEvaluatedKey, false) };
 }
 
 export const handler = createDashboardApiHandler({ config: loadRuntimeConfig(), db: createDocumentClient() });

@@ -65,6 +65,7 @@ export class LocalSystem {
         lambdas: {
           'referral-compute': localHandlerFor('referral-compute', FUNCTION_ENV),
           'reconciliation-compute': localHandlerFor('reconciliation-compute', FUNCTION_ENV),
+          'payout-compute': localHandlerFor('payout-compute', FUNCTION_ENV),
           ...options.lambdas,
         },
         ...(options.retryDelayScale !== undefined ? { retryDelayScale: options.retryDelayScale } : {}),

@@ -24,6 +24,9 @@ const STATUS_BY_ERROR: Readonly<Record<string, number>> = {
   InvalidCommissionStatus: 400,
   UnknownCommission: 404,
   CommissionNotOnHold: 409,
+  InvalidPayoutStatus: 400,
+  UnknownPayout: 404,
+  PayoutStatusConflict: 409,
   WorkflowFailed: 502,
 };
 

@@ -65,7 +65,7 @@ export function authorizedEvent(
  */
 export function partnerReadEvent(
   partnerId: string,
-  route: 'dashboard' | 'commissions',
+  route: 'dashboard' | 'commissions' | 'payouts',
   opts: { callerPartnerId?: string; query?: Record<string, string> } = {},
 ): APIGatewayProxyEventV2WithJWTAuthorizer {
   return authorizedEvent(

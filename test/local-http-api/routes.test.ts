@@ -174,6 +174,12 @@ describe("the project's routes, as the local HTTP API selects and authorizes the
         'adminApproveCommission',
         'adminRejectCommission',
         'adminApprovals',
+        'adminPayouts',
+        'adminPayoutRun',
+        'adminPayoutProcessing',
+        'adminPayoutPaid',
+        'adminPayoutFailed',
+        'adminPayoutCancel',
       ]
         .map((name) => routeKeyOf(name as RouteName))
         .sort(),

@@ -549,7 +549,7 @@ describe('dashboard-api handler: GET /partners/{partnerId}/commissions', () => {
   it('answers 500 for a route it does not serve (a deployment error)', async () => {
     const response = await handler(
       authorizedEvent(
-        { path: '/partners/acme/payouts', routeKey: 'GET /partners/{partnerId}/payouts' },
+        { path: '/partners/acme/referrals', routeKey: 'GET /partners/{partnerId}/referrals' },
         ACME,
       ),
       context,

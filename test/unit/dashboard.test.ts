@@ -121,6 +121,8 @@ describe('dashboardView', () => {
       onHold: '$3.00',
       reversedCents: 5,
       reversed: '$0.05',
+      balanceCents: 1500,
+      balance: '$15.00',
     });
     expect(view.stats).toMatchObject({
       approvedEarningsCents: 1500,
