@@ -27,6 +27,7 @@ const TABLES = [
   'ReferralEvents',
   'PartnerCommissions',
   'PartnerClickCounters',
+  'PartnerPayouts',
 ];
 const APP_BUS = 'partner-referrals';
 const STRIPE_BUS = 'aws.partner/stripe.com/ed_placeholder';
@@ -76,7 +77,7 @@ describe('synthesis', () => {
 });
 
 describe('tables: from the template properties', () => {
-  test('the five tables with their keys, billing and TTL', () => {
+  test('the six tables with their keys, billing and TTL', () => {
     expect(model.tables.map((t) => t.tableName)).toEqual(TABLES);
     const [referrals, stats, clicks, commissions, clickCounters] = model.tables;
     expect(referrals?.createTableInput).toMatchObject({
@@ -169,8 +170,8 @@ describe('tables: the commission ledger', () => {
 });
 
 describe('workflows: the ASL assets with their substitutions resolved', () => {
-  test('seventeen workflows (six of them Express twins), named from the construct path, typed as the manifest says', () => {
-    expect(model.workflows).toHaveLength(17);
+  test('twenty workflows (six of them Express twins), named from the construct path, typed as the manifest says', () => {
+    expect(model.workflows).toHaveLength(20);
     expect(model.workflows.map((w) => w.name).sort()).toEqual([...WORKFLOW_NAMES].sort());
     for (const spec of WORKFLOWS) expect(byName(model.workflows, spec.name).type).toBe(spec.type);
   });
@@ -295,7 +296,7 @@ describe('functions: environment resolved to local names', () => {
       JWT_ISSUER: 'https://auth.example.com/',
       CLICK_IP_SALT: 'local-click-salt',
     });
-    expect(arnVars('admin-api')).toHaveLength(3);
+    expect(arnVars('admin-api')).toHaveLength(5);
     expect(env('dashboard-api')).toMatchObject({ PROGRAM_CURRENCY: 'usd' });
     expect(env('referral-compute')).toMatchObject({ PROGRAM_CURRENCY: 'usd', HOLD_PERIOD_DAYS: '30' });
     expect(env('reconciliation-compute').PROGRAM_CURRENCY).toBeUndefined();
@@ -398,6 +399,20 @@ describe('event routing', () => {
         ],
       }),
       expect.objectContaining({
+        name: 'MonthlyPayouts',
+        busName: 'default',
+        scheduleExpression: 'cron(0 6 1 * ? *)',
+        targets: [
+          {
+            ...target,
+            kind: 'stateMachine',
+            name: 'payout',
+            input: '{}',
+            retryPolicy: expect.anything(),
+          },
+        ],
+      }),
+      expect.objectContaining({
         name: 'NightlyReconciliation',
         busName: 'default',
         scheduleExpression: 'cron(0 3 * * ? *)',
@@ -420,7 +435,7 @@ describe('event routing', () => {
 });
 
 describe('HTTP API', () => {
-  test('nine routes with their functions and authorization, the admin ones with the admin scope', () => {
+  test('sixteen routes with their functions and authorization, the admin ones with the admin scope', () => {
     const route = (routeKey: string, functionName: string, access: 'partner' | 'admin' | 'public') => ({
       routeKey,
       functionName,
@@ -437,6 +452,13 @@ describe('HTTP API', () => {
       route('POST /admin/partners/{partnerId}/commissions/{commissionId}/approve', 'admin-api', 'admin'),
       route('POST /admin/partners/{partnerId}/commissions/{commissionId}/reject', 'admin-api', 'admin'),
       route('POST /admin/approvals', 'admin-api', 'admin'),
+      route('GET /partners/{partnerId}/payouts', 'dashboard-api', 'partner'),
+      route('GET /admin/payouts', 'admin-api', 'admin'),
+      route('POST /admin/payouts', 'admin-api', 'admin'),
+      route('POST /admin/payouts/{payoutId}/processing', 'admin-api', 'admin'),
+      route('POST /admin/payouts/{payoutId}/paid', 'admin-api', 'admin'),
+      route('POST /admin/payouts/{payoutId}/failed', 'admin-api', 'admin'),
+      route('POST /admin/payouts/{payoutId}/cancel', 'admin-api', 'admin'),
       route('GET /r/{partnerId}', 'click-api', 'public'),
     ]);
   });
@@ -504,15 +526,15 @@ describe('what the local stack cannot run is an error naming the resource', () =
       load((t) => {
         const sm = t.Resources[logicalIdAt(t, 'PartnerReferrals/PaymentWorkflow/StateMachine/Resource')];
         if (sm?.Metadata)
-          sm.Metadata['aws:cdk:path'] = 'PartnerReferrals/PayoutWorkflow/StateMachine/Resource';
+          sm.Metadata['aws:cdk:path'] = 'PartnerReferrals/RefundsWorkflow/StateMachine/Resource';
       }),
-    ).toThrow("is workflow 'payout', which is not in WORKFLOW_NAMES");
+    ).toThrow("is workflow 'refunds', which is not in WORKFLOW_NAMES");
     expect(
       load((t) => {
         const fn = t.Resources[logicalIdAt(t, 'PartnerReferrals/ReferralCompute/Resource')];
-        if (fn?.Metadata) fn.Metadata['aws:cdk:path'] = 'PartnerReferrals/PayoutCompute/Resource';
+        if (fn?.Metadata) fn.Metadata['aws:cdk:path'] = 'PartnerReferrals/RefundCompute/Resource';
       }),
-    ).toThrow("is 'payout-compute', which is not in FUNCTION_NAMES");
+    ).toThrow("is 'refund-compute', which is not in FUNCTION_NAMES");
   });
 
   test('an environment value pointing at something without a local name', () => {

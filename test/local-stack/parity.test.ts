@@ -41,6 +41,7 @@ describe('the real app', () => {
       tables: [
         'PartnerClickCounters',
         'PartnerCommissions',
+        'PartnerPayouts',
         'PartnerReferrals',
         'PartnerStats',
         'ReferralEvents',
@@ -49,6 +50,8 @@ describe('the real app', () => {
         'PartnerCommissions/partnerId-earnedAt-index',
         'PartnerCommissions/partnerId-statusEarnedAt-index',
         'PartnerCommissions/status-dueAt-index',
+        'PartnerPayouts/payoutId-index',
+        'PartnerPayouts/status-createdAt-index',
         'PartnerReferrals/partnerId-paidAt-index',
         'PartnerReferrals/referredUserId-index',
       ],
@@ -60,6 +63,9 @@ describe('the real app', () => {
         'dispute-express',
         'payment',
         'payment-express',
+        'payout',
+        'payout-settlement',
+        'payout-status',
         'reconciliation',
         'refund',
         'refund-express',
@@ -79,17 +85,24 @@ describe('the real app', () => {
         'UnknownAppDetailTypeRule',
         'UnknownAppSourceRule',
       ],
-      schedules: ['HourlyApproval', 'NightlyReconciliation'],
+      schedules: ['HourlyApproval', 'MonthlyPayouts', 'NightlyReconciliation'],
       routes: [
         'GET /admin/commissions',
         'GET /admin/partners/{partnerId}/dashboard',
+        'GET /admin/payouts',
         'GET /partners/{partnerId}/commissions',
         'GET /partners/{partnerId}/dashboard',
+        'GET /partners/{partnerId}/payouts',
         'GET /r/{partnerId}',
         'POST /admin/approvals',
         'POST /admin/partners',
         'POST /admin/partners/{partnerId}/commissions/{commissionId}/approve',
         'POST /admin/partners/{partnerId}/commissions/{commissionId}/reject',
+        'POST /admin/payouts',
+        'POST /admin/payouts/{payoutId}/cancel',
+        'POST /admin/payouts/{payoutId}/failed',
+        'POST /admin/payouts/{payoutId}/paid',
+        'POST /admin/payouts/{payoutId}/processing',
       ],
     });
   });
@@ -116,7 +129,7 @@ describe('a template that changed under the local stack', () => {
       };
       t.Resources.PayoutStateMachine = {
         ...copyOf(t, 'PaymentWorkflowStateMachine19CA364F'),
-        Metadata: { 'aws:cdk:path': 'PartnerReferrals/PayoutWorkflow/StateMachine/Resource' },
+        Metadata: { 'aws:cdk:path': 'PartnerReferrals/AuditWorkflow/StateMachine/Resource' },
       };
       t.Resources.PayoutsRule = {
         Type: 'AWS::Events::Rule',
@@ -140,7 +153,7 @@ describe('a template that changed under the local stack', () => {
         'route POST /payouts',
         'rule PayoutsRule',
         'schedule WeeklyReport',
-        'stateMachine payout',
+        'stateMachine audit',
         'table AuditLog',
       ],
       extra: [],
