@@ -293,6 +293,14 @@ export function readSettings(node: Node): DeploySettings {
 /** Loopback hosts, the only ones whose webhook URL may be plain http (the local cloud's receivers). */
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** Why a URL cannot be the webhook endpoint (API destinations call HTTPS; http only on localhost), or undefined. */
+export function webhookUrlProblem(url: string): string | undefined {
+  const parsed = URL.parse(url);
+  if (parsed?.protocol === 'https:') return undefined;
+  if (parsed?.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname)) return undefined;
+  return `expected an https:// URL (API destinations call HTTPS endpoints; http:// only on localhost), got ${url}`;
+}
+
 /** The webhook keys, read only when `webhookUrl` is set; a key that needs another names it. */
 function readWebhookSettings(read: {
   str: (key: string) => string | undefined;
@@ -301,13 +309,8 @@ function readWebhookSettings(read: {
   const K = CONTEXT_KEYS;
   const url = read.str(K.webhookUrl);
   if (url === undefined) return undefined;
-  const parsed = URL.parse(url);
-  const local = parsed?.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname);
-  if (parsed === null || (parsed.protocol !== 'https:' && !local)) {
-    throw new Error(
-      `context ${K.webhookUrl}: expected an https:// URL (API destinations call HTTPS endpoints; http:// only on localhost), got ${url}`,
-    );
-  }
+  const problem = webhookUrlProblem(url);
+  if (problem) throw new Error(`context ${K.webhookUrl}: ${problem}`);
   const kind = read.str(K.webhookAuth) ?? 'apiKey';
   const secretName = read.str(K.webhookSecretName);
   let auth: WebhookAuth;
