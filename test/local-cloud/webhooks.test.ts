@@ -185,6 +185,11 @@ describe('webhooks through the API destination', () => {
     expect(verifyWebhook(request.headers, request.body, SECRET)).toBe(true);
     expect(verifyWebhook(request.headers, request.body, 'another-secret')).toBe(false);
     expect(verifyWebhook(request.headers, request.body.replace('750', '751'), SECRET)).toBe(false);
+    // Retries carry the first timestamp, good for the policy's day; a delivery two days later is refused.
+    expect(verifyWebhook(request.headers, request.body, SECRET, { now: Date.now() + 86_400_000 })).toBe(true);
+    expect(verifyWebhook(request.headers, request.body, SECRET, { now: Date.now() + 2 * 86_400_000 })).toBe(
+      false,
+    );
   });
 
   test('a receiver that answers 500 gets the event again, and then has it once', async () => {

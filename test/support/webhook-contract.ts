@@ -33,13 +33,14 @@ export function signedDetail(
 
 /**
  * What a receiver does (the README snippet): the signature over `id.timestamp.JCS(body)` with the shared
- * secret, compared in constant time, and a timestamp within `toleranceSeconds` of now.
+ * secret, compared in constant time, and a timestamp within `toleranceSeconds` of now: a day and five
+ * minutes, since the event is signed once when emitted and EventBridge retries it for up to a day.
  */
 export function verifyWebhook(
   headers: Record<string, string | string[] | undefined>,
   rawBody: string,
   secret: string,
-  { now = Date.now(), toleranceSeconds = 300 }: { now?: number; toleranceSeconds?: number } = {},
+  { now = Date.now(), toleranceSeconds = 86_400 + 300 }: { now?: number; toleranceSeconds?: number } = {},
 ): boolean {
   const id = headers['webhook-id'];
   const timestamp = headers['webhook-timestamp'];
