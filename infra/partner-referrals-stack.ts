@@ -21,6 +21,7 @@ import {
 import { AppFunction, type AppFunctionProps, type Invocation } from './constructs/function';
 import { ReferralsHttpApi } from './constructs/http-api';
 import { ParkingQueue } from './constructs/queues';
+import { addWebhooks, type Webhooks } from './constructs/webhooks';
 import { SpecTable } from './constructs/tables';
 import { buildOrder, stateMachineNameFor, Workflow } from './constructs/workflow';
 import type { DeploySettings } from './settings';
@@ -69,6 +70,8 @@ export class PartnerReferralsStack extends Stack {
   readonly appBus: events.EventBus;
   readonly stripeBus: events.EventBus;
   readonly api: ReferralsHttpApi;
+  /** Present when the settings enable webhook delivery (`webhookUrl`). */
+  readonly webhooks?: Webhooks;
   readonly queues: Record<
     | 'eventTargetDlq'
     | 'stripeIngestFailures'
@@ -350,6 +353,9 @@ export class PartnerReferralsStack extends Stack {
         }),
       ],
     });
+
+    if (settings.webhooks)
+      this.webhooks = addWebhooks(this, { appBus: this.appBus, settings: settings.webhooks });
 
     // ---- HTTP API ---------------------------------------------------------------------------------
     this.api = new ReferralsHttpApi(this, 'HttpApi', {

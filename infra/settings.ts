@@ -64,7 +64,51 @@ export interface DeploySettings {
   logRetentionDays: number;
   /** Requests per second and burst of the API's routes (`clickRateLimit`, `dashboardBurstLimit`, …). */
   throttles: StageThrottles;
+  /** Webhook delivery of the ledger events through an EventBridge API destination; off without `webhookUrl`. */
+  webhooks?: WebhookSettings;
 }
+
+/**
+ * How the API destination authenticates to the integrator's endpoint (an EventBridge connection). The
+ * credential comes from Secrets Manager: `secretName` names an existing secret (its SecretString is the
+ * API key or the OAuth client secret); an API key without one is generated into the stack's
+ * `WebhookApiKey` secret, which the integrator reads once to configure their endpoint.
+ */
+export type WebhookAuth =
+  | { kind: 'apiKey'; headerName: string; secretName?: string }
+  | {
+      kind: 'oauth';
+      /** The token endpoint of the client-credentials grant. */
+      authorizationEndpoint: string;
+      clientId: string;
+      secretName: string;
+      scope?: string;
+    };
+
+export interface WebhookSettings {
+  /** The integrator's HTTPS endpoint; every ledger event is POSTed to it. */
+  url: string;
+  auth: WebhookAuth;
+  /** The API destination's invocation rate limit. */
+  rateLimitPerSecond: number;
+  /** The target's retry policy: attempts (0-185) and the event's maximum age (60-86,400 s). */
+  retryAttempts: number;
+  maxEventAgeSeconds: number;
+}
+
+/** EventBridge's limits for a target's retry policy (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html). */
+export const RETRY_POLICY_LIMITS = {
+  attempts: { min: 0, max: 185 },
+  maxEventAgeSeconds: { min: 60, max: 86_400 },
+} as const;
+
+export const DEFAULT_WEBHOOK_SETTINGS: Omit<WebhookSettings, 'url' | 'auth'> = {
+  rateLimitPerSecond: 20,
+  // EventBridge's own maximums: a receiver may be down for hours; what still fails is parked in the DLQ.
+  retryAttempts: RETRY_POLICY_LIMITS.attempts.max,
+  maxEventAgeSeconds: RETRY_POLICY_LIMITS.maxEventAgeSeconds.max,
+};
+export const DEFAULT_WEBHOOK_API_KEY_HEADER = 'x-api-key';
 
 export const CONTEXT_KEYS = {
   fixedTableNames: 'fixedTableNames',
@@ -85,6 +129,16 @@ export const CONTEXT_KEYS = {
   clickBurstLimit: 'clickBurstLimit',
   dashboardRateLimit: 'dashboardRateLimit',
   dashboardBurstLimit: 'dashboardBurstLimit',
+  webhookUrl: 'webhookUrl',
+  webhookAuth: 'webhookAuth',
+  webhookApiKeyHeader: 'webhookApiKeyHeader',
+  webhookSecretName: 'webhookSecretName',
+  webhookOAuthEndpoint: 'webhookOAuthEndpoint',
+  webhookOAuthClientId: 'webhookOAuthClientId',
+  webhookOAuthScope: 'webhookOAuthScope',
+  webhookRateLimit: 'webhookRateLimit',
+  webhookRetryAttempts: 'webhookRetryAttempts',
+  webhookMaxEventAge: 'webhookMaxEventAge',
 } as const;
 
 /** Placeholder partner source: synthesizes, but a deployment must name its real Stripe event source. */
@@ -126,14 +180,22 @@ export function readSettings(node: Node): DeploySettings {
     if (v === false || v === 'false') return false;
     throw new Error(`context ${key}: expected true or false`);
   };
-  const num = (key: string, fallback: number, min = 1): number => {
+  const num = (key: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number => {
     const v = raw(key);
     if (v === undefined || v === null || v === '') return fallback;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) {
-      throw new Error(`context ${key}: expected ${min === 0 ? 'a whole number ≥ 0' : 'a positive integer'}`);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new Error(
+        max < Number.MAX_SAFE_INTEGER
+          ? `context ${key}: expected an integer from ${min} to ${max}`
+          : `context ${key}: expected ${min === 0 ? 'a whole number ≥ 0' : 'a positive integer'}`,
+      );
     }
     return n;
+  };
+  const optionalStr = (key: string): string | undefined => {
+    const v = str(key, '');
+    return v === '' ? undefined : v;
   };
 
   const priceMapRaw = raw(CONTEXT_KEYS.stripePriceMap);
@@ -195,6 +257,7 @@ export function readSettings(node: Node): DeploySettings {
       `context ${CONTEXT_KEYS.payoutDayOfMonth}: expected a day from 1 to 28, got ${payoutDayOfMonth}`,
     );
   }
+  const webhooks = readWebhookSettings({ str: optionalStr, num });
 
   return {
     fixedTableNames: bool(CONTEXT_KEYS.fixedTableNames, DEFAULT_SETTINGS.fixedTableNames),
@@ -223,6 +286,75 @@ export function readSettings(node: Node): DeploySettings {
         burstLimit: num(CONTEXT_KEYS.dashboardBurstLimit, DEFAULT_SETTINGS.throttles.dashboard.burstLimit),
       },
     },
+    ...(webhooks ? { webhooks } : {}),
+  };
+}
+
+/** Loopback hosts, the only ones whose webhook URL may be plain http (the local cloud's receivers). */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Why a URL cannot be the webhook endpoint (API destinations call HTTPS; http only on localhost), or undefined. */
+export function webhookUrlProblem(url: string): string | undefined {
+  const parsed = URL.parse(url);
+  if (parsed?.protocol === 'https:') return undefined;
+  if (parsed?.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname)) return undefined;
+  return `expected an https:// URL (API destinations call HTTPS endpoints; http:// only on localhost), got ${url}`;
+}
+
+/** The webhook keys, read only when `webhookUrl` is set; a key that needs another names it. */
+function readWebhookSettings(read: {
+  str: (key: string) => string | undefined;
+  num: (key: string, fallback: number, min?: number, max?: number) => number;
+}): WebhookSettings | undefined {
+  const K = CONTEXT_KEYS;
+  const url = read.str(K.webhookUrl);
+  if (url === undefined) return undefined;
+  const problem = webhookUrlProblem(url);
+  if (problem) throw new Error(`context ${K.webhookUrl}: ${problem}`);
+  const kind = read.str(K.webhookAuth) ?? 'apiKey';
+  const secretName = read.str(K.webhookSecretName);
+  let auth: WebhookAuth;
+  if (kind === 'apiKey') {
+    auth = {
+      kind,
+      headerName: read.str(K.webhookApiKeyHeader) ?? DEFAULT_WEBHOOK_API_KEY_HEADER,
+      ...(secretName !== undefined ? { secretName } : {}),
+    };
+  } else if (kind === 'oauth') {
+    const need = (key: string): string => {
+      const v = read.str(key);
+      if (v === undefined) throw new Error(`context ${key}: required when ${K.webhookAuth} is oauth`);
+      return v;
+    };
+    const authorizationEndpoint = need(K.webhookOAuthEndpoint);
+    if (URL.parse(authorizationEndpoint)?.protocol !== 'https:')
+      throw new Error(
+        `context ${K.webhookOAuthEndpoint}: expected an https:// URL, got ${authorizationEndpoint}`,
+      );
+    const scope = read.str(K.webhookOAuthScope);
+    auth = {
+      kind,
+      authorizationEndpoint,
+      clientId: need(K.webhookOAuthClientId),
+      secretName: need(K.webhookSecretName),
+      ...(scope !== undefined ? { scope } : {}),
+    };
+  } else {
+    throw new Error(`context ${K.webhookAuth}: expected apiKey or oauth, got ${kind}`);
+  }
+  const d = DEFAULT_WEBHOOK_SETTINGS;
+  const L = RETRY_POLICY_LIMITS;
+  return {
+    url,
+    auth,
+    rateLimitPerSecond: read.num(K.webhookRateLimit, d.rateLimitPerSecond, 1),
+    retryAttempts: read.num(K.webhookRetryAttempts, d.retryAttempts, L.attempts.min, L.attempts.max),
+    maxEventAgeSeconds: read.num(
+      K.webhookMaxEventAge,
+      d.maxEventAgeSeconds,
+      L.maxEventAgeSeconds.min,
+      L.maxEventAgeSeconds.max,
+    ),
   };
 }
 

@@ -7,10 +7,11 @@ import * as path from 'node:path';
 import { putEventsEntry } from './events/event-envelope';
 import { invoicePaidEvent } from './events/stripe-events';
 import { setItemWriteLimit } from './integrations/dynamodb-capacity';
-import { defineCommand, portNumber, positiveNumber, readCommandLine } from './command-line';
+import { defineCommand, portNumber, positiveNumber, readCommandLine, UsageError } from './command-line';
 import { assertPortFree } from './ports';
 import { startBanner } from './start-banner';
 import { startLocalCloud, type RunningLocalCloud } from './cloud';
+import { webhookUrlProblem } from '../infra/settings';
 
 const PROJECT_ROOT = path.join(__dirname, '..');
 
@@ -66,6 +67,27 @@ const START_COMMAND = defineCommand({
       description:
         'how long Ctrl-C or SIGTERM waits for deliveries in flight (the rest resumes at the next start)',
     },
+    'webhook-url': {
+      type: 'string',
+      arg: 'url',
+      parse: (text: string) => {
+        const problem = webhookUrlProblem(text);
+        if (problem) throw new Error(problem);
+        return text;
+      },
+      description:
+        'POST every commission and payout event there, as the deployed API destination does (see README, Webhooks)',
+    },
+    'webhook-api-key': {
+      type: 'string',
+      arg: 'key',
+      description: 'the x-api-key header of the webhook deliveries (default local-webhook-api-key)',
+    },
+    'webhook-secret': {
+      type: 'string',
+      arg: 'secret',
+      description: 'the signing secret of the events, WEBHOOK_SIGNING_SECRET (default local-webhook-secret)',
+    },
     'item-write-limit': {
       type: 'string',
       arg: 'units/s',
@@ -76,7 +98,11 @@ const START_COMMAND = defineCommand({
 });
 
 function options() {
-  const { values } = readCommandLine(START_COMMAND);
+  const { values } = readCommandLine(START_COMMAND, (parsed) => {
+    if (parsed.values['webhook-api-key'] !== undefined && parsed.values['webhook-url'] === undefined)
+      throw new UsageError('--webhook-api-key: needs --webhook-url (where the webhooks go)');
+    return parsed;
+  });
   setItemWriteLimit('all', values['item-write-limit']);
   return {
     host: values.host,
@@ -87,6 +113,15 @@ function options() {
     seed: values.seed,
     retentionMs: values.retention * 24 * 60 * 60_000,
     drainMs: values['drain-timeout'] * 1000,
+    ...(values['webhook-url'] !== undefined
+      ? {
+          webhook: {
+            url: values['webhook-url'],
+            ...(values['webhook-api-key'] !== undefined ? { apiKey: values['webhook-api-key'] } : {}),
+          },
+        }
+      : {}),
+    ...(values['webhook-secret'] !== undefined ? { webhookSigningSecret: values['webhook-secret'] } : {}),
   };
 }
 

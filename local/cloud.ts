@@ -11,7 +11,8 @@ import { loadOrCreateIssuer, startHttpApi, type LocalIssuer } from './http-api';
 import { DEFAULT_JWT_DIR } from './token';
 import { startAwsEndpoint } from './aws/endpoint';
 import { deadLetterRedrive } from './aws/dead-letter-redrive';
-import { LocalEventBus, type EventBusDispatcher } from './aws/event-bus';
+import { ApiDestinationClient } from './aws/api-destination';
+import { LocalEventBus, type EventBusDispatcher, type RetryBackoff } from './aws/event-bus';
 import { pointLambdasAt } from './lambda-endpoints';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { boundedDepth, Journal, type JournalRecord } from './durable/journal';
@@ -20,6 +21,7 @@ import { localHandlerFor, type LocalHandler } from './functions';
 import { invokeAsync, type OnFailureRecord } from './lambda-async';
 import { putEventsEntry, type Envelope } from './events/event-envelope';
 import { seedDemo, type SeedTarget } from './seed';
+import { LOCAL_SECRET_VALUES } from './stack/local-names';
 import { loadLocalStackModel, type LocalStackModel } from './stack/model';
 import type { RunningInventory } from './stack/parity';
 import { synthesizeLocalTemplate } from './stack/synthesize';
@@ -55,6 +57,16 @@ export interface LocalCloudOptions {
   retryDelayScale?: number;
   /** Fault injection into the Task handlers (the chaos harness); off when absent, and no flag enables it. */
   faults?: FaultInjector;
+  /**
+   * Webhook delivery (`--webhook-url`): the app is synthesized with `webhookUrl` set to `url`, so its
+   * webhook rule POSTs every ledger event there through the API destination, with `apiKey` (default
+   * `local-webhook-api-key`) as the connection's key.
+   */
+  webhook?: { url: string; apiKey?: string };
+  /** `WEBHOOK_SIGNING_SECRET` of every function (`--webhook-secret`); the functions' default otherwise. */
+  webhookSigningSecret?: string;
+  /** How long rule targets wait between retries (API destinations); EventBridge-like by default, small in tests. */
+  eventRetryBackoff?: RetryBackoff;
 }
 
 export interface DeadLetter {
@@ -117,9 +129,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
   let model: LocalStackModel;
   let opened: { journal: Journal; records: JournalRecord[] };
   try {
-    const synthesized = synthesizeLocalTemplate(options.assemblyDir ? { outdir: options.assemblyDir } : {});
+    const synthesized = synthesizeLocalTemplate({
+      ...(options.assemblyDir ? { outdir: options.assemblyDir } : {}),
+      ...(options.webhook ? { context: { webhookUrl: options.webhook.url } } : {}),
+    });
     template = synthesized.template;
-    model = loadLocalStackModel(template, synthesized.assemblyDir);
+    model = loadLocalStackModel(template, synthesized.assemblyDir, {
+      secretValues: {
+        ...LOCAL_SECRET_VALUES,
+        ...(options.webhook?.apiKey !== undefined ? { WebhookApiKey: options.webhook.apiKey } : {}),
+      },
+    });
     opened = dataDir ? await Journal.open(dataDir) : { journal: Journal.inMemory(), records: [] };
   } catch (error) {
     await ddbStarting.then((d) => d.stop()).catch(() => undefined);
@@ -133,7 +153,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
     await Promise.all(model.tables.map((table) => createTable(ddb, table)));
 
     const handlers = new Map<FunctionName, LocalHandler>(
-      model.functions.map((fn) => [fn.name, localHandlerFor(fn.name, fn.environment)]),
+      model.functions.map((fn) => [
+        fn.name,
+        localHandlerFor(fn.name, {
+          ...fn.environment,
+          ...(options.webhookSigningSecret !== undefined
+            ? { WEBHOOK_SIGNING_SECRET: options.webhookSigningSecret }
+            : {}),
+        }),
+      ]),
     );
     // Compensation notices (events:putEvents tasks) go through the bus like any other event.
     const forward: { bus?: LocalEventBus } = {};
@@ -171,6 +199,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
       model.functions.flatMap((f) => (f.onFailureQueue ? [f.onFailureQueue] : [])),
     );
 
+    const webhooks = new ApiDestinationClient(model.apiDestinations);
     // Rule targets, and the dead letters a move task sends back to them.
     const dispatch: EventBusDispatcher = {
       invokeFunction: (name, event) => {
@@ -192,9 +221,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
         });
       },
       startExecution: (name, input) => runtime.startDurably(name, input),
-      sendToQueue: (name, body) => queues.send(name, body),
+      sendToQueue: (name, body, attributes) => queues.send(name, body, attributes ? { attributes } : {}),
+      invokeApiDestination: (name, request) => webhooks.call(name, request),
     };
-    const eventBus = new LocalEventBus(model.rules, model.buses, dispatch, journal);
+    const eventBus = new LocalEventBus(
+      model.rules,
+      model.buses,
+      dispatch,
+      journal,
+      options.eventRetryBackoff ? { retryBackoff: options.eventRetryBackoff } : {},
+    );
 
     forward.bus = eventBus;
 
@@ -314,6 +350,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
         stopping = true;
         eventBus.stopSchedules();
         await Promise.all([api.close(), endpoint.close()]);
+        // Deliveries waiting to retry (a webhook receiver that is down) stay journaled for the next start.
+        eventBus.halt();
         const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
         await withinDrain(eventBus.idle(), drainMs);
         await runtime.halt();
@@ -326,6 +364,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
         stopping = true;
         journal.abandon();
         eventBus.stopSchedules();
+        eventBus.halt();
         for (const server of [api, endpoint, internal]) server.abort();
         await ddb.kill();
         await runtime.halt();

@@ -6,7 +6,12 @@ import { localStateMachineArn, LOCAL_REGION } from './aws-names';
 export type BannerFacts = Pick<
   RunningLocalCloud,
   'endpointUrl' | 'apiUrl' | 'dynamoDbEndpoint' | 'buses' | 'stateMachines' | 'schedules'
-> & { model: { routes: readonly { routeKey: string }[] } };
+> & {
+  model: {
+    routes: readonly { routeKey: string }[];
+    apiDestinations?: readonly { endpoint: string; connectionHeaders: Readonly<Record<string, string>> }[];
+  };
+};
 
 /**
  * `npm start`'s banner: endpoints, buses, machines, where data lives, and copy-paste hints (the AWS CLI, a
@@ -26,6 +31,10 @@ export function startBanner(
     `  Event buses     ${cloud.buses.map((b) => b.name).join(', ')}`,
     `  State machines  ${cloud.stateMachines.join(', ')}`,
     `  Schedules       ${cloud.schedules.join('; ')}`,
+    ...(cloud.model.apiDestinations ?? []).map(
+      (d) =>
+        `  Webhooks        POST ${d.endpoint}   every commission and payout event, with ${Object.keys(d.connectionHeaders).join(', ')} and webhook-id, webhook-timestamp, webhook-signature`,
+    ),
     `  Data            ${dataDir ?? 'in memory (--in-memory): nothing is kept'}`,
     '',
     'Send a Stripe payment (recorded by its Express attempt on payment-express; only a failed attempt starts',

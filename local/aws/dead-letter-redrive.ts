@@ -3,7 +3,7 @@ import type { QueueMessage } from '../durable/queues';
 import type { OnFailureRecord } from '../lambda-async';
 import type { LocalFunction } from '../stack/model-functions';
 import type { LocalRule, LocalRuleTarget } from '../stack/model-events';
-import { localQueueArn } from '../stack/local-names';
+import { localApiDestinationArn, localQueueArn } from '../stack/local-names';
 import { localRuleArn, type EventBusDispatcher } from './event-bus';
 import type { DeadLetterRedrive } from './sqs-move-tasks';
 
@@ -12,7 +12,9 @@ const targetArn = (t: LocalRuleTarget): string =>
     ? localFunctionArn(t.name)
     : t.kind === 'stateMachine'
       ? localStateMachineArn(t.name)
-      : localQueueArn(t.name);
+      : t.kind === 'apiDestination'
+        ? localApiDestinationArn(t.name)
+        : localQueueArn(t.name);
 
 /**
  * How the template's non-SQS dead letters go back to their source (StartMessageMoveTask without a
@@ -75,6 +77,10 @@ export function deadLetterRedrive(
         `message ${message.messageId} names no single rule target of this queue (its RULE_ARN and TARGET_ARN attributes)`,
       );
     const { target } = only;
+    if (target.kind === 'apiDestination')
+      throw new Error(
+        `message ${message.messageId} is a webhook delivery: a move task does not call API destinations locally; put the event on the bus again`,
+      );
     if (target.kind === 'queue') await dispatch.sendToQueue(target.name, message.body);
     else if (target.kind === 'function') await dispatch.invokeFunction(target.name, JSON.parse(message.body));
     else await dispatch.startExecution(target.name, JSON.parse(message.body));

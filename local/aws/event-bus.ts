@@ -1,15 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../aws-names';
 import { Journal, type JournalRecord } from '../durable/journal';
+import type { MessageAttributeValue } from '../durable/queues';
+import { localApiDestinationArn } from '../stack/local-names';
+import type { ApiDestinationOutcome, ApiDestinationRequest } from './api-destination';
+import { dynamicParameters, transformInput, type InputTransformer } from './input-transformer';
 import { matchesPattern } from './pattern';
 import { parseSchedule, type Schedule } from './schedule';
 
 export interface EventBusTarget {
   id: string;
-  kind: 'function' | 'stateMachine' | 'queue';
+  kind: 'function' | 'stateMachine' | 'queue' | 'apiDestination';
   name: string;
   /** Constant input (JSON text) sent instead of the event. */
   input?: string;
+  /** What is sent instead of the event, built from it. */
+  inputTransformer?: InputTransformer;
+  /** An API destination's HttpParameters headers (constants or JSON paths into the event). */
+  headerParameters?: Readonly<Record<string, string>>;
+  /** Queue name of the target's dead-letter queue. */
+  deadLetterQueue?: string;
+  retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeInSeconds?: number };
 }
 
 export interface EventBusRule {
@@ -26,8 +37,34 @@ export interface EventBusRule {
 export interface EventBusDispatcher {
   invokeFunction(name: string, event: unknown): Promise<unknown>;
   startExecution(stateMachineName: string, input: unknown): Promise<unknown>;
-  sendToQueue(name: string, body: string): Promise<unknown>;
+  sendToQueue(
+    name: string,
+    body: string,
+    attributes?: Record<string, MessageAttributeValue>,
+  ): Promise<unknown>;
+  /** One HTTP call to an API destination; the bus retries and dead-letters by its outcome. */
+  invokeApiDestination?(name: string, request: ApiDestinationRequest): Promise<ApiDestinationOutcome>;
 }
+
+/**
+ * The delay before retry n (0-based) of an API destination delivery: exponential with full jitter, as
+ * EventBridge retries ("exponential back off and jitter"; its exact schedule is not published). Tests
+ * make it small through `LocalEventBusOptions.retryBackoff`.
+ */
+export interface RetryBackoff {
+  baseMs: number;
+  maxMs: number;
+}
+
+export interface LocalEventBusOptions {
+  retryBackoff?: RetryBackoff;
+  /** The jitter's source (tests pin it). */
+  random?: () => number;
+}
+
+/** A target's retry policy when it sets none: 185 attempts over 24 hours (EventBridge's defaults). */
+export const DEFAULT_RETRY_POLICY = { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86_400 } as const;
+export const DEFAULT_RETRY_BACKOFF: RetryBackoff = { baseMs: 1_000, maxMs: 5 * 60_000 };
 
 /** A PutEvents request entry, as the AWS API names its fields. */
 export interface PutEventsEntry {
@@ -106,6 +143,8 @@ type EventRecord =
       detail: string;
       busName: string;
       targets: string[];
+      /** Epoch ms of acceptance: a retry policy's maximum age counts from here. */
+      acceptedAt?: number;
     }
   | { kind: 'event.delivered'; id: string; target: string };
 
@@ -133,6 +172,11 @@ export class LocalEventBus {
   /** Accepted events some target has not received yet, by event id. */
   private readonly pending = new Map<string, PendingEvent>();
   private now: () => Date = () => new Date();
+  /** Set by `halt()`: retry loops stop, leaving their events pending in the journal. */
+  private halted = false;
+  private readonly wakeOnHalt = new Set<() => void>();
+  private readonly backoff: RetryBackoff;
+  private readonly random: () => number;
 
   constructor(
     rules: readonly EventBusRule[],
@@ -140,7 +184,10 @@ export class LocalEventBus {
     private readonly dispatcher: EventBusDispatcher,
     /** Accepted events are journaled before PutEvents answers, and until every target has them. */
     private readonly journal: Journal = Journal.inMemory(),
+    options: LocalEventBusOptions = {},
   ) {
+    this.backoff = options.retryBackoff ?? DEFAULT_RETRY_BACKOFF;
+    this.random = options.random ?? Math.random;
     this.rules = rules;
     // The default bus exists in every account.
     this.busNames = [...new Set(['default', ...buses.map((b) => b.name)])];
@@ -185,7 +232,10 @@ export class LocalEventBus {
       const event: EventEnvelope = { ...accepted.envelope, detail: JSON.parse(accepted.detail) as unknown };
       for (const key of remaining) {
         const found = this.ruleTarget(key);
-        if (found) work.push(() => this.deliverTo(found.rule, found.target, event, accepted.detail));
+        if (found)
+          work.push(() =>
+            this.deliverTo(found.rule, found.target, event, accepted.detail, accepted.acceptedAt),
+          );
         else this.pending.get(event.id)?.remaining.delete(key);
       }
     }
@@ -214,6 +264,15 @@ export class LocalEventBus {
 
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /**
+   * Stops the deliveries waiting to retry (a stop or a crash): they end without being marked delivered, so
+   * the journal keeps their events and the next start delivers them again.
+   */
+  halt(): void {
+    this.halted = true;
+    for (const wake of this.wakeOnHalt) wake();
   }
 
   listEventBuses(): BusDescription[] {
@@ -343,6 +402,7 @@ export class LocalEventBus {
         detail: entry.Detail,
         busName,
         targets: targets.map(({ rule, target }) => targetKey(rule, target)),
+        acceptedAt: Date.now(),
       };
       try {
         await this.journal.append(accepted);
@@ -351,7 +411,8 @@ export class LocalEventBus {
         return { ErrorCode: 'InternalFailure', ErrorMessage: `The event was not stored: ${String(error)}` };
       }
       this.pending.set(event.id, { accepted, remaining: new Set(accepted.targets) });
-      for (const { rule, target } of targets) this.deliverTo(rule, target, event, entry.Detail);
+      for (const { rule, target } of targets)
+        this.deliverTo(rule, target, event, entry.Detail, accepted.acceptedAt);
     }
     return { EventId: event.id };
   }
@@ -378,26 +439,40 @@ export class LocalEventBus {
     event: EventEnvelope,
     /** The detail as PutEvents received it: a queue message is written from it, whatever its depth. */
     detailText?: string,
+    acceptedAt: number = Date.now(),
   ): Promise<void> {
-    const payload: unknown = target.input !== undefined ? JSON.parse(target.input) : event;
+    const eventText = () =>
+      detailText !== undefined ? envelopeText(event, detailText) : JSON.stringify(event);
+    const transformed = () =>
+      target.inputTransformer
+        ? transformInput(target.inputTransformer, event, {
+            ruleArn: localRuleArn(rule.busName, rule.name),
+            ruleName: rule.name,
+            eventJson: eventText(),
+            ingestionTime: new Date(acceptedAt).toISOString(),
+          })
+        : undefined;
     const delivery = (async () => {
       // Let PutEvents answer before any target runs (its answer settles in microtasks).
       await new Promise((resolve) => setImmediate(resolve));
-      switch (target.kind) {
-        case 'function':
-          await this.dispatcher.invokeFunction(target.name, payload);
-          break;
-        case 'stateMachine':
-          await this.dispatcher.startExecution(target.name, payload);
-          break;
-        case 'queue':
-          await this.dispatcher.sendToQueue(
-            target.name,
-            target.input === undefined && detailText !== undefined
-              ? envelopeText(event, detailText)
-              : JSON.stringify(payload),
-          );
-          break;
+      // What the target gets: the constant input, the transformer's output, or the event.
+      const text = target.input ?? transformed();
+      if (target.kind === 'apiDestination') {
+        const done = await this.deliverToApiDestination(
+          rule,
+          target,
+          event,
+          eventText(),
+          text ?? eventText(),
+          acceptedAt,
+        );
+        if (!done) return;
+      } else if (target.kind === 'queue') {
+        await this.dispatcher.sendToQueue(target.name, text ?? eventText());
+      } else {
+        const payload: unknown = text !== undefined ? JSON.parse(text) : event;
+        if (target.kind === 'function') await this.dispatcher.invokeFunction(target.name, payload);
+        else await this.dispatcher.startExecution(target.name, payload);
       }
       await this.delivered(event.id, targetKey(rule, target));
     })().catch((error: unknown) => {
@@ -406,6 +481,76 @@ export class LocalEventBus {
     const tracked = delivery.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
     return tracked;
+  }
+
+  /**
+   * An API destination's delivery with EventBridge's retry rules: 2xx delivers; 401, 407, 409, 429, 5xx,
+   * timeouts and unreachable endpoints are retried with backoff (at least the answer's Retry-After; a
+   * negative one stops the retries) until the policy's attempts or the event's maximum age run out; any
+   * other answer is not retried. What is not delivered goes to the target's dead-letter queue with the
+   * attributes EventBridge sets (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html),
+   * or is dropped without one. Resolves true when the event is done with (delivered, dead-lettered or
+   * dropped), false when `halt()` stopped it first.
+   */
+  private async deliverToApiDestination(
+    rule: EventBusRule,
+    target: EventBusTarget,
+    event: EventEnvelope,
+    eventJson: string,
+    body: string,
+    acceptedAt: number,
+  ): Promise<boolean> {
+    const invoke = this.dispatcher.invokeApiDestination?.bind(this.dispatcher);
+    if (!invoke) throw new Error(`No API destination dispatcher for ${target.name}`);
+    const headers = dynamicParameters(target.headerParameters, event);
+    const attempts = target.retryPolicy?.maximumRetryAttempts ?? DEFAULT_RETRY_POLICY.maximumRetryAttempts;
+    const maxAgeMs =
+      (target.retryPolicy?.maximumEventAgeInSeconds ?? DEFAULT_RETRY_POLICY.maximumEventAgeInSeconds) * 1000;
+    for (let retries = 0; ; retries++) {
+      if (this.halted) return false;
+      const outcome = await invoke(target.name, { body, headers });
+      if (outcome.ok) return true;
+      let exhausted: 'MaximumRetryAttempts' | 'MaximumEventAgeInSeconds' | undefined;
+      if (outcome.retryable && !(outcome.retryAfterMs !== undefined && outcome.retryAfterMs < 0)) {
+        const cap = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** retries);
+        const delay = Math.max(Math.round(this.random() * cap), outcome.retryAfterMs ?? 0);
+        if (retries >= attempts) exhausted = 'MaximumRetryAttempts';
+        else if (Date.now() + delay - acceptedAt > maxAgeMs) exhausted = 'MaximumEventAgeInSeconds';
+        else {
+          if (!(await this.sleepUnlessHalted(delay))) return false;
+          continue;
+        }
+      }
+      const attributes: Record<string, MessageAttributeValue> = {
+        RULE_ARN: { DataType: 'String', StringValue: localRuleArn(rule.busName, rule.name) },
+        TARGET_ARN: { DataType: 'String', StringValue: localApiDestinationArn(target.name) },
+        ERROR_CODE: { DataType: 'String', StringValue: outcome.errorCode },
+        ERROR_MESSAGE: { DataType: 'String', StringValue: outcome.errorMessage },
+        RETRY_ATTEMPTS: { DataType: 'String', StringValue: String(retries) },
+        ...(exhausted ? { EXHAUSTED_RETRY_CONDITION: { DataType: 'String', StringValue: exhausted } } : {}),
+      };
+      if (target.deadLetterQueue)
+        await this.dispatcher.sendToQueue(target.deadLetterQueue, eventJson, attributes);
+      else this.failures.push({ rule: rule.name, target, error: new Error(outcome.errorMessage) });
+      return true;
+    }
+  }
+
+  /** Resolves true after `ms`, or false at once when the bus is halted (then or meanwhile). */
+  private sleepUnlessHalted(ms: number): Promise<boolean> {
+    if (this.halted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakeOnHalt.delete(wake);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        this.wakeOnHalt.delete(wake);
+        resolve(true);
+      }, ms);
+      this.wakeOnHalt.add(wake);
+    });
   }
 
   private async delivered(id: string, key: string): Promise<void> {

@@ -12,7 +12,11 @@ export const LOCAL_PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
 };
 
 /** Local values of the template's Secrets Manager secrets, by construct id (deployments generate them). */
-export const LOCAL_SECRET_VALUES: Readonly<Record<string, string>> = { ClickIpSalt: 'local-click-salt' };
+export const LOCAL_SECRET_VALUES: Readonly<Record<string, string>> = {
+  ClickIpSalt: 'local-click-salt',
+  // The webhook API key (`npm start -- --webhook-api-key` sets another).
+  WebhookApiKey: 'local-webhook-api-key',
+};
 
 const arn = (service: string, resource: string): string =>
   `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${resource}`;
@@ -21,6 +25,7 @@ export const localQueueUrl = (name: string): string => `http://localhost/${LOCAL
 export const localEventBusArn = (name: string): string => arn('events', `event-bus/${name}`);
 export const localTableArn = (name: string): string => arn('dynamodb', `table/${name}`);
 export const localSecretArn = (name: string): string => arn('secretsmanager', `secret:${name}`);
+export const localApiDestinationArn = (name: string): string => arn('events', `api-destination/${name}`);
 
 /** A resource as the local stack names it: what `Ref` gives and its `Fn::GetAtt` attributes. */
 export interface LocalIdentity {
@@ -132,6 +137,14 @@ export class LocalNames {
       case 'AWS::SecretsManager::Secret': {
         const name = prop('Name') ?? constructId();
         return { type, name, ref: localSecretArn(name), attributes: { Id: localSecretArn(name) } };
+      }
+      case 'AWS::Events::Connection': {
+        const name = prop('Name') ?? constructId();
+        return { type, name, ref: name, attributes: { Arn: arn('events', `connection/${name}`) } };
+      }
+      case 'AWS::Events::ApiDestination': {
+        const name = prop('Name') ?? constructId();
+        return { type, name, ref: name, attributes: { Arn: localApiDestinationArn(name) } };
       }
       case 'AWS::Events::Rule': {
         const name = prop('Name') ?? constructId();

@@ -1,4 +1,6 @@
-import type { LocalIdentity } from './local-names';
+import type { ApiDestinationSpec } from '../aws/api-destination';
+import type { InputTransformer } from '../aws/input-transformer';
+import { localApiDestinationArn, type LocalIdentity } from './local-names';
 import type { TemplateReader } from './reader';
 
 export interface LocalBus {
@@ -14,7 +16,13 @@ export interface LocalQueue {
   url: string;
 }
 
-export type RuleTargetKind = 'function' | 'stateMachine' | 'queue';
+export type RuleTargetKind = 'function' | 'stateMachine' | 'queue' | 'apiDestination';
+
+/** An API destination with its connection's authorization, as the local bus calls it. */
+export interface LocalApiDestination extends ApiDestinationSpec {
+  logicalId: string;
+  arn: string;
+}
 
 export interface LocalRuleTarget {
   id: string;
@@ -23,6 +31,9 @@ export interface LocalRuleTarget {
   name: string;
   /** Constant input (JSON text) instead of the event. */
   input?: string;
+  inputTransformer?: InputTransformer;
+  /** An API destination's `HttpParameters.HeaderParameters`. */
+  headerParameters?: Record<string, string>;
   /** Queue name of the target's dead-letter queue. */
   deadLetterQueue?: string;
   retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeInSeconds?: number };
@@ -53,6 +64,56 @@ export function loadQueues(reader: TemplateReader): LocalQueue[] {
       ...named(id, identity),
       arn: identity.attributes.Arn as string,
       url: identity.ref,
+    };
+  });
+}
+
+/**
+ * The template's API destinations, each with the headers its connection adds: an API key (its value
+ * resolved from the secret the connection names) or Basic credentials. OAuth client credentials and
+ * connection invocation parameters are not run locally, and say so.
+ */
+export function loadApiDestinations(reader: TemplateReader): LocalApiDestination[] {
+  const connections = new Map<string, Record<string, string>>();
+  for (const id of reader.ids('AWS::Events::Connection')) {
+    const type = reader.requiredString(id, 'AuthorizationType');
+    const auth = reader.value(id, 'AuthParameters') as {
+      ApiKeyAuthParameters?: { ApiKeyName: string; ApiKeyValue: string };
+      BasicAuthParameters?: { Username: string; Password: string };
+      InvocationHttpParameters?: unknown;
+    };
+    if (auth.InvocationHttpParameters !== undefined)
+      reader.fail(id, 'AuthParameters.InvocationHttpParameters', 'not supported by the local event bus');
+    let headers: Record<string, string>;
+    if (type === 'API_KEY' && auth.ApiKeyAuthParameters) {
+      headers = { [auth.ApiKeyAuthParameters.ApiKeyName]: auth.ApiKeyAuthParameters.ApiKeyValue };
+    } else if (type === 'BASIC' && auth.BasicAuthParameters) {
+      const { Username, Password } = auth.BasicAuthParameters;
+      headers = { authorization: `Basic ${Buffer.from(`${Username}:${Password}`).toString('base64')}` };
+    } else {
+      return reader.fail(
+        id,
+        'AuthorizationType',
+        `${type} is not run by the local event bus (API_KEY and BASIC are)`,
+      );
+    }
+    connections.set(reader.names.identity(id).attributes.Arn as string, headers);
+  }
+  return reader.ids('AWS::Events::ApiDestination').map((id) => {
+    const name = reader.names.identity(id).name;
+    const connectionArn = reader.requiredString(id, 'ConnectionArn');
+    const connectionHeaders =
+      connections.get(connectionArn) ??
+      reader.fail(id, 'ConnectionArn', `${connectionArn} is not a connection of this template`);
+    const rate = reader.value(id, 'InvocationRateLimitPerSecond');
+    return {
+      logicalId: id,
+      name,
+      arn: localApiDestinationArn(name),
+      endpoint: reader.requiredString(id, 'InvocationEndpoint'),
+      httpMethod: reader.requiredString(id, 'HttpMethod'),
+      ...(rate !== undefined ? { rateLimitPerSecond: Number(rate) } : {}),
+      connectionHeaders,
     };
   });
 }
@@ -95,13 +156,20 @@ export function loadRules(
       targets: rawTargets.map((raw, i): LocalRuleTarget => {
         const key = (field: string) => `Targets[${i}].${field}`;
         // Only the fields the local bus uses are resolved: a RoleArn (IAM) has no local name.
-        for (const field of ['InputPath', 'InputTransformer', 'SqsParameters', 'HttpParameters']) {
+        for (const field of ['InputPath', 'SqsParameters']) {
           if (raw[field] !== undefined) reader.fail(id, key(field), 'not supported by the local event bus');
         }
         const arn = reader.resolveString(id, key('Arn'), raw.Arn) ?? reader.fail(id, key('Arn'), 'missing');
         const target =
           targets.get(arn) ?? reader.fail(id, key('Arn'), `${arn} is not a resource of this template`);
         const input = reader.resolveString(id, key('Input'), raw.Input);
+        const transformer = reader.resolve(id, key('InputTransformer'), raw.InputTransformer) as
+          { InputPathsMap?: Record<string, string>; InputTemplate: string } | undefined;
+        const http = reader.resolve(id, key('HttpParameters'), raw.HttpParameters) as
+          { HeaderParameters?: Record<string, string>; [other: string]: unknown } | undefined;
+        for (const field of Object.keys(http ?? {}))
+          if (field !== 'HeaderParameters' || target.kind !== 'apiDestination')
+            reader.fail(id, key(`HttpParameters.${field}`), 'not supported by the local event bus');
         const dlqArn = reader.resolveString(
           id,
           key('DeadLetterConfig.Arn'),
@@ -113,6 +181,15 @@ export function loadRules(
           id: reader.resolveString(id, key('Id'), raw.Id) ?? `Target${i}`,
           ...target,
           ...(input !== undefined ? { input } : {}),
+          ...(transformer
+            ? {
+                inputTransformer: {
+                  inputTemplate: transformer.InputTemplate,
+                  ...(transformer.InputPathsMap ? { inputPathsMap: transformer.InputPathsMap } : {}),
+                },
+              }
+            : {}),
+          ...(http?.HeaderParameters ? { headerParameters: http.HeaderParameters } : {}),
           ...(dlqArn !== undefined
             ? { deadLetterQueue: queueNameOf(id, key('DeadLetterConfig.Arn'), dlqArn) }
             : {}),

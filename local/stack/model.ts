@@ -4,9 +4,11 @@ import { LocalNames, LOCAL_SECRET_VALUES } from './local-names';
 import { loadHttpApi, type LocalJwtAuthorizer, type LocalRoute, type LocalStage } from './model-api';
 import { loadTables, loadWorkflows, type LocalTable, type LocalWorkflow } from './model-data';
 import {
+  loadApiDestinations,
   loadBuses,
   loadQueues,
   loadRules,
+  type LocalApiDestination,
   type LocalBus,
   type LocalQueue,
   type LocalRule,
@@ -19,7 +21,14 @@ import type { CfnTemplate } from './template';
 
 export type { LocalJwtAuthorizer, LocalRoute, LocalStage } from './model-api';
 export type { LocalTable, LocalWorkflow } from './model-data';
-export type { LocalBus, LocalQueue, LocalRule, LocalRuleTarget, RuleTargetKind } from './model-events';
+export type {
+  LocalApiDestination,
+  LocalBus,
+  LocalQueue,
+  LocalRule,
+  LocalRuleTarget,
+  RuleTargetKind,
+} from './model-events';
 export type { LocalFunction } from './model-functions';
 
 /** What the local stack runs, read from the synthesized template alone, every name a local one. */
@@ -30,6 +39,8 @@ export interface LocalStackModel {
   buses: LocalBus[];
   rules: LocalRule[];
   queues: LocalQueue[];
+  /** Webhook endpoints (API destinations) the rules deliver to over HTTP. */
+  apiDestinations: LocalApiDestination[];
   routes: LocalRoute[];
   jwtAuthorizer?: LocalJwtAuthorizer;
   stage?: LocalStage;
@@ -58,6 +69,7 @@ export function loadLocalStackModel(
   const functions = loadFunctions(reader, queues);
   const workflows = loadWorkflows(reader, assemblyDir);
   const buses = loadBuses(reader);
+  const apiDestinations = loadApiDestinations(reader);
 
   const targets = new Map<string, { kind: RuleTargetKind; name: string }>([
     ...functions.map((f) => [localFunctionArn(f.name), { kind: 'function' as const, name: f.name }] as const),
@@ -65,6 +77,7 @@ export function loadLocalStackModel(
       (w) => [localStateMachineArn(w.name), { kind: 'stateMachine' as const, name: w.name }] as const,
     ),
     ...queues.map((q) => [q.arn, { kind: 'queue' as const, name: q.name }] as const),
+    ...apiDestinations.map((d) => [d.arn, { kind: 'apiDestination' as const, name: d.name }] as const),
   ]);
   const functionByArn = new Map<string, FunctionName>(
     functions.map((f) => [localFunctionArn(f.name), f.name]),
@@ -76,6 +89,7 @@ export function loadLocalStackModel(
     buses,
     rules: loadRules(reader, buses, targets),
     queues,
+    apiDestinations,
     ...loadHttpApi(reader, functionByArn),
   };
 }

@@ -8,6 +8,8 @@ export const RUN_TYPES: ReadonlySet<string> = new Set([
   'AWS::Lambda::EventInvokeConfig',
   'AWS::Events::EventBus',
   'AWS::Events::Rule',
+  'AWS::Events::Connection',
+  'AWS::Events::ApiDestination',
   'AWS::SQS::Queue',
   'AWS::SecretsManager::Secret',
   'AWS::ApiGatewayV2::Api',

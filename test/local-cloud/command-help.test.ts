@@ -74,6 +74,9 @@ const DOCUMENTED_FLAGS: Record<string, string[]> = {
     '--seed',
     '--host <host>',
     '--item-write-limit <units/s>',
+    '--webhook-url <url>',
+    '--webhook-api-key <key>',
+    '--webhook-secret <secret>',
   ],
   reconcile: ['--endpoint-url <url>', '--endpoint <url>'],
   token: ['--admin', '--audience <aud>', '--expires-in <duration>', '--jwt-dir <dir>', '--api-url <url>'],
@@ -111,6 +114,12 @@ describe('every command answers --help', () => {
   it.each([
     ['start', ['--colour'], "Unknown option '--colour'"],
     ['start', ['--port', '99999'], '--port: expected an integer from 1 to 65535, got "99999"'],
+    [
+      'start',
+      ['--webhook-url', 'http://hooks.example.com/'],
+      '--webhook-url: expected an https:// URL (API destinations call HTTPS endpoints; http:// only on localhost)',
+    ],
+    ['start', ['--webhook-api-key', 'k'], '--webhook-api-key: needs --webhook-url'],
     ['token', ['acme', '--colour'], "Unknown option '--colour'"],
     [
       'reconcile',
@@ -187,6 +196,32 @@ describe("npm start's banner", () => {
     expect(banner).toContain(`${api}/partners/indie-hacker/dashboard`);
     expect(banner).toContain(`Reconcile now: npm run reconcile -- --endpoint-url ${endpoint}`);
     expect(banner).not.toMatch(/:(4566|3000|8000)\b/);
+    expect(banner).not.toContain('Webhooks');
+  });
+
+  it('names the webhook endpoint and the headers it gets, when --webhook-url is given', () => {
+    const banner = startBanner(
+      {
+        endpointUrl: 'http://127.0.0.1:4999',
+        apiUrl: 'http://127.0.0.1:3999',
+        dynamoDbEndpoint: 'http://127.0.0.1:8999',
+        buses: [{ name: 'partner-referrals' }],
+        stateMachines: ['payment'],
+        schedules: [],
+        model: {
+          routes: [],
+          apiDestinations: [
+            { endpoint: 'http://127.0.0.1:9000/hooks', connectionHeaders: { 'x-api-key': 'k' } },
+          ],
+        },
+      },
+      { dataDir: undefined, entriesFile: '/tmp/invoice-paid.json' },
+    );
+
+    const line = banner.split('\n').find((l) => l.trim().startsWith('Webhooks'));
+    expect(line).toContain('POST http://127.0.0.1:9000/hooks');
+    expect(line).toContain('x-api-key and webhook-id, webhook-timestamp, webhook-signature');
+    expect(line).not.toContain(' k ');
   });
 });
 
