@@ -19,6 +19,8 @@ export const ROUTES = {
   adminPayoutPaid: '/admin/payouts/{payoutId}/paid',
   adminPayoutFailed: '/admin/payouts/{payoutId}/failed',
   adminPayoutCancel: '/admin/payouts/{payoutId}/cancel',
+  exports: '/partners/{partnerId}/exports/{exportName}',
+  adminExports: '/admin/exports/{exportName}',
   click: '/r/{partnerId}',
 } as const;
 
@@ -41,6 +43,8 @@ export const ROUTE_METHODS = {
   adminPayoutPaid: 'POST',
   adminPayoutFailed: 'POST',
   adminPayoutCancel: 'POST',
+  exports: 'GET',
+  adminExports: 'GET',
   click: 'GET',
 } as const satisfies Record<RouteName, 'GET' | 'POST'>;
 

@@ -165,6 +165,7 @@ export class PartnerReferralsStack extends Stack {
       // The currency of referrals that carry none (referralView); without it the dashboard would say usd.
       'dashboard-api': { environment: { ...auth, PROGRAM_CURRENCY: settings.programCurrency } },
       'admin-api': { environment: { ...auth, CLICK_IP_SALT: clickIpSalt } },
+      'export-api': { environment: auth },
       'referral-compute': { environment: program },
       'reconciliation-compute': { timeout: Duration.seconds(30) },
       'payout-compute': { environment: { MINIMUM_PAYOUT_CENTS: String(settings.minimumPayoutCents) } },
@@ -178,6 +179,7 @@ export class PartnerReferralsStack extends Stack {
       'dashboard-api': 'http-api',
       'click-api': 'http-api',
       'admin-api': 'http-api',
+      'export-api': 'http-api',
     };
     const functions = {} as Record<FunctionName, AppFunction>;
     for (const name of FUNCTION_NAMES) {
@@ -275,6 +277,22 @@ export class PartnerReferralsStack extends Stack {
         resources: [table(COMMISSIONS_TABLE).tableArn],
       }),
     );
+    // The exports read page by page: a partner's commissions by their earnedAt index, a partner's payouts and
+    // referrals from the table's partition, every partner's by Scan; the stats row says the partner exists.
+    functions['export-api']
+      .bindIndexQuery(table(COMMISSIONS_TABLE), INDEX_NAMES.commissionsByPartner)
+      .addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table(STATS_TABLE).tableArn] }),
+      );
+    functions['export-api'].addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query', 'dynamodb:Scan'],
+        resources: [table(PAYOUTS_TABLE).tableArn, table(REFERRALS_TABLE).tableArn],
+      }),
+    );
+    functions['export-api'].addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [table(COMMISSIONS_TABLE).tableArn] }),
+    );
 
     // ---- Event routing ----------------------------------------------------------------------------
     const targetOptions = {
@@ -363,6 +381,7 @@ export class PartnerReferralsStack extends Stack {
       jwtAudience: settings.jwtAudience,
       dashboard: functions['dashboard-api'],
       admin: functions['admin-api'],
+      exports: functions['export-api'],
       click: functions['click-api'],
       logRetention,
       throttles: settings.throttles,

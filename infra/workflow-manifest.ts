@@ -30,6 +30,7 @@ export const FUNCTION_NAMES = [
   'click-api',
   'admin-api',
   'payout-compute',
+  'export-api',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 

@@ -6,6 +6,7 @@ import { createClickApiHandler } from '../lambdas/click-api';
 import { createDocumentClient } from '../lambdas/commons/dynamodb';
 import { createSfnClient } from '../lambdas/commons/sfn';
 import { createDashboardApiHandler } from '../lambdas/dashboard-api';
+import { createExportApiHandler } from '../lambdas/export-api';
 import { createPayoutComputeHandler } from '../lambdas/payout-compute';
 import { createReferralComputeHandler } from '../lambdas/referral-compute';
 import { handler as reconciliationCompute } from '../lambdas/reconciliation-compute';
@@ -37,6 +38,8 @@ const FACTORIES = {
       sfn: createSfnClient(),
       db: createDocumentClient(),
     }),
+  'export-api': (env: Env) =>
+    createExportApiHandler({ config: loadRuntimeConfig(env), db: createDocumentClient() }),
 } satisfies Record<FunctionName, (env: Env) => unknown>;
 
 type HandlerOf<N extends FunctionName> = ReturnType<(typeof FACTORIES)[N]>;

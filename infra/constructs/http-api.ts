@@ -51,6 +51,8 @@ export interface ReferralsHttpApiProps {
   jwtAudience: string;
   dashboard: lambda.IFunction;
   admin: lambda.IFunction;
+  /** The CSV exports (partner and admin routes). */
+  exports: lambda.IFunction;
   click: lambda.IFunction;
   logRetention: logs.RetentionDays;
   /** The stage's default route throttle and the click and dashboard routes' own; default the settings'. */
@@ -58,8 +60,9 @@ export interface ReferralsHttpApiProps {
 }
 
 /**
- * The HTTP API: the partner's dashboard and commissions behind a JWT authorizer; the admin routes (`/admin/…`:
- * any partner's dashboard, partner registration, the commission list and reviews, an approval run on demand)
+ * The HTTP API: the partner's dashboard, commissions and CSV exports behind a JWT authorizer; the admin routes
+ * (`/admin/…`: any partner's dashboard, partner registration, the commission list and reviews, an approval run
+ * on demand, any partner's exports)
  * behind the same authorizer with the admin scope; the public click endpoint; a throttled `$default` stage
  * with JSON access logs. Routes are added only through `addRoutesFor`, which ties the `/admin/` prefix to the
  * admin scope, and a validation refuses to synthesize any route of this API under `/admin/` without it.
@@ -99,6 +102,7 @@ export class ReferralsHttpApi extends Construct {
     // dashboard, the admin function every other admin route.
     const dashboard = new HttpLambdaIntegration('Dashboard', props.dashboard, { timeout });
     const admin = new HttpLambdaIntegration('Admin', props.admin, { timeout });
+    const csv = new HttpLambdaIntegration('Exports', props.exports, { timeout });
     const route = (name: RouteName, access: RouteAccess, integration: apigw.HttpRouteIntegration) =>
       this.addRoutesFor(access, {
         path: ROUTES[name],
@@ -122,6 +126,8 @@ export class ReferralsHttpApi extends Construct {
       adminPayoutPaid: route('adminPayoutPaid', 'admin', admin),
       adminPayoutFailed: route('adminPayoutFailed', 'admin', admin),
       adminPayoutCancel: route('adminPayoutCancel', 'admin', admin),
+      exports: route('exports', 'partner', csv),
+      adminExports: route('adminExports', 'admin', csv),
       click: route('click', 'public', new HttpLambdaIntegration('Click', props.click, { timeout })),
     };
     this.throttleRoutes(throttles);

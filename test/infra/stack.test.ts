@@ -748,6 +748,8 @@ describe('HTTP API', () => {
     adminPayoutPaid: { access: 'admin', fn: 'admin-api' },
     adminPayoutFailed: { access: 'admin', fn: 'admin-api' },
     adminPayoutCancel: { access: 'admin', fn: 'admin-api' },
+    exports: { access: 'partner', fn: 'export-api' },
+    adminExports: { access: 'admin', fn: 'export-api' },
     click: { access: 'public', fn: 'click-api' },
   };
   const routeEntries = Object.entries(EXPECTED_ROUTES) as [RouteName, (typeof EXPECTED_ROUTES)[RouteName]][];
@@ -835,6 +837,7 @@ describe('HTTP API', () => {
         jwtAudience: 'partner-referrals',
         dashboard: fn('Dashboard'),
         admin: fn('Admin'),
+        exports: fn('Exports'),
         click: fn('Click'),
         logRetention: logs.RetentionDays.ONE_WEEK,
       });

@@ -91,6 +91,7 @@ function synthesizedApi(): Template {
     jwtAudience: 'partner-referrals',
     dashboard: fn('Dashboard'),
     admin: fn('Admin'),
+    exports: fn('Exports'),
     click: fn('Click'),
     logRetention: logs.RetentionDays.ONE_WEEK,
   });
@@ -144,6 +145,8 @@ describe("the project's routes, as the local HTTP API selects and authorizes the
       { partnerId: 'acme', commissionId: 'clawback#in_1' },
     ],
     ['POST', '/admin/approvals', 'adminApprovals', undefined],
+    ['GET', '/partners/acme/exports/commissions.csv', 'exports', { partnerId: 'acme', exportName: 'commissions.csv' }],
+    ['GET', '/admin/exports/payouts.csv', 'adminExports', { exportName: 'payouts.csv' }],
     ['GET', '/r/acme', 'click', { partnerId: 'acme' }],
   ] as const)('%s %s takes the %s route, with decoded path parameters', (method, path, name, params) => {
     const match = t.match(method, path);
@@ -180,6 +183,7 @@ describe("the project's routes, as the local HTTP API selects and authorizes the
         'adminPayoutPaid',
         'adminPayoutFailed',
         'adminPayoutCancel',
+        'adminExports',
       ]
         .map((name) => routeKeyOf(name as RouteName))
         .sort(),
@@ -198,7 +202,7 @@ describe("the project's routes, as the local HTTP API selects and authorizes the
   });
 
   it("the partner's routes need a JWT and no scope (the handler reads the partner from the claim); the click is public", () => {
-    for (const name of ['dashboard', 'commissions'] as const) {
+    for (const name of ['dashboard', 'commissions', 'exports'] as const) {
       expect(byKey.get(routeKeyOf(name))).toEqual({
         routeKey: routeKeyOf(name),
         authorizationType: 'JWT',
