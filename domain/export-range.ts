@@ -25,7 +25,10 @@ export function timeZoneOf(text: string | undefined): string {
   try {
     return new Intl.DateTimeFormat('en-US', { timeZone: text }).resolvedOptions().timeZone;
   } catch {
-    throw new InvalidRequestError('timezone', `expected an IANA time zone such as Europe/Berlin, got "${text}"`);
+    throw new InvalidRequestError(
+      'timezone',
+      `expected an IANA time zone such as Europe/Berlin, got "${text}"`,
+    );
   }
 }
 

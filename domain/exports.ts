@@ -145,7 +145,11 @@ export type ResumeKey = Record<string, string>;
 
 const SCOPE_NAMES = ['export', 'partner', 'from', 'to'] as const;
 
-const scopeFields = ({ kind, partnerId, range }: ExportScope): Record<(typeof SCOPE_NAMES)[number], string> => ({
+const scopeFields = ({
+  kind,
+  partnerId,
+  range,
+}: ExportScope): Record<(typeof SCOPE_NAMES)[number], string> => ({
   export: kind,
   partner: partnerId ?? '*',
   from: range.from ?? '',
@@ -165,7 +169,11 @@ export function encodeExportCursor(scope: ExportScope, keyNames: readonly string
  * The key a cursor resumes after, when it is a cursor of exactly this export, partner and range (the
  * request's own parameters): anything else is `InvalidCursor`.
  */
-export function decodeExportCursor(cursor: string, scope: ExportScope, keyNames: readonly string[]): ResumeKey {
+export function decodeExportCursor(
+  cursor: string,
+  scope: ExportScope,
+  keyNames: readonly string[],
+): ResumeKey {
   const decoded = decodePageCursor(cursor, [...SCOPE_NAMES, ...keyNames], `${scope.kind} export`);
   const expected = scopeFields(scope);
   if (SCOPE_NAMES.some((name) => decoded[name] !== expected[name]))

@@ -87,7 +87,9 @@ export function createExportApiHandler({
       if (request.scope.partnerId !== undefined) await requireRegistered(config, db, request.scope.partnerId);
       const plan = readPlanOf(config, request.scope, itemsPerRead);
       const startKey =
-        request.cursor === undefined ? undefined : decodeExportCursor(request.cursor, request.scope, plan.keyNames);
+        request.cursor === undefined
+          ? undefined
+          : decodeExportCursor(request.cursor, request.scope, plan.keyNames);
       const page = await collectPage(
         rowsOf(db, plan, request.scope.kind, startKey),
         startKey === undefined ? headerLine(request.scope.kind) : undefined,
@@ -126,7 +128,12 @@ function exportRequestOf(event: Event): ExportRequest {
     if (query.partnerId !== undefined)
       partnerId = parseOrThrow(partnerIdSchema, query.partnerId, invalid, 'partnerId');
   } else {
-    const pathPartnerId = parseOrThrow(partnerIdSchema, event.pathParameters?.partnerId, invalid, 'partnerId');
+    const pathPartnerId = parseOrThrow(
+      partnerIdSchema,
+      event.pathParameters?.partnerId,
+      invalid,
+      'partnerId',
+    );
     partnerId = partnerAllowedFor(event, pathPartnerId);
   }
   if (partnerId !== undefined) annotate({ partnerId });

@@ -145,7 +145,12 @@ describe("the project's routes, as the local HTTP API selects and authorizes the
       { partnerId: 'acme', commissionId: 'clawback#in_1' },
     ],
     ['POST', '/admin/approvals', 'adminApprovals', undefined],
-    ['GET', '/partners/acme/exports/commissions.csv', 'exports', { partnerId: 'acme', exportName: 'commissions.csv' }],
+    [
+      'GET',
+      '/partners/acme/exports/commissions.csv',
+      'exports',
+      { partnerId: 'acme', exportName: 'commissions.csv' },
+    ],
     ['GET', '/admin/exports/payouts.csv', 'adminExports', { exportName: 'payouts.csv' }],
     ['GET', '/r/acme', 'click', { partnerId: 'acme' }],
   ] as const)('%s %s takes the %s route, with decoded path parameters', (method, path, name, params) => {
