@@ -153,9 +153,13 @@ async function requireRegistered(config: RuntimeConfig, db: DynamoDBDocumentClie
 // ---- Reads ------------------------------------------------------------------------------------------------
 
 /** One export's reads: a Query or a Scan, repeated from each `LastEvaluatedKey`, and the keys it resumes by. */
-type ReadPlan =
-  | { operation: 'query'; input: QueryCommandInput; keyNames: string[] }
-  | { operation: 'scan'; input: ScanCommandInput; keyNames: string[] };
+type ReadPlan = (
+  { operation: 'query'; input: QueryCommandInput } | { operation: 'scan'; input: ScanCommandInput }
+) & {
+  keyNames: string[];
+  /** Items whose attribute equals the value are read but not rows (the `to` a BETWEEN includes). */
+  skip?: { attribute: string; value: string };
+};
 
 /** `attr >= :from AND attr < :to`, either side only when the range has it. */
 function rangeFilter(attribute: string, range: TimeRange): string[] {
@@ -175,7 +179,8 @@ const filterOf = (conditions: string[]): { FilterExpression?: string } =>
 
 /**
  * How each export reads. A partner's commissions: Query on `partnerId-earnedAt-index`, oldest first, the range
- * in the key condition (BETWEEN is inclusive, so a filter drops a row exactly at `to`). A partner's payouts
+ * in the key condition (BETWEEN is inclusive: a row exactly at `to` is read and dropped here, since
+ * a filter may not name a key attribute). A partner's payouts
  * and referrals: Query on the table's partition, the sort key's prefix keeping payouts (`po_…`, whose ids sort
  * by creation) and referrals (`ref_…`) from the claims and guards beside them, the range a filter. Every
  * partner's: a Scan with the same filters, in the table's order.
@@ -197,18 +202,17 @@ function readPlanOf(config: RuntimeConfig, scope: ExportScope, itemsPerRead: num
           ...limit,
         },
       };
-    const sortKey =
-      range.from !== undefined && range.to !== undefined
-        ? [`${attribute} BETWEEN :from AND :to`]
-        : rangeFilter(attribute, range);
+    // A key condition takes one comparison of the sort key, and a filter may not name it.
+    const between = range.from !== undefined && range.to !== undefined;
+    const sortKey = between ? [`${attribute} BETWEEN :from AND :to`] : rangeFilter(attribute, range);
     return {
       operation: 'query',
       keyNames: ['partnerId', 'commissionId', attribute],
+      ...(between && range.to !== undefined ? { skip: { attribute, value: range.to } } : {}),
       input: {
         TableName: config.commissionsTable,
         IndexName: INDEX_NAMES.commissionsByPartner,
         KeyConditionExpression: ['partnerId = :partnerId', ...sortKey].join(' AND '),
-        ...filterOf(range.from !== undefined && range.to !== undefined ? [`${attribute} < :to`] : []),
         ExpressionAttributeValues: { ':partnerId': partnerId, ...values },
         ScanIndexForward: true,
         ...limit,
@@ -281,6 +285,7 @@ async function* rowsOf(
         ? await db.send(new QueryCommand({ ...plan.input, ...exclusiveStart }))
         : await db.send(new ScanCommand({ ...plan.input, ...exclusiveStart }));
     for (const [i, item] of (out.Items ?? []).entries()) {
+      if (plan.skip && item[plan.skip.attribute] === plan.skip.value) continue;
       const row = parseOrThrow(SCHEMAS[kind], item, corrupt, `${kind}[${i}]`);
       yield { row: rowLine(kind, row as never), key: keyOf(item, plan.keyNames) };
     }

@@ -109,18 +109,17 @@ describe('CSV lines', () => {
   });
 
   it('guards text cells in rows but leaves negative amounts numbers', () => {
-    const line = rowLine(
-      'commissions',
-      commission({
+    const line = rowLine('commissions', {
+      ...commission({
         commissionId: 'clawback#in_1',
         type: 'clawback',
         referredUserId: '=cmd|"/c calc"!A1',
         baseAmountCents: -2999,
         netCents: -750,
         status: 'approved',
-        statusEarnedAt: 'approved#2026-01-15T10:00:00.000Z',
-      } as never),
-    );
+      }),
+      statusEarnedAt: 'approved#2026-01-15T10:00:00.000Z',
+    });
     const [cells] = parseCsv(line);
     expect(cells).toEqual([
       'acme',
