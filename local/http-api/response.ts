@@ -23,11 +23,28 @@ export function gatewayResponse(
 }
 
 /**
+ * Lambda's synchronous response payload: "the maximum payload size is 6 MB"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html), the result's JSON. Over it the invocation
+ * fails and API Gateway answers 500; the body is never cut.
+ */
+export const LAMBDA_RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024;
+
+/** A result over `LAMBDA_RESPONSE_LIMIT_BYTES`: Lambda's own error for it. */
+export class ResponseSizeTooLargeError extends Error {
+  override readonly name = 'Function.ResponseSizeTooLarge';
+}
+
+/**
  * How payload format 2.0 reads a Lambda's result. An object with `statusCode` is a structured response
  * (`headers`, `cookies` as `set-cookie`, `body`, `isBase64Encoded`); anything else is a 200 JSON
  * response whose body is the result itself: a string as is, any other value as JSON.
  */
 export function fromLambdaResult(result: unknown): ApiResponse {
+  const size = Buffer.byteLength(JSON.stringify(result) ?? '', 'utf8');
+  if (size > LAMBDA_RESPONSE_LIMIT_BYTES)
+    throw new ResponseSizeTooLargeError(
+      `Response payload size (${size} bytes) exceeded maximum allowed payload size (${LAMBDA_RESPONSE_LIMIT_BYTES} bytes)`,
+    );
   if (isRecord(result) && result.statusCode !== undefined) return structured(result);
   const body = typeof result === 'string' ? result : (JSON.stringify(result) ?? 'null');
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(body) };

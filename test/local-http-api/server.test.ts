@@ -5,6 +5,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { importJWK, SignJWT, type JWTPayload } from 'jose';
 import { loadOrCreateIssuer, LOCAL_ISSUER_URL, type LocalIssuer } from '../../local/http-api/jwt';
 import { KEY_FILE, type StoredSigningKey } from '../../local/http-api/key-store';
+import { LAMBDA_RESPONSE_LIMIT_BYTES } from '../../local/http-api/response';
 import { startHttpApi, type HttpApiRoute, type RunningHttpApi } from '../../local/http-api/server';
 import { ADMIN_SCOPE, AUDIENCE, call, echoed, echoRoute, tempDir } from './support';
 
@@ -436,6 +437,24 @@ describe("reading the function's result", () => {
       expect.objectContaining({ message: 'boom' }),
       expect.objectContaining({ name: 'MalformedLambdaResponse' }),
     ]);
+  });
+
+  it("a result over Lambda's 6 MB response payload is a 500, never a cut body; one just under it is served", async () => {
+    // What the JSON of { statusCode, body } adds around the body.
+    const envelope = JSON.stringify({ statusCode: 200, body: '' }).length;
+    results.set('at-limit', { statusCode: 200, body: 'x'.repeat(LAMBDA_RESPONSE_LIMIT_BYTES - envelope) });
+    results.set('over-limit', {
+      statusCode: 200,
+      body: 'x'.repeat(LAMBDA_RESPONSE_LIMIT_BYTES - envelope + 1),
+    });
+    handlerErrors.length = 0;
+
+    const atLimit = await call(api.url, '/result/at-limit');
+    const overLimit = await call(api.url, '/result/over-limit');
+
+    expect([atLimit.status, atLimit.text.length]).toEqual([200, LAMBDA_RESPONSE_LIMIT_BYTES - envelope]);
+    expect([overLimit.status, overLimit.json()]).toEqual([500, { message: 'Internal Server Error' }]);
+    expect(handlerErrors).toEqual([expect.objectContaining({ name: 'Function.ResponseSizeTooLarge' })]);
   });
 });
 
