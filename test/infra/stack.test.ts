@@ -476,7 +476,29 @@ describe('functions', () => {
       [`${tableId(COMMISSIONS_TABLE)}.Arn`, `${tableId(PAYOUTS_TABLE)}.Arn`].sort(),
     );
 
-    for (const fn of FUNCTION_NAMES.filter((f) => f !== 'dashboard-api' && f !== 'admin-api')) {
+    // The exports: a partner's commissions by their earnedAt index; payouts and referrals by a partner's
+    // partition; every partner's by Scan; the stats row's existence. Reads only, and nothing else.
+    const exporter = grants('export-api');
+    expect(servicesOf(exporter)).toEqual(['dynamodb', 'logs', 'xray']);
+    const exporterDynamo = [
+      ...new Set(exporter.flatMap((g) => g.actions).filter((a) => a.startsWith('dynamodb:'))),
+    ];
+    expect(exporterDynamo.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan']);
+    expect(resourcesFor(exporter, 'dynamodb:GetItem')).toEqual([stats]);
+    expect(resourcesFor(exporter, 'dynamodb:Query')).toEqual(
+      [
+        index(COMMISSIONS_TABLE, INDEX_NAMES.commissionsByPartner),
+        `${tableId(PAYOUTS_TABLE)}.Arn`,
+        `${tableId(REFERRALS_TABLE)}.Arn`,
+      ].sort(),
+    );
+    expect(resourcesFor(exporter, 'dynamodb:Scan')).toEqual(
+      [COMMISSIONS_TABLE, PAYOUTS_TABLE, REFERRALS_TABLE].map((t) => `${tableId(t)}.Arn`).sort(),
+    );
+
+    for (const fn of FUNCTION_NAMES.filter(
+      (f) => !['dashboard-api', 'admin-api', 'export-api'].includes(f),
+    )) {
       expect(servicesOf(grants(fn))).not.toContain('dynamodb');
     }
     expect(servicesOf(grants('referral-compute'))).toEqual(['logs', 'xray']);
@@ -885,10 +907,10 @@ describe('HTTP API', () => {
   test('each route integrates its function, which its route may invoke', () => {
     const integrations = Object.values(resourcesOf(s.template, 'AWS::ApiGatewayV2::Integration'));
     const uris = integrations.map((i) => JSON.stringify(i.Properties?.IntegrationUri));
-    for (const fn of ['dashboard-api', 'admin-api', 'click-api'] as const) {
+    for (const fn of ['dashboard-api', 'admin-api', 'export-api', 'click-api'] as const) {
       expect(uris.filter((u) => u.includes(fnId(fn)))).toHaveLength(1);
     }
-    expect(integrations).toHaveLength(3);
+    expect(integrations).toHaveLength(4);
     const integrationOf = (target: unknown): string =>
       ((target as { 'Fn::Join': [string, [string, { Ref: string }]] })['Fn::Join'][1][1] as { Ref: string })
         .Ref;

@@ -459,6 +459,8 @@ describe('HTTP API', () => {
       route('POST /admin/payouts/{payoutId}/paid', 'admin-api', 'admin'),
       route('POST /admin/payouts/{payoutId}/failed', 'admin-api', 'admin'),
       route('POST /admin/payouts/{payoutId}/cancel', 'admin-api', 'admin'),
+      route('GET /partners/{partnerId}/exports/{exportName}', 'export-api', 'partner'),
+      route('GET /admin/exports/{exportName}', 'export-api', 'admin'),
       route('GET /r/{partnerId}', 'click-api', 'public'),
     ]);
   });
