@@ -43,6 +43,7 @@ const COMMANDS = [
   ['start', 'local/cli.ts'],
   ['reconcile', 'local/reconcile.ts'],
   ['token', 'local/token.ts'],
+  ['export', 'local/export.ts'],
   ['demo', 'local/demo.ts'],
   ['demo:year', 'local/year.ts'],
   ['chaos', 'chaos/cli.ts'],
@@ -80,6 +81,15 @@ const DOCUMENTED_FLAGS: Record<string, string[]> = {
   ],
   reconcile: ['--endpoint-url <url>', '--endpoint <url>'],
   token: ['--admin', '--audience <aud>', '--expires-in <duration>', '--jwt-dir <dir>', '--api-url <url>'],
+  export: [
+    '--partner <partnerId>',
+    '--from <day|time>',
+    '--to <day|time>',
+    '--timezone <zone>',
+    '--api-url <url>',
+    '--token <jwt>',
+    '--out <file>',
+  ],
   chaos: [
     '--journeys <N>',
     '--duplicates <P>',
@@ -121,6 +131,7 @@ describe('every command answers --help', () => {
     ],
     ['start', ['--webhook-api-key', 'k'], '--webhook-api-key: needs --webhook-url'],
     ['token', ['acme', '--colour'], "Unknown option '--colour'"],
+    ['export', ['ledger'], '"ledger" is not an export: expected commissions, payouts, referrals'],
     [
       'reconcile',
       ['--endpoint-url', 'localhost:4566'],

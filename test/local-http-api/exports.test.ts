@@ -1,11 +1,13 @@
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { TABLE_NAMES } from '../../domain/config';
 import type { PageBudget } from '../../domain/exports';
 import { ROUTES } from '../../domain/routes';
 import { createExportApiHandler } from '../../lambdas/export-api';
 import { createTables } from '../../local/create-tables';
+import { downloadExport, ExportRefusedError, parseExportArgs } from '../../local/export';
 import { loadOrCreateIssuer, type LocalIssuer } from '../../local/http-api/jwt';
 import { startHttpApi, type HttpApiRoute, type RunningHttpApi } from '../../local/http-api/server';
 import { useDynamoDbLocal } from '../local/support';
@@ -400,5 +402,71 @@ describe('bad parameters: 400 naming the field', () => {
     });
     expect(reply.status).toBe(400);
     expect(reply.json()).toMatchObject({ error: 'InvalidRequest', field: 'partnerId' });
+  });
+});
+
+describe('npm run export', () => {
+  /** A sink that keeps what it is written, a chunk per page. */
+  const sink = () => {
+    const chunks: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    return { stream, chunks };
+  };
+
+  it('parses the export, the partner and the range into the admin route’s parameters', () => {
+    expect(
+      parseExportArgs([
+        'commissions',
+        '--partner',
+        'acme',
+        '--from',
+        '2026-01-02',
+        '--timezone',
+        'Asia/Tokyo',
+      ]),
+    ).toMatchObject({
+      name: 'commissions.csv',
+      query: { partnerId: 'acme', from: '2026-01-02', timezone: 'Asia/Tokyo' },
+    });
+    expect(() => parseExportArgs(['commissions', '--partner', 'user#1'])).toThrow(
+      '--partner: "user#1" is not a partner id',
+    );
+    expect(() => parseExportArgs([])).toThrow('expected one export');
+  });
+
+  it('follows the next links and writes the pages as one CSV, a page at a time', async () => {
+    const token = await adminToken();
+    const whole = await call(api.url, '/admin/exports/commissions.csv?partnerId=acme&from=2026-01-02', {
+      token,
+    });
+    const out = sink();
+
+    const pages = await downloadExport(
+      { ...parseExportArgs(['commissions', '--partner', 'acme', '--from', '2026-01-02']), apiUrl: paged.url },
+      token,
+      out.stream,
+    );
+
+    expect(pages).toBeGreaterThanOrEqual(4);
+    expect(out.chunks).toHaveLength(pages);
+    expect(out.chunks.join('')).toBe(whole.text);
+  });
+
+  it('stops with what the API said when it refuses', async () => {
+    const out = sink();
+    const refused = downloadExport(
+      { ...parseExportArgs(['payouts', '--timezone', 'Mars/Olympus']), apiUrl: api.url },
+      await adminToken(),
+      out.stream,
+    );
+
+    await expect(refused).rejects.toThrow(ExportRefusedError);
+    await expect(refused).rejects.toThrow(/400 timezone: expected an IANA time zone/);
+    expect(out.chunks).toEqual([]);
   });
 });
