@@ -88,10 +88,12 @@ describe('the real app', () => {
       schedules: ['HourlyApproval', 'MonthlyPayouts', 'NightlyReconciliation'],
       routes: [
         'GET /admin/commissions',
+        'GET /admin/exports/{exportName}',
         'GET /admin/partners/{partnerId}/dashboard',
         'GET /admin/payouts',
         'GET /partners/{partnerId}/commissions',
         'GET /partners/{partnerId}/dashboard',
+        'GET /partners/{partnerId}/exports/{exportName}',
         'GET /partners/{partnerId}/payouts',
         'GET /r/{partnerId}',
         'POST /admin/approvals',
