@@ -181,8 +181,8 @@ const filterOf = (conditions: string[]): { FilterExpression?: string } =>
  * How each export reads. A partner's commissions: Query on `partnerId-earnedAt-index`, oldest first, the range
  * in the key condition (BETWEEN is inclusive: a row exactly at `to` is read and dropped here, since
  * a filter may not name a key attribute). A partner's payouts
- * and referrals: Query on the table's partition, the sort key's prefix keeping payouts (`po_…`, whose ids sort
- * by creation) and referrals (`ref_…`) from the claims and guards beside them, the range a filter. Every
+ * and referrals: Query on the table's partition, the sort key's prefix keeping payouts (`po_<cutoff>_…`, whose ids sort
+ * by their run's cutoff) and referrals (`ref_…`) from the claims and guards beside them, the range a filter. Every
  * partner's: a Scan with the same filters, in the table's order.
  */
 function readPlanOf(config: RuntimeConfig, scope: ExportScope, itemsPerRead: number | undefined): ReadPlan {
