@@ -250,11 +250,13 @@ function readPlanOf(config: RuntimeConfig, scope: ExportScope, itemsPerRead: num
   };
 }
 
-const SCHEMAS = {
-  commissions: commissionItemSchema,
-  payouts: payoutItemSchema,
-  referrals: referralItemSchema,
-} as const;
+/** An item of each export → its CSV line, validated by the table's item schema (a corrupt item is a 500). */
+const LINE_OF: { [K in ExportKind]: (item: unknown, field: string) => string } = {
+  commissions: (item, field) =>
+    rowLine('commissions', parseOrThrow(commissionItemSchema, item, corrupt, field)),
+  payouts: (item, field) => rowLine('payouts', parseOrThrow(payoutItemSchema, item, corrupt, field)),
+  referrals: (item, field) => rowLine('referrals', parseOrThrow(referralItemSchema, item, corrupt, field)),
+};
 
 /** The key attributes of an item or a `LastEvaluatedKey`, each a string. */
 function keyOf(item: Record<string, unknown>, names: readonly string[]): ResumeKey {
@@ -286,8 +288,7 @@ async function* rowsOf(
         : await db.send(new ScanCommand({ ...plan.input, ...exclusiveStart }));
     for (const [i, item] of (out.Items ?? []).entries()) {
       if (plan.skip && item[plan.skip.attribute] === plan.skip.value) continue;
-      const row = parseOrThrow(SCHEMAS[kind], item, corrupt, `${kind}[${i}]`);
-      yield { row: rowLine(kind, row as never), key: keyOf(item, plan.keyNames) };
+      yield { row: LINE_OF[kind](item, `${kind}[${i}]`), key: keyOf(item, plan.keyNames) };
     }
     start = out.LastEvaluatedKey === undefined ? undefined : keyOf(out.LastEvaluatedKey, plan.keyNames);
     yield { readEnd: start };
