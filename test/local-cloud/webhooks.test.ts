@@ -1,4 +1,3 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,6 +14,7 @@ import { LEDGER_EVENT_SOURCE } from '../../infra/constructs/webhooks';
 import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
 import { freePort } from '../../local/dynamodb-local';
 import { signedDetail, verifyWebhook, type WebhookBody } from '../support/webhook-contract';
+import { Receiver } from '../support/webhook-receiver';
 
 /**
  * Webhooks end to end on the local cloud: ledger events put on the app bus reach a local HTTP receiver
@@ -24,52 +24,6 @@ import { signedDetail, verifyWebhook, type WebhookBody } from '../support/webhoo
 const SECRET = 'webhook-test-secret';
 const API_KEY = 'test-api-key';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A receiver whose answers the test scripts: each request takes the next status (200 when none is left). */
-class Receiver {
-  readonly requests: Received[] = [];
-  statuses: number[] = [];
-  private waiters: { count: number; resolve: () => void }[] = [];
-  private server: Server | undefined;
-
-  async listen(port: number): Promise<void> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (chunk: string) => (body += chunk));
-      req.on('end', () => {
-        this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-        res.statusCode = this.statuses.shift() ?? 200;
-        res.end();
-        for (const w of this.waiters.filter((w) => this.requests.length >= w.count)) w.resolve();
-        this.waiters = this.waiters.filter((w) => this.requests.length < w.count);
-      });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
-  }
-
-  /** Resolves once `count` requests have arrived in all. */
-  received(count: number): Promise<void> {
-    if (this.requests.length >= count) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ count, resolve }));
-  }
-
-  /** The requests that carried this webhook id. */
-  of(id: string): Received[] {
-    return this.requests.filter((r) => r.headers['webhook-id'] === id);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
 
 const receiver = new Receiver();
 let cloud: RunningLocalCloud;
