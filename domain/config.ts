@@ -136,6 +136,10 @@ export const COMMISSIONS_PAGE_SIZE = 50;
 /** Event buses and sources. */
 export const APP_EVENT_SOURCE = 'partner-referrals.app';
 export const DEFAULT_APP_BUS_NAME = 'partner-referrals';
+/** The outbound events: every change of a commission or payout, announced on the app bus. */
+export const LEDGER_EVENT_SOURCE = 'partner-referrals.ledger';
+/** The local default of `WEBHOOK_SIGNING_SECRET` (a deployment's is a generated Secrets Manager secret). */
+export const DEFAULT_WEBHOOK_SIGNING_SECRET = 'local-webhook-secret';
 export const STRIPE_SOURCE_PREFIX = 'aws.partner/stripe.com';
 
 /** Click log entries expire after this many days (TTL). */
@@ -206,6 +210,8 @@ export interface RuntimeConfig {
   /** `PROGRAM_CURRENCY`: events in any other currency are rejected (and dead-lettered with the reason). */
   programCurrency: string;
   clickIpSalt: string;
+  /** `WEBHOOK_SIGNING_SECRET`: signs every outbound event (domain/webhook-signature.ts). */
+  webhookSigningSecret: string;
   jwtIssuer?: string;
   jwtAudience?: string;
   /**
@@ -323,6 +329,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     holdPeriodDays: env.HOLD_PERIOD_DAYS ? parseHoldPeriod(env.HOLD_PERIOD_DAYS) : DEFAULT_HOLD_PERIOD_DAYS,
     programCurrency: parseCurrency(env.PROGRAM_CURRENCY ?? DEFAULT_PROGRAM_CURRENCY),
     clickIpSalt: env.CLICK_IP_SALT ?? 'local-click-salt',
+    webhookSigningSecret: env.WEBHOOK_SIGNING_SECRET || DEFAULT_WEBHOOK_SIGNING_SECRET,
     jwtIssuer: env.JWT_ISSUER,
     jwtAudience: env.JWT_AUDIENCE,
     landingUrl: parseLandingUrl(env.LANDING_URL ?? DEFAULT_LANDING_URL),
