@@ -1,7 +1,13 @@
 import * as z from 'zod/mini';
 import { APP_EVENT_TYPES, emailSchema, emailVerifiedSchema, signedUpSchema } from './app-events';
-import { APP_EVENT_SOURCE, MAX_AMOUNT_MINOR_UNITS, STRIPE_SOURCE_PREFIX } from './config';
+import {
+  APP_EVENT_SOURCE,
+  LEDGER_EVENT_SOURCE,
+  MAX_AMOUNT_MINOR_UNITS,
+  STRIPE_SOURCE_PREFIX,
+} from './config';
 import { COMMISSIONABLE_REASONS } from './facts';
+import { OUTBOUND_EVENT_TYPES, outboundDetailSchema, type OutboundEventType } from './outbound-events';
 import {
   billingReasonSchema,
   chargeSchema,
@@ -224,7 +230,43 @@ function stripeDocument(type: StripeEventType): PublishedEventSchema {
   };
 }
 
-/** Every event the ingest accepts, one document per source and detail-type. */
+/** What each outbound event announces (domain/outbound-events.ts). */
+const OUTBOUND_DESCRIPTIONS: Readonly<Record<OutboundEventType, string>> = {
+  CommissionCreated: 'A commission was recorded for a paid invoice (pending its hold period, or on hold).',
+  CommissionApproved: 'A commission became payable: its hold period ended, or an operator approved it.',
+  CommissionReversed:
+    'A commission was taken back in whole or in part before payout (refund, lost dispute, rejection), or superseded: the facts no longer give it (statusReason superseded, data the last row).',
+  CommissionClawedBack:
+    'A paid commission was reduced afterwards: its negative clawback row was created or changed.',
+  CommissionHeld: 'A commission was put on hold (an open dispute, a self-referral awaiting review).',
+  CommissionPaid: 'A payout paid the commission.',
+  PayoutCreated:
+    'A payout run grouped approved commissions into a payout: partner, amountCents, currency, and payoutId as the idempotency key of the transfer.',
+  PayoutProcessing: 'The payout is being transferred.',
+  PayoutPaid: 'The payout was transferred; its commissions are paid.',
+  PayoutFailed: 'The transfer failed; its commissions are approved again.',
+  PayoutCanceled: 'The payout was canceled; its commissions are approved again.',
+};
+
+function outboundDocument(type: OutboundEventType): PublishedEventSchema {
+  return {
+    file: `${LEDGER_EVENT_SOURCE}/${type}.json`,
+    schema: registryDocument({
+      title: type,
+      description: `${OUTBOUND_DESCRIPTIONS[type]} Put on the app bus from the table's DynamoDB stream by the outbound-events pipe; id is the idempotency key, version orders an entity's events, signature signs the detail without it for webhook receivers (README: Outbound events).`,
+      sourceName: LEDGER_EVENT_SOURCE,
+      source: z.literal(LEDGER_EVENT_SOURCE),
+      detailType: type,
+      detail: jsonSchemaOf(outboundDetailSchema(type)),
+    }),
+  };
+}
+
+/** Every event the ingest accepts and every event the ledger announces, one document per source and detail-type. */
 export function eventSchemas(): PublishedEventSchema[] {
-  return [...APP_EVENTS.map(appDocument), ...STRIPE_EVENT_TYPES.map(stripeDocument)];
+  return [
+    ...APP_EVENTS.map(appDocument),
+    ...STRIPE_EVENT_TYPES.map(stripeDocument),
+    ...OUTBOUND_EVENT_TYPES.map(outboundDocument),
+  ];
 }

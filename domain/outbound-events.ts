@@ -1,10 +1,11 @@
+import * as z from 'zod/mini';
 import { commissionItemSchema, commissionView, type CommissionView } from './commissions-view';
 import { LEDGER_EVENT_SOURCE } from './config';
 import { MalformedEventError } from './errors';
 import type { CommissionItem } from './ledger';
 import { isPayoutId, payoutItemSchema, type Payout, type PayoutStatus } from './payouts';
 import type { CommissionStatus } from './referral';
-import { parseOrThrow } from './validation';
+import { nonNegativeIntegerSchema, parseOrThrow } from './validation';
 import { signWebhook } from './webhook-signature';
 
 /**
@@ -61,6 +62,56 @@ export interface OutboundEventBody {
 /** The EventBridge detail: the body and its webhook signature (`webhook-timestamp`, `webhook-signature`). */
 export interface OutboundEventDetail extends OutboundEventBody {
   signature: { timestamp: number; v1: string };
+}
+
+// ---- Schemas (published under schemas/partner-referrals.ledger/ by domain/event-schemas.ts) -----------------
+
+const text = z.string({ error: 'expected a string' });
+
+export const commissionEventDataSchema = z.extend(
+  z.pick(commissionItemSchema, {
+    partnerId: true,
+    commissionId: true,
+    type: true,
+    invoiceId: true,
+    subscriptionMonth: true,
+    planType: true,
+    billingCycle: true,
+    baseAmountCents: true,
+    currency: true,
+    rule: true,
+    earningsCents: true,
+    reversedCents: true,
+    netCents: true,
+    status: true,
+    statusReason: true,
+    earnedAt: true,
+    dueAt: true,
+    history: true,
+  }),
+  { approvedAt: z.nullable(text), paidAt: z.nullable(text) },
+) satisfies z.ZodMiniType<CommissionEventData, unknown>;
+
+const ID_PATTERNS = {
+  commission: /^commission:[^:]+:[^:]+:v\d+(:Commission[A-Za-z]+)?$/,
+  payout: /^payout:[^:]+:[^:]+:v\d+$/,
+} as const;
+
+/** The detail of one detail-type: the envelope fields, its data and the signature. */
+export function outboundDetailSchema(type: OutboundEventType) {
+  const commission = (COMMISSION_EVENT_TYPES as readonly string[]).includes(type);
+  return z.object({
+    id: text.check(z.regex(commission ? ID_PATTERNS.commission : ID_PATTERNS.payout)),
+    type: z.literal(type),
+    version: nonNegativeIntegerSchema,
+    occurredAt: z.iso.datetime(),
+    partnerId: text,
+    data: commission ? commissionEventDataSchema : payoutItemSchema,
+    signature: z.object({
+      timestamp: nonNegativeIntegerSchema,
+      v1: text.check(z.regex(/^v1,[A-Za-z0-9+/]+=*$/)),
+    }),
+  });
 }
 
 /** One row change, as a DynamoDB stream record reports it (images already unmarshalled to plain values). */

@@ -20,6 +20,14 @@ import {
   subscriptionUpdatedEvent,
 } from '../../local/events/stripe-events';
 import { SCHEMAS_DIR } from '../../local/schemas';
+import { commissionItemOf } from '../../domain/ledger';
+import {
+  OUTBOUND_EVENT_TYPES,
+  outboundEventsOf,
+  signedDetail,
+  type RowChange,
+} from '../../domain/outbound-events';
+import { commission } from './builders';
 
 /** The published files: path under schemas/ → parsed document. */
 const published = new Map<string, JsonSchema>(
@@ -82,6 +90,7 @@ describe('published event schemas (schemas/)', () => {
         'partner-referrals.app/UserSignedUp.json',
         'partner-referrals.app/UserEmailVerified.json',
         ...STRIPE_EVENT_TYPES.map((type) => `aws.partner/stripe.com/${type}.json`),
+        ...OUTBOUND_EVENT_TYPES.map((type) => `partner-referrals.ledger/${type}.json`),
       ].sort(),
     );
   });
@@ -209,6 +218,83 @@ describe('example events: the published schema and the ingest agree', () => {
     expect(() => ingest(wrongCurrency)).toThrow(UnsupportedCurrencyError);
     expect(schemaAccepts(unknownPrice)).toBe(true);
     expect(() => ingest(unknownPrice)).toThrow(UnknownPriceError);
+  });
+});
+
+describe('outbound events: what the mapping announces, its published schema accepts', () => {
+  const c = commission({
+    status: 'on_hold',
+    statusReason: 'dispute',
+    history: [{ at: '2026-01-15T10:00:00.000Z', status: 'on_hold', reason: 'dispute', netCents: 750 }],
+  });
+  const payout = {
+    partnerId: 'acme',
+    payoutId: 'po_1',
+    status: 'paid',
+    amountCents: 750,
+    currency: 'usd',
+    lines: [{ commissionId: 'inv#in_1', referredUserId: 'user_1', netCents: 750 }],
+    periodStart: '2026-01-15T10:00:00.000Z',
+    periodEnd: '2026-02-01T00:00:00.000Z',
+    runId: 'payout-run',
+    createdAt: '2026-02-01T06:00:00.000Z',
+    updatedAt: '2026-02-02T06:00:00.000Z',
+    paidAt: '2026-02-02T06:00:00.000Z',
+    reference: 'tr_1',
+    version: 3,
+  };
+  const changes: [string, RowChange][] = [
+    [
+      'a commission created on hold',
+      {
+        eventName: 'INSERT',
+        keys: c,
+        newImage: { ...commissionItemOf(c) },
+        recordedAt: '2026-01-15T10:00:01.000Z',
+      },
+    ],
+    [
+      'a removed commission',
+      {
+        eventName: 'REMOVE',
+        keys: c,
+        oldImage: { ...commissionItemOf(c) },
+        recordedAt: '2026-01-16T00:00:00.000Z',
+      },
+    ],
+    [
+      'a paid payout',
+      {
+        eventName: 'MODIFY',
+        keys: payout,
+        oldImage: { ...payout, status: 'processing', version: 2 },
+        newImage: payout,
+        recordedAt: '2026-02-02T06:00:01.000Z',
+      },
+    ],
+  ];
+
+  it.each(changes)('%s', (_name, change) => {
+    const events = outboundEventsOf(change).map((body) => signedDetail(body, 'secret', 1_767_225_600));
+    expect(events.length).toBeGreaterThan(0);
+    for (const detail of events) {
+      const envelope = {
+        version: '0',
+        id: 'e1',
+        'detail-type': detail.type,
+        source: 'partner-referrals.ledger',
+        account: '000000000000',
+        time: '2026-02-02T06:00:01Z',
+        region: 'us-east-1',
+        resources: [],
+        detail: JSON.parse(JSON.stringify(detail)) as unknown,
+      };
+      expect([detail.type, schemaAccepts(envelope)]).toEqual([detail.type, true]);
+      expect([detail.type, schemaAccepts({ ...envelope, detail: { ...detail, data: {} } })]).toEqual([
+        detail.type,
+        false,
+      ]);
+    }
   });
 });
 
