@@ -248,7 +248,7 @@ describe('outbound events: what the mapping announces, its published schema acce
       'a commission created on hold',
       {
         eventName: 'INSERT',
-        keys: c,
+        keys: { partnerId: c.partnerId, commissionId: c.commissionId },
         newImage: { ...commissionItemOf(c) },
         recordedAt: '2026-01-15T10:00:01.000Z',
       },
@@ -257,7 +257,7 @@ describe('outbound events: what the mapping announces, its published schema acce
       'a removed commission',
       {
         eventName: 'REMOVE',
-        keys: c,
+        keys: { partnerId: c.partnerId, commissionId: c.commissionId },
         oldImage: { ...commissionItemOf(c) },
         recordedAt: '2026-01-16T00:00:00.000Z',
       },
