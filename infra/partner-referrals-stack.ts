@@ -13,6 +13,7 @@ import {
   expressTwinOf,
   FACT_WORKFLOWS,
   INDEX_NAMES,
+  LEDGER_EVENT_SOURCE,
   STRIPE_SOURCE_PREFIX,
   stateMachineArnEnv,
   type IngestedStep,
@@ -20,6 +21,7 @@ import {
 } from '../domain/config';
 import { AppFunction, type AppFunctionProps, type Invocation } from './constructs/function';
 import { ReferralsHttpApi } from './constructs/http-api';
+import { OUTBOUND_PIPES, OutboundEventsPipe } from './constructs/outbound-pipe';
 import { ParkingQueue } from './constructs/queues';
 import { addWebhooks, type Webhooks } from './constructs/webhooks';
 import { SpecTable } from './constructs/tables';
@@ -78,9 +80,11 @@ export class PartnerReferralsStack extends Stack {
     | 'appIngestFailures'
     | 'statsPendingNotices'
     | 'unroutedAppEvents'
-    | 'unroutedStripeEvents',
+    | 'unroutedStripeEvents'
+    | 'outboundEventsDlq',
     ParkingQueue
   >;
+  readonly outboundPipes: OutboundEventsPipe[];
 
   constructor(scope: Construct, id: string, props: PartnerReferralsStackProps) {
     super(scope, id, props);
@@ -120,6 +124,10 @@ export class PartnerReferralsStack extends Stack {
       description: 'Stripe events of a type no workflow handles (the destination sends more than it should)',
     });
 
+    const outboundEventsDlq = new ParkingQueue(this, 'OutboundEventsDlq', {
+      description: 'Stream batches the outbound-events pipes could not announce (shard and sequence numbers)',
+    });
+
     this.queues = {
       eventTargetDlq,
       stripeIngestFailures,
@@ -127,10 +135,12 @@ export class PartnerReferralsStack extends Stack {
       statsPendingNotices,
       unroutedAppEvents,
       unroutedStripeEvents,
+      outboundEventsDlq,
     };
 
     // ---- Functions --------------------------------------------------------------------------------
     const clickIpSalt = settings.clickIpSalt ?? this.generatedSalt();
+    const webhookSigningSecret = this.generatedWebhookSecret();
 
     const common: Record<string, string> = {
       APP_BUS_NAME: this.appBus.eventBusName,
@@ -169,6 +179,7 @@ export class PartnerReferralsStack extends Stack {
       'referral-compute': { environment: program },
       'reconciliation-compute': { timeout: Duration.seconds(30) },
       'payout-compute': { environment: { MINIMUM_PAYOUT_CENTS: String(settings.minimumPayoutCents) } },
+      'outbound-events': { environment: { WEBHOOK_SIGNING_SECRET: webhookSigningSecret } },
     };
     const invocation: Record<FunctionName, Invocation> = {
       'referral-compute': 'workflow-task',
@@ -180,6 +191,7 @@ export class PartnerReferralsStack extends Stack {
       'click-api': 'http-api',
       'admin-api': 'http-api',
       'export-api': 'http-api',
+      'outbound-events': 'pipe-enrichment',
     };
     const functions = {} as Record<FunctionName, AppFunction>;
     for (const name of FUNCTION_NAMES) {
@@ -294,6 +306,18 @@ export class PartnerReferralsStack extends Stack {
       new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [table(COMMISSIONS_TABLE).tableArn] }),
     );
 
+    // ---- Outbound events: each ledger table's stream → outbound-events → the app bus -----------------
+    this.outboundPipes = OUTBOUND_PIPES.map(
+      (spec) =>
+        new OutboundEventsPipe(this, spec.id, {
+          spec,
+          table: table(spec.table),
+          enrichment: functions['outbound-events'],
+          bus: this.appBus,
+          deadLetterQueue: outboundEventsDlq.queue,
+        }),
+    );
+
     // ---- Event routing ----------------------------------------------------------------------------
     const targetOptions = {
       deadLetterQueue: eventTargetDlq.queue,
@@ -328,11 +352,14 @@ export class PartnerReferralsStack extends Stack {
       eventPattern: { source: [WORKFLOW_EVENT_SOURCE], detailType: [STATS_PENDING_DETAIL_TYPE] },
       targets: [new targets.SqsQueue(statsPendingNotices.queue, targetOptions)],
     });
-    // EventBridge drops an event no rule matches; on the app bus, keep them so a wrong source is seen.
+    // EventBridge drops an event no rule matches; on the app bus, keep them so a wrong source is seen. The
+    // ledger's outbound events are for integrators' rules (webhooks), not a wrong source.
     new events.Rule(this, 'UnknownAppSourceRule', {
       eventBus: this.appBus,
       description: 'Events from a source nothing handles, kept for ops',
-      eventPattern: { source: events.Match.anythingBut(APP_EVENT_SOURCE, WORKFLOW_EVENT_SOURCE) },
+      eventPattern: {
+        source: events.Match.anythingBut(APP_EVENT_SOURCE, WORKFLOW_EVENT_SOURCE, LEDGER_EVENT_SOURCE),
+      },
       targets: [new targets.SqsQueue(unroutedAppEvents.queue, targetOptions)],
     });
     new events.Rule(this, 'UnknownAppDetailTypeRule', {
@@ -440,6 +467,11 @@ export class PartnerReferralsStack extends Stack {
     out('StatsPendingNoticesUrl', statsPendingNotices.queue.queueUrl, 'ReferralStatsPending notices');
     out('UnroutedAppEventsUrl', unroutedAppEvents.queue.queueUrl, 'App-bus events no workflow handles');
     out('UnroutedStripeEventsUrl', unroutedStripeEvents.queue.queueUrl, 'Stripe events of unhandled types');
+    out(
+      'OutboundEventsDlqUrl',
+      outboundEventsDlq.queue.queueUrl,
+      'Stream batches the outbound pipes gave up on',
+    );
   }
 
   /** A generated salt, passed to click-api as a CloudFormation dynamic reference (resolved at deploy). */
@@ -453,6 +485,21 @@ export class PartnerReferralsStack extends Stack {
       reason:
         'The salt pseudonymises click IPs; rotating it would make hashes of the same visitor incomparable within ' +
         'the 90-day click log and needs no rotation for confidentiality (the raw IP is never stored).',
+    });
+    return secret.secretValue.unsafeUnwrap();
+  }
+
+  /** The webhook signing secret, passed to outbound-events as a dynamic reference (resolved at deploy). */
+  private generatedWebhookSecret(): string {
+    const secret = new secrets.Secret(this, 'WebhookSigningSecret', {
+      description: 'Signs the outbound events for webhook receivers (HMAC-SHA256, README: Outbound events)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Receivers hold a copy of the signing secret: rotating it is a coordinated change with every integrator ' +
+        '(signatures may carry several v1 entries during the switch), not an automatic rotation.',
     });
     return secret.secretValue.unsafeUnwrap();
   }

@@ -27,6 +27,11 @@ export interface TableSpec {
   sortKey?: KeySpec;
   globalSecondaryIndexes: IndexSpec[];
   timeToLiveAttribute?: string;
+  /**
+   * A DynamoDB stream of the table's changes, with both images: the outbox the outbound-events pipe reads
+   * (infra/constructs/outbound-pipe.ts).
+   */
+  stream?: 'NEW_AND_OLD_IMAGES';
   /** Main tables get point-in-time recovery and deletion protection. */
   critical: boolean;
 }
@@ -109,6 +114,7 @@ export const COMMISSIONS_TABLE: TableSpec = {
       sortKey: { name: 'statusEarnedAt', type: 'S' },
     },
   ],
+  stream: 'NEW_AND_OLD_IMAGES',
   critical: true,
 };
 
@@ -133,6 +139,7 @@ export const PAYOUTS_TABLE: TableSpec = {
     },
     { indexName: INDEX_NAMES.payoutsById, partitionKey: { name: 'payoutId', type: 'S' } },
   ],
+  stream: 'NEW_AND_OLD_IMAGES',
   critical: true,
 };
 

@@ -31,6 +31,7 @@ export const FUNCTION_NAMES = [
   'admin-api',
   'payout-compute',
   'export-api',
+  'outbound-events',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 

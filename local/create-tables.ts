@@ -14,7 +14,7 @@ const keySchema = (pk: KeySpec, sk?: KeySpec): KeySchemaElement[] => [
   ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' as const }] : []),
 ];
 
-/** The CreateTable request for one spec: on-demand, every GSI projecting ALL, each key attribute defined once. */
+/** The CreateTable request for one spec: on-demand, its stream, every GSI projecting ALL, each key attribute defined once. */
 export function createTableInput(spec: TableSpec): CreateTableCommandInput {
   const attributes = new Map<string, AttributeDefinition>();
   const define = (key?: KeySpec): void => {
@@ -33,6 +33,7 @@ export function createTableInput(spec: TableSpec): CreateTableCommandInput {
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [...attributes.values()],
     KeySchema: keySchema(spec.partitionKey, spec.sortKey),
+    ...(spec.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream } } : {}),
     ...(spec.globalSecondaryIndexes.length > 0
       ? {
           GlobalSecondaryIndexes: spec.globalSecondaryIndexes.map((index) => ({

@@ -10,6 +10,7 @@ import { createExportApiHandler } from '../lambdas/export-api';
 import { createPayoutComputeHandler } from '../lambdas/payout-compute';
 import { createReferralComputeHandler } from '../lambdas/referral-compute';
 import { handler as reconciliationCompute } from '../lambdas/reconciliation-compute';
+import { createOutboundEventsHandler } from '../lambdas/outbound-events';
 import { createStripeIngestHandler } from '../lambdas/stripe-ingest';
 import { hostedFunction, type FunctionHandler, type HostedHandler } from './lambda-host';
 
@@ -40,6 +41,7 @@ const FACTORIES = {
     }),
   'export-api': (env: Env) =>
     createExportApiHandler({ config: loadRuntimeConfig(env), db: createDocumentClient() }),
+  'outbound-events': (env: Env) => createOutboundEventsHandler({ config: loadRuntimeConfig(env) }),
 } satisfies Record<FunctionName, (env: Env) => unknown>;
 
 type HandlerOf<N extends FunctionName> = ReturnType<(typeof FACTORIES)[N]>;

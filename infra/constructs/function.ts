@@ -29,7 +29,7 @@ export const TABLE_ENV: Readonly<Record<string, string>> = {
 };
 
 /** How a function is invoked; decides where its failures go. */
-export type Invocation = 'async-event' | 'http-api' | 'workflow-task';
+export type Invocation = 'async-event' | 'http-api' | 'workflow-task' | 'pipe-enrichment';
 
 const NO_DLQ_REASON: Record<Invocation, string> = {
   'async-event':
@@ -40,6 +40,9 @@ const NO_DLQ_REASON: Record<Invocation, string> = {
   'workflow-task':
     'Invoked synchronously by a Step Functions Task: the workflow Retry/Catch handles the error, so there is no ' +
     'event to dead-letter.',
+  'pipe-enrichment':
+    'Invoked synchronously by an EventBridge pipe as its enrichment: the pipe retries a failed batch (bisecting ' +
+    "it) and sends what still fails to the pipe source's dead-letter queue.",
 };
 
 export interface AppFunctionProps {

@@ -17,7 +17,7 @@ export interface SpecTableProps {
 }
 
 /**
- * A DynamoDB table built from its `TableSpec`: on demand, AWS-managed encryption, TTL and GSIs
+ * A DynamoDB table built from its `TableSpec`: on demand, AWS-managed encryption, TTL, stream and GSIs
  * (projection ALL) from the spec; critical tables get point-in-time recovery, deletion protection and
  * are retained when the stack is deleted.
  */
@@ -35,6 +35,7 @@ export class SpecTable extends dynamodb.Table {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: spec.critical },
       deletionProtection: spec.critical,
       ...(spec.timeToLiveAttribute ? { timeToLiveAttribute: spec.timeToLiveAttribute } : {}),
+      ...(spec.stream ? { stream: dynamodb.StreamViewType[spec.stream] } : {}),
       removalPolicy: spec.critical ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.spec = spec;

@@ -1,4 +1,4 @@
-import { WORKFLOW_NAMES, type WorkflowName } from '../../domain/config';
+import { DEFAULT_WEBHOOK_SIGNING_SECRET, WORKFLOW_NAMES, type WorkflowName } from '../../domain/config';
 import { FUNCTION_NAMES, type FunctionName } from '../../infra/workflow-manifest';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localFunctionArn, localStateMachineArn } from '../aws-names';
 import { resolveString, type ResolveContext } from './resolve';
@@ -16,6 +16,7 @@ export const LOCAL_SECRET_VALUES: Readonly<Record<string, string>> = {
   ClickIpSalt: 'local-click-salt',
   // The webhook API key (`npm start -- --webhook-api-key` sets another).
   WebhookApiKey: 'local-webhook-api-key',
+  WebhookSigningSecret: DEFAULT_WEBHOOK_SIGNING_SECRET,
 };
 
 const arn = (service: string, resource: string): string =>
@@ -24,6 +25,11 @@ export const localQueueArn = (name: string): string => arn('sqs', name);
 export const localQueueUrl = (name: string): string => `http://localhost/${LOCAL_ACCOUNT_ID}/${name}`;
 export const localEventBusArn = (name: string): string => arn('events', `event-bus/${name}`);
 export const localTableArn = (name: string): string => arn('dynamodb', `table/${name}`);
+/**
+ * The template's name for a table's stream. DynamoDB Local labels each stream itself; the pipes runtime asks it
+ * for the table's `LatestStreamArn` (local/pipes.ts).
+ */
+export const localTableStreamArn = (name: string): string => `${localTableArn(name)}/stream/local`;
 export const localSecretArn = (name: string): string => arn('secretsmanager', `secret:${name}`);
 export const localApiDestinationArn = (name: string): string => arn('events', `api-destination/${name}`);
 
@@ -112,7 +118,12 @@ export class LocalNames {
     switch (type) {
       case 'AWS::DynamoDB::Table': {
         const name = prop('TableName') ?? constructId();
-        return { type, name, ref: name, attributes: { Arn: localTableArn(name) } };
+        return {
+          type,
+          name,
+          ref: name,
+          attributes: { Arn: localTableArn(name), StreamArn: localTableStreamArn(name) },
+        };
       }
       case 'AWS::Lambda::Function': {
         const name = localFunctionName(this.template, id);
@@ -145,6 +156,10 @@ export class LocalNames {
       case 'AWS::Events::ApiDestination': {
         const name = prop('Name') ?? constructId();
         return { type, name, ref: name, attributes: { Arn: localApiDestinationArn(name) } };
+      }
+      case 'AWS::Pipes::Pipe': {
+        const name = prop('Name') ?? constructId();
+        return { type, name, ref: name, attributes: { Arn: arn('pipes', `pipe/${name}`) } };
       }
       case 'AWS::Events::Rule': {
         const name = prop('Name') ?? constructId();

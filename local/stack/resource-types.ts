@@ -10,6 +10,7 @@ export const RUN_TYPES: ReadonlySet<string> = new Set([
   'AWS::Events::Rule',
   'AWS::Events::Connection',
   'AWS::Events::ApiDestination',
+  'AWS::Pipes::Pipe',
   'AWS::SQS::Queue',
   'AWS::SecretsManager::Secret',
   'AWS::ApiGatewayV2::Api',

@@ -16,6 +16,7 @@ import {
   FACT_WORKFLOWS,
   INDEX_NAMES,
   INGESTED_STEPS,
+  LEDGER_EVENT_SOURCE,
   STRIPE_SOURCE_PREFIX,
   WORKFLOW_NAMES,
   stateMachineArnEnv,
@@ -24,6 +25,7 @@ import {
 } from '../../domain/config';
 import { STRIPE_EVENT_TYPES } from '../../domain/stripe-events';
 import { READ_ACTIONS, WRITE_ACTIONS } from '../../infra/constructs/tables';
+import { OUTBOUND_PIPES, OUTBOUND_SOURCE_PARAMETERS } from '../../infra/constructs/outbound-pipe';
 import { stateMachineNameFor } from '../../infra/constructs/workflow';
 import { ADMIN_PATH_PREFIX, ROUTES, routeKeyOf, type RouteName } from '../../domain/routes';
 import { ADMIN_SCOPE, ReferralsHttpApi } from '../../infra/constructs/http-api';
@@ -105,6 +107,7 @@ describe('tables', () => {
     expect(s.template.toJSON().Resources[tableId(spec)].DeletionPolicy).toBe(
       spec.critical ? 'Retain' : 'Delete',
     );
+    expect(p.StreamSpecification).toEqual(spec.stream ? { StreamViewType: spec.stream } : undefined);
     if (spec.timeToLiveAttribute) {
       expect(p.TimeToLiveSpecification).toEqual({ AttributeName: spec.timeToLiveAttribute, Enabled: true });
     } else {
@@ -121,6 +124,13 @@ describe('tables', () => {
         Projection: { ProjectionType: 'ALL' },
       })),
     );
+  });
+
+  test('the ledger tables, and only they, stream both images of every change (the outbound events outbox)', () => {
+    expect(TABLE_SPECS.filter((t) => t.stream).map((t) => t.id)).toEqual([
+      COMMISSIONS_TABLE.id,
+      PAYOUTS_TABLE.id,
+    ]);
   });
 
   test('exactly the specified tables exist', () => {
@@ -698,6 +708,7 @@ describe('event routing', () => {
         'statsPendingNotices',
         'unroutedAppEvents',
         'unroutedStripeEvents',
+        'outboundEventsDlq',
       ].sort(),
     );
     for (const [queueId, q] of Object.entries(queues)) {
@@ -943,6 +954,126 @@ describe('HTTP API', () => {
   });
 });
 
+describe('outbound events', () => {
+  const pipeOf = (pipeId: string): Record<string, unknown> => {
+    const pipe = s.stack.outboundPipes.find((p) => p.node.id === pipeId);
+    if (!pipe) throw new Error(`no pipe ${pipeId}`);
+    return props(s.stack.getLogicalId(pipe.pipe));
+  };
+
+  test('one pipe per ledger table: its stream, through outbound-events, to the app bus', () => {
+    expect(Object.keys(resourcesOf(s.template, 'AWS::Pipes::Pipe'))).toHaveLength(2);
+    for (const spec of OUTBOUND_PIPES) {
+      const p = pipeOf(spec.id);
+      expect(p.Source).toEqual({ 'Fn::GetAtt': [tableId(spec.table), 'StreamArn'] });
+      expect(p.Enrichment).toEqual({ 'Fn::GetAtt': [fnId('outbound-events'), 'Arn'] });
+      expect(p.Target).toEqual({ 'Fn::GetAtt': [id(s.stack.appBus), 'Arn'] });
+      expect(p.TargetParameters).toEqual({
+        EventBridgeEventBusParameters: {
+          Source: LEDGER_EVENT_SOURCE,
+          DetailType: '$.type',
+          Time: '$.occurredAt',
+        },
+      });
+    }
+  });
+
+  test('source parameters: from the trim horizon, small batches, bisected retries, a dead-letter queue', () => {
+    for (const spec of OUTBOUND_PIPES) {
+      const source = (pipeOf(spec.id).SourceParameters as Record<string, unknown>).DynamoDBStreamParameters;
+      expect(source).toEqual({
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 5,
+        MaximumBatchingWindowInSeconds: 0,
+        MaximumRetryAttempts: 10,
+        MaximumRecordAgeInSeconds: -1,
+        OnPartialBatchItemFailure: 'AUTOMATIC_BISECT',
+        ParallelizationFactor: 1,
+        DeadLetterConfig: { Arn: queueArnOf('outboundEventsDlq') },
+      });
+    }
+    // The event bus target takes 10 entries a batch; a record gives at most two events.
+    expect(OUTBOUND_SOURCE_PARAMETERS.batchSize * 2).toBeLessThanOrEqual(10);
+  });
+
+  test('the payout pipe lets through payout rows only, never claims', () => {
+    const filters = (
+      pipeOf('PayoutEventsPipe').SourceParameters as { FilterCriteria: { Filters: { Pattern: string }[] } }
+    ).FilterCriteria.Filters;
+    expect(filters.map((f) => JSON.parse(f.Pattern) as unknown)).toEqual([
+      { dynamodb: { Keys: { payoutId: { S: [{ prefix: 'po_' }] } } } },
+    ]);
+    expect(
+      (pipeOf('CommissionEventsPipe').SourceParameters as Record<string, unknown>).FilterCriteria,
+    ).toBeUndefined();
+  });
+
+  test('each pipe role reads its own stream, invokes the enrichment, puts on the app bus, and nothing more', () => {
+    for (const pipe of s.stack.outboundPipes) {
+      const spec = OUTBOUND_PIPES.find((p) => p.id === pipe.node.id) as (typeof OUTBOUND_PIPES)[number];
+      const role = id(pipe.role);
+      expect(props(role).AssumeRolePolicyDocument).toMatchObject({
+        Statement: [{ Principal: { Service: 'pipes.amazonaws.com' } }],
+      });
+      const grants = grantsOfRole(s.template, role);
+      const stream = `${tableId(spec.table)}.StreamArn`;
+      expect(servicesOf(grants)).toEqual(['dynamodb', 'events', 'lambda', 'sqs']);
+      for (const action of ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'])
+        expect([action, resourcesFor(grants, action)]).toEqual([action, [stream]]);
+      expect(resourcesFor(grants, 'dynamodb:ListStreams')).toEqual(['*']);
+      expect(
+        grants
+          .flatMap((g) => g.actions)
+          .filter((a) => a.startsWith('dynamodb:'))
+          .sort(),
+      ).toEqual([
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+      ]);
+      expect(resourcesFor(grants, 'lambda:InvokeFunction')).toEqual([`${fnId('outbound-events')}.Arn`]);
+      expect(resourcesFor(grants, 'events:PutEvents')).toEqual([`${id(s.stack.appBus)}.Arn`]);
+      expect(resourcesFor(grants, 'sqs:SendMessage')).toEqual([
+        `${id(s.stack.queues.outboundEventsDlq.queue)}.Arn`,
+      ]);
+    }
+  });
+
+  test('outbound-events signs with a generated secret, and reads no table', () => {
+    const env = (props(fnId('outbound-events')).Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(env.WEBHOOK_SIGNING_SECRET).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          '{{resolve:secretsmanager:',
+          { Ref: id(s.stack.node.findChild('WebhookSigningSecret')) },
+          ':SecretString:::}}',
+        ],
+      ],
+    });
+    const others = FUNCTION_NAMES.filter((fn) => fn !== 'outbound-events');
+    for (const fn of others)
+      expect([
+        fn,
+        (props(fnId(fn)).Environment as { Variables: Record<string, unknown> }).Variables
+          .WEBHOOK_SIGNING_SECRET,
+      ]).toEqual([fn, undefined]);
+    const grants = grantsOfRole(s.template, id(s.stack.functions['outbound-events'].functionRole));
+    expect(servicesOf(grants)).toEqual(['logs', 'xray']);
+  });
+
+  test('ledger events on the app bus are not mistaken for an unknown source', () => {
+    s.template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: id(s.stack.appBus) },
+      EventPattern: {
+        source: [{ 'anything-but': [APP_EVENT_SOURCE, WORKFLOW_EVENT_SOURCE, LEDGER_EVENT_SOURCE] }],
+      },
+    });
+  });
+});
+
 describe('outputs', () => {
   test('names, ARNs, URL and queues are exported', () => {
     const outputs = Object.keys(s.template.toJSON().Outputs as Record<string, unknown>);
@@ -961,6 +1092,7 @@ describe('outputs', () => {
         'CommissionsTableName',
         'UnroutedAppEventsUrl',
         'UnroutedStripeEventsUrl',
+        'OutboundEventsDlqUrl',
         ...WORKFLOWS.map((w) => stateMachineKey(w.name)),
       ]),
     );
