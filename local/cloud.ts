@@ -12,13 +12,19 @@ import { DEFAULT_JWT_DIR } from './token';
 import { startAwsEndpoint } from './aws/endpoint';
 import { deadLetterRedrive } from './aws/dead-letter-redrive';
 import { ApiDestinationClient } from './aws/api-destination';
-import { LocalEventBus, type EventBusDispatcher, type RetryBackoff } from './aws/event-bus';
+import {
+  LocalEventBus,
+  type EventBusDispatcher,
+  type RetryBackoff,
+  type EventEnvelope,
+} from './aws/event-bus';
 import { pointLambdasAt } from './lambda-endpoints';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { boundedDepth, Journal, type JournalRecord } from './durable/journal';
 import { LocalQueues } from './durable/queues';
 import { localHandlerFor, type LocalHandler } from './functions';
 import { invokeAsync, type OnFailureRecord } from './lambda-async';
+import { LocalPipes } from './pipes';
 import { putEventsEntry, type Envelope } from './events/event-envelope';
 import { seedDemo, type SeedTarget } from './seed';
 import { LOCAL_SECRET_VALUES } from './stack/local-names';
@@ -67,6 +73,11 @@ export interface LocalCloudOptions {
   webhookSigningSecret?: string;
   /** How long rule targets wait between retries (API destinations); EventBridge-like by default, small in tests. */
   eventRetryBackoff?: RetryBackoff;
+  /**
+   * Sees every event a bus accepts, once PutEvents has accepted it, whether or not a rule matches (a test's
+   * observer of what is announced, where the template has no rule of its own for it).
+   */
+  onEvent?: (event: EventEnvelope) => void;
 }
 
 export interface DeadLetter {
@@ -86,6 +97,8 @@ export interface RunningLocalCloud {
   issuer: LocalIssuer;
   runtime: LocalWorkflowRuntime;
   eventBus: LocalEventBus;
+  /** The template's pipes (the outbound events): DynamoDB streams → enrichment → the app bus. */
+  pipes: LocalPipes;
   buses: { name: string }[];
   stateMachines: string[];
   schedules: string[];
@@ -231,6 +244,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
       journal,
       options.eventRetryBackoff ? { retryBackoff: options.eventRetryBackoff } : {},
     );
+    if (options.onEvent) eventBus.observe(options.onEvent);
+    const pipes = new LocalPipes({
+      pipes: model.pipes,
+      dynamoDb: ddb.client,
+      dynamoDbEndpoint: ddb.endpoint,
+      invoke: (name, event) => {
+        const handler = handlers.get(name as FunctionName);
+        if (!handler) throw new Error(`No local function ${name}`);
+        return (handler as (e: unknown) => Promise<unknown>)(event);
+      },
+      putEvents: (entries) => eventBus.putEvents(entries),
+      sendToQueue: (name, body) => queues.send(name, body),
+      journal,
+    });
 
     forward.bus = eventBus;
 
@@ -292,19 +319,27 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
     queues.recover(records);
     const recovered = { executions: runtime.recover(records), events: 0 };
     eventBus.recover(records);
+    pipes.recover(records);
     journal.setSnapshot(function* () {
       yield* queues.snapshot();
       yield* runtime.snapshot();
       yield* eventBus.snapshot();
+      yield* pipes.snapshot();
     });
     recovered.events = eventBus.redeliverPending();
     await journal.compact();
+    // The streams are read from each shard's checkpoint on: what was written and not yet announced is now.
+    pipes.start();
 
-    // Deliveries start executions; executions may send notices back to the bus (to a queue).
+    // Deliveries start executions; executions may send notices back to the bus (to a queue) and write the
+    // ledger, whose streams the pipes announce on the bus: quiet once a drain of the streams finds nothing.
     const settle = async () => {
-      await eventBus.idle();
-      await runtime.waitForIdle();
-      await eventBus.idle();
+      for (;;) {
+        await eventBus.idle();
+        await runtime.waitForIdle();
+        await eventBus.idle();
+        if ((await pipes.drain()) === 0) return;
+      }
     };
     const withinDrain = (work: Promise<void>, ms: number) =>
       Promise.race([work, new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
@@ -317,6 +352,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
       issuer,
       runtime,
       eventBus,
+      pipes,
       buses: model.buses,
       stateMachines: model.workflows.map((w) => w.name),
       schedules: model.rules.flatMap((r) =>
@@ -342,6 +378,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
         rules: eventBus.listRules().flatMap((r) => (r.EventPattern ? [r.Name] : [])),
         schedules: eventBus.listRules().flatMap((r) => (r.ScheduleExpression ? [r.Name] : [])),
         routes: api.routeKeys(),
+        pipes: pipes.names(),
       }),
       settle,
       seed: () => seedDemo(cloudSeedTarget(cloud)),
@@ -355,6 +392,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
         const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
         await withinDrain(eventBus.idle(), drainMs);
         await runtime.halt();
+        // What the streams hold and no checkpoint passed is announced at the next start.
+        await pipes.stop();
         await withinDrain(eventBus.idle(), drainMs);
         await journal.close();
         await internal.close();
@@ -368,6 +407,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
         for (const server of [api, endpoint, internal]) server.abort();
         await ddb.kill();
         await runtime.halt();
+        await pipes.stop();
       },
     };
     return cloud;

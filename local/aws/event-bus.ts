@@ -171,6 +171,7 @@ export class LocalEventBus {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Accepted events some target has not received yet, by event id. */
   private readonly pending = new Map<string, PendingEvent>();
+  private readonly observers: ((event: EventEnvelope) => void)[] = [];
   private now: () => Date = () => new Date();
   /** Set by `halt()`: retry loops stop, leaving their events pending in the journal. */
   private halted = false;
@@ -203,6 +204,11 @@ export class LocalEventBus {
       FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length,
       Entries: results,
     };
+  }
+
+  /** Calls `observer` with every event PutEvents accepts, matched by a rule or not (a local extension). */
+  observe(observer: (event: EventEnvelope) => void): void {
+    this.observers.push(observer);
   }
 
   /** Replays the journal's event records: what was accepted and not yet delivered everywhere. */
@@ -414,6 +420,7 @@ export class LocalEventBus {
       for (const { rule, target } of targets)
         this.deliverTo(rule, target, event, entry.Detail, accepted.acceptedAt);
     }
+    for (const observer of this.observers) observer(event);
     return { EventId: event.id };
   }
 

@@ -15,6 +15,7 @@ import {
   type RuleTargetKind,
 } from './model-events';
 import { loadFunctions, type LocalFunction } from './model-functions';
+import { loadPipes, type LocalPipe } from './model-pipes';
 import { TemplateReader } from './reader';
 import { checkResourceTypes } from './resource-types';
 import type { CfnTemplate } from './template';
@@ -30,6 +31,7 @@ export type {
   RuleTargetKind,
 } from './model-events';
 export type { LocalFunction } from './model-functions';
+export type { LocalPipe } from './model-pipes';
 
 /** What the local stack runs, read from the synthesized template alone, every name a local one. */
 export interface LocalStackModel {
@@ -41,6 +43,8 @@ export interface LocalStackModel {
   queues: LocalQueue[];
   /** Webhook endpoints (API destinations) the rules deliver to over HTTP. */
   apiDestinations: LocalApiDestination[];
+  /** DynamoDB stream → enrichment → event bus (the outbound events). */
+  pipes: LocalPipe[];
   routes: LocalRoute[];
   jwtAuthorizer?: LocalJwtAuthorizer;
   stage?: LocalStage;
@@ -90,6 +94,7 @@ export function loadLocalStackModel(
     rules: loadRules(reader, buses, targets),
     queues,
     apiDestinations,
+    pipes: loadPipes(reader, functions, queues),
     ...loadHttpApi(reader, functionByArn),
   };
 }

@@ -5,7 +5,8 @@ import { resourcesOfType, type CfnTemplate } from './template';
 /**
  * The resources of the kinds the issue names, by local name: tables (`PartnerStats`), indexes
  * (`PartnerReferrals/referredUserId-index`), state machines (`payment`), rules with an event pattern
- * and schedules (`StripeEventsRule`, `NightlyReconciliation`), routes (`GET /r/{partnerId}`).
+ * and schedules (`StripeEventsRule`, `NightlyReconciliation`), routes (`GET /r/{partnerId}`), pipes
+ * (`CommissionEventsPipe`).
  * The local cloud reports what it actually runs in this shape.
  */
 export interface RunningInventory {
@@ -15,6 +16,7 @@ export interface RunningInventory {
   rules: string[];
   schedules: string[];
   routes: string[];
+  pipes: string[];
 }
 
 export type InventoryKind = keyof RunningInventory;
@@ -25,6 +27,7 @@ export const INVENTORY_KINDS: readonly InventoryKind[] = [
   'rules',
   'schedules',
   'routes',
+  'pipes',
 ];
 
 /** Entries read `table PartnerStats`, `route GET /r/{partnerId}`, … */
@@ -42,6 +45,7 @@ const SINGULAR: Record<InventoryKind, string> = {
   rules: 'rule',
   schedules: 'schedule',
   routes: 'route',
+  pipes: 'pipe',
 };
 
 /** What the template declares, read straight from its resources (not through the model). */
@@ -67,6 +71,7 @@ export function stackInventory(template: CfnTemplate): RunningInventory {
     rules: rulesWith('EventPattern'),
     schedules: rulesWith('ScheduleExpression'),
     routes: ids('AWS::ApiGatewayV2::Route').map((id) => String(props(id).RouteKey)),
+    pipes: ids('AWS::Pipes::Pipe').map((id) => names.identity(id).name),
   };
 }
 
@@ -84,6 +89,7 @@ export function modelInventory(model: LocalStackModel): RunningInventory {
     rules: model.rules.flatMap((r) => (r.eventPattern ? [r.name] : [])),
     schedules: model.rules.flatMap((r) => (r.scheduleExpression ? [r.name] : [])),
     routes: model.routes.map((r) => r.routeKey),
+    pipes: model.pipes.map((p) => p.name),
   };
 }
 
