@@ -312,6 +312,43 @@ describe('functions: environment resolved to local names', () => {
   });
 });
 
+describe('pipes', () => {
+  test('each ledger table stream through outbound-events to the app bus, claims filtered out, the DLQ named', () => {
+    const common = {
+      startingPosition: 'TRIM_HORIZON',
+      batchSize: 5,
+      maximumRetryAttempts: 10,
+      bisectOnFailure: true,
+      enrichment: 'outbound-events',
+      busName: APP_BUS,
+      target: { source: 'partner-referrals.ledger', detailType: '$.type', time: '$.occurredAt' },
+      deadLetterQueue: 'OutboundEventsDlq',
+    };
+    expect(model.pipes.map(({ logicalId: _id, ...pipe }) => pipe)).toEqual([
+      { ...common, name: 'CommissionEventsPipe', tableName: 'PartnerCommissions', filters: [] },
+      {
+        ...common,
+        name: 'PayoutEventsPipe',
+        tableName: 'PartnerPayouts',
+        filters: [{ dynamodb: { Keys: { payoutId: { S: [{ prefix: 'po_' }] } } } }],
+      },
+    ]);
+  });
+
+  test('the ledger tables are created with their streams', () => {
+    for (const name of ['PartnerCommissions', 'PartnerPayouts'])
+      expect(
+        byName(
+          model.tables.map((t) => ({ ...t, name: t.tableName })),
+          name,
+        ).createTableInput.StreamSpecification,
+      ).toEqual({
+        StreamEnabled: true,
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      });
+  });
+});
+
 describe('event routing', () => {
   test('buses and queues', () => {
     expect(model.buses.map((b) => b.name)).toEqual([APP_BUS, STRIPE_BUS]);
@@ -322,6 +359,7 @@ describe('event routing', () => {
       'StatsPendingNotices',
       'UnroutedAppEvents',
       'UnroutedStripeEvents',
+      'OutboundEventsDlq',
     ]);
     expect(byName(model.queues, 'EventTargetDlq')).toMatchObject({
       arn: 'arn:aws:sqs:us-east-1:000000000000:EventTargetDlq',
@@ -370,7 +408,15 @@ describe('event routing', () => {
         name: 'UnknownAppSourceRule',
         busName: APP_BUS,
         eventPattern: {
-          source: [{ 'anything-but': ['partner-referrals.app', 'partner-referrals.workflows'] }],
+          source: [
+            {
+              'anything-but': [
+                'partner-referrals.app',
+                'partner-referrals.workflows',
+                'partner-referrals.ledger',
+              ],
+            },
+          ],
         },
         targets: [expect.objectContaining({ ...target, kind: 'queue', name: 'UnroutedAppEvents' })],
       }),

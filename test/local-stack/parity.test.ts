@@ -106,6 +106,7 @@ describe('the real app', () => {
         'POST /admin/payouts/{payoutId}/paid',
         'POST /admin/payouts/{payoutId}/processing',
       ],
+      pipes: ['CommissionEventsPipe', 'PayoutEventsPipe'],
     });
   });
 
