@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_ADMIN_SCOPE as ADMIN_SCOPE } from '../domain/config';
@@ -431,7 +433,17 @@ async function createTable(ddb: DynamoDbLocal, table: LocalStackModel['tables'][
   } catch (error) {
     // A restart over a kept data directory: the table is already there.
     if (!(error instanceof ResourceInUseException)) throw error;
+    await enableStream(ddb, table);
   }
+}
+
+/** A table kept from before its spec had a stream gets one (what a deployment's UpdateTable would do). */
+async function enableStream(ddb: DynamoDbLocal, table: LocalStackModel['tables'][number]): Promise<void> {
+  const wanted = table.createTableInput.StreamSpecification;
+  if (!wanted?.StreamEnabled) return;
+  const { Table } = await ddb.client.send(new DescribeTableCommand({ TableName: table.tableName }));
+  if (Table?.StreamSpecification?.StreamEnabled) return;
+  await ddb.client.send(new UpdateTableCommand({ TableName: table.tableName, StreamSpecification: wanted }));
 }
 
 /** The demo journeys through the cloud's front doors: the HTTP API with tokens, and the event buses. */

@@ -59,6 +59,7 @@ export interface LocalPipesOptions {
 const ACTIVE_POLL_MS = 250;
 const IDLE_POLL_MS = 1_000;
 const IDLE_AFTER_EMPTY_POLLS = 4;
+const MAX_FAILURES_KEPT = 100;
 /** An event bus target takes at most 10 entries per PutEvents. */
 const PUT_EVENTS_MAX = 10;
 
@@ -67,7 +68,7 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const checkpointKey = (pipe: string, shardId: string): string => `${pipe}/${shardId}`;
 
 export class LocalPipes {
-  /** Batches that went to a dead-letter queue (or were dropped without one), and poll errors, in order. */
+  /** Batches that went to a dead-letter queue (or were dropped without one), and poll errors: the latest 100. */
   readonly failures: { pipe: string; error: unknown }[] = [];
   private readonly checkpoints = new Map<string, CheckpointRecord>();
   private readonly pollers: PipePoller[];
@@ -82,6 +83,11 @@ export class LocalPipes {
       maxAttempts: 1,
     });
     this.pollers = options.pipes.map((pipe) => new PipePoller(pipe, streams, this));
+  }
+
+  recordFailure(pipe: string, error: unknown): void {
+    this.failures.push({ pipe, error });
+    if (this.failures.length > MAX_FAILURES_KEPT) this.failures.shift();
   }
 
   names(): string[] {
@@ -174,7 +180,7 @@ class PipePoller {
         },
         (error: unknown) => {
           if (this.stopped) return;
-          this.owner.failures.push({ pipe: this.pipe.name, error });
+          this.owner.recordFailure(this.pipe.name, error);
           this.schedule(IDLE_POLL_MS);
         },
       );
@@ -266,7 +272,7 @@ class PipePoller {
     } catch (error) {
       if (!after || (error as Error).name !== 'TrimmedDataAccessException') throw error;
       // The checkpoint is older than the stream's retention (24 hours): what lay between is gone, as on AWS.
-      this.owner.failures.push({ pipe: this.pipe.name, error });
+      this.owner.recordFailure(this.pipe.name, error);
       const { ShardIterator } = await this.streams.send(
         new GetShardIteratorCommand({
           StreamArn: streamArn,
@@ -385,7 +391,7 @@ class PipePoller {
     batch: PipeRecord[],
     error: unknown,
   ): Promise<void> {
-    this.owner.failures.push({ pipe: this.pipe.name, error });
+    this.owner.recordFailure(this.pipe.name, error);
     const queue = this.pipe.deadLetterQueue;
     if (!queue) return;
     const [first, last] = [batch[0], batch[batch.length - 1]];
