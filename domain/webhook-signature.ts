@@ -9,8 +9,12 @@ import canonicalize from 'canonicalize';
  */
 
 export const SIGNATURE_VERSION = 'v1';
-/** How far a receiver accepts a timestamp from its own clock by default (Standard Webhooks: 5 minutes). */
-export const DEFAULT_TOLERANCE_SECONDS = 300;
+/**
+ * How far a receiver accepts a timestamp from its own clock by default: an event is signed once, when it is
+ * emitted, and the webhook target retries it for up to a day (README: Webhooks), plus Standard Webhooks'
+ * five minutes of clock skew. Replays within the window are caught by deduplicating on the id.
+ */
+export const DEFAULT_TOLERANCE_SECONDS = 86_400 + 300;
 
 export interface WebhookSigningInput {
   /** The event id (`webhook-id`). */

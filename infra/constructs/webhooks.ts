@@ -3,11 +3,12 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { LEDGER_EVENT_SOURCE } from '../../domain/config';
 import type { WebhookAuth, WebhookSettings } from '../settings';
 import { ParkingQueue } from './queues';
 
 /** The source of the commission and payout events on the app bus (the outbound event contract). */
-export const LEDGER_EVENT_SOURCE = 'partner-referrals.ledger';
+export { LEDGER_EVENT_SOURCE };
 
 /**
  * The delivery headers, JSON paths into the event: EventBridge fills any HttpParameters value except the

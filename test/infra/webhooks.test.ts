@@ -114,7 +114,11 @@ describe('webhooks with OAuth client credentials', () => {
       },
       false,
     );
-    expect(Object.keys(resourcesOf(s.template, 'AWS::SecretsManager::Secret'))).toHaveLength(1); // the click salt
+    // The click salt and the signing secret; no API key is generated.
+    expect(Object.keys(resourcesOf(s.template, 'AWS::SecretsManager::Secret')).sort()).toEqual([
+      expect.stringMatching(/^ClickIpSalt/),
+      expect.stringMatching(/^WebhookSigningSecret/),
+    ]);
     s.template.hasResourceProperties('AWS::Events::Connection', {
       AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
       AuthParameters: {

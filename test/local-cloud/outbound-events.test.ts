@@ -8,6 +8,7 @@ import { DEFAULT_WEBHOOK_SIGNING_SECRET, LEDGER_EVENT_SOURCE } from '../../domai
 import type { OutboundEventDetail } from '../../domain/outbound-events';
 import type { Payout } from '../../domain/payouts';
 import { verifyWebhook } from '../../domain/webhook-signature';
+import { verifyWebhook as contractVerify } from '../support/webhook-contract';
 import type { EventEnvelope } from '../../local/aws/event-bus';
 import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
 import { freePort } from '../../local/dynamodb-local';
@@ -169,6 +170,17 @@ describe('outbound events through the local pipes', () => {
           DEFAULT_WEBHOOK_SIGNING_SECRET,
           signature.timestamp,
         ),
+      ).toBe(true);
+      // And as the contract's text alone says a receiver checks it (test/support/webhook-contract.ts).
+      const headers = {
+        'webhook-id': body.id,
+        'webhook-timestamp': String(signature.timestamp),
+        'webhook-signature': signature.v1,
+      };
+      expect(
+        contractVerify(headers, JSON.stringify(body), DEFAULT_WEBHOOK_SIGNING_SECRET, {
+          now: signature.timestamp * 1000,
+        }),
       ).toBe(true);
     }
     // Nothing went astray: no pipe failure, and no ledger event parked as an unknown source.
