@@ -178,6 +178,8 @@ export class Journal {
     } finally {
       closeSync(dir);
     }
+    // Abandoned (a simulated crash) while the snapshot was written: the file is whole, and nothing more is written.
+    if (!this.handle) return;
     await this.handle.close();
     this.handle = await open(this.file, 'a');
     this.bytes = bytes;
