@@ -9,6 +9,7 @@ import type { OutboundEventDetail } from '../../domain/outbound-events';
 import type { Payout } from '../../domain/payouts';
 import { verifyWebhook } from '../../domain/webhook-signature';
 import { verifyWebhook as contractVerify } from '../support/webhook-contract';
+import { Receiver } from '../support/webhook-receiver';
 import type { EventEnvelope } from '../../local/aws/event-bus';
 import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
 import { freePort } from '../../local/dynamodb-local';
@@ -31,11 +32,12 @@ interface Started {
   ddb: DynamoDBClient;
 }
 
-async function start(dataDir?: string): Promise<Started> {
+async function start(dataDir?: string, webhook?: { url: string; assemblyDir: string }): Promise<Started> {
   const announced: OutboundEventDetail[] = [];
   const cloud = await startLocalCloud({
-    assemblyDir,
+    assemblyDir: webhook?.assemblyDir ?? assemblyDir,
     ...(dataDir ? { dataDir } : {}),
+    ...(webhook ? { webhook: { url: webhook.url } } : {}),
     endpointPort: await freePort(),
     apiPort: await freePort(),
     schedules: false,
@@ -224,4 +226,46 @@ describe('outbound events across a restart', () => {
       await second.cloud.stop();
     }
   }, 240_000);
+});
+
+describe('outbound events to a webhook endpoint', () => {
+  it('delivers what a workflow wrote to the receiver, signed as the contract says', async () => {
+    // Prepare: a receiver, and a cloud whose webhook rule POSTs the ledger events to it.
+    const receiver = new Receiver();
+    const port = await freePort();
+    await receiver.listen(port);
+    const url = `http://127.0.0.1:${port}/hooks`;
+    const started = await start(undefined, {
+      url,
+      assemblyDir: mkdtempSync(path.join(os.tmpdir(), 'outbound-hooks-')),
+    });
+    try {
+      await register(started, 'p_hook');
+      await put(started, ['partner-referrals', userSignedUpEvent({ partnerId: 'p_hook', userId: 'u_hook' })]);
+
+      // Act: the first invoice is paid.
+      const bus = stripeBus(started.cloud);
+      await put(started, [
+        bus,
+        invoicePaidEvent({ userId: 'u_hook', invoiceId: 'in_hook', eventId: 'evt_hook' }),
+        { source: bus },
+      ]);
+      await receiver.received(1);
+
+      // Assess: one POST, the commission's creation, which the contract's verifier accepts.
+      const [delivery, ...more] = receiver.requests;
+      expect(more).toEqual([]);
+      expect(delivery?.headers['webhook-id']).toBe('commission:p_hook:inv#in_hook:v1');
+      expect(JSON.parse(delivery?.body ?? '{}')).toMatchObject({
+        type: 'CommissionCreated',
+        version: 1,
+        partnerId: 'p_hook',
+      });
+      const headers = delivery?.headers as Record<string, string>;
+      expect(contractVerify(headers, delivery?.body ?? '', DEFAULT_WEBHOOK_SIGNING_SECRET)).toBe(true);
+    } finally {
+      await started.cloud.stop();
+      await receiver.close();
+    }
+  }, 180_000);
 });
