@@ -56,6 +56,8 @@ export const FACT_KINDS_BY_WORKFLOW: Readonly<Record<FactWorkflowName, readonly 
 /** Facts that tie Stripe ids to their user (`links`): the invoice, the invoice payment, the refund. */
 export const LINKING_KINDS: readonly FactKind[] = ['invoice', 'invoicePayment', 'refund'];
 
+const PAYOUT_WORKFLOWS: readonly string[] = ['payout', 'payout-status', 'payout-settlement'];
+
 const isFactWorkflow = (name: string): name is FactWorkflowName =>
   (FACT_WORKFLOWS as readonly string[]).includes(name);
 
@@ -78,6 +80,13 @@ function unreachableIn(workflow: string, state: string, ancestors: readonly stri
       'only a partner whose steps fail past their Retry is caught, and chaos faults are transient (two attempts ' +
       "at most, within every Retry's budget) while reconciliation reads the workflows' own well-formed rows " +
       '(test/workflows/reconciliation.test.ts provokes it)'
+    );
+  }
+  if (PAYOUT_WORKFLOWS.includes(workflow)) {
+    return (
+      'the chaos run sends Stripe and app events, and payouts are admin actions it does not take ' +
+      "(test/workflows/payout.test.ts runs overlapping runs, which lose CreatePayout's race, and repeated " +
+      "paid requests, which meet StartSettlement's ExecutionAlreadyExists)"
     );
   }
   if (!isFactWorkflow(workflow)) return undefined;

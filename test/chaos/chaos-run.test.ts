@@ -114,6 +114,11 @@ it('fired every Catch block that traffic can reach, and says why the others cann
       'click/CreateClickCounterShard',
       'reconciliation/ReconcilePartner',
       'reconciliation/ContinueAsNewExecution',
+      'payout/CreatePayout',
+      'payout/ContinueAsNewExecution',
+      'payout-status/ChangePayoutStatus',
+      'payout-status/StartSettlement',
+      'payout-settlement/StartPayoutFact',
     ].sort(),
   );
 });
