@@ -55,8 +55,10 @@ export interface LocalPipesOptions {
   retryDelayMs?: (attempt: number) => number;
 }
 
-/** AWS's base rate, per shard. */
+/** AWS's base rate, per shard: also after a read that found records (never a busy loop on DynamoDB Local). */
 const ACTIVE_POLL_MS = 250;
+/** GetRecords' largest page: a poll reads what is there, then hands it on in batches of the pipe's size. */
+const READ_LIMIT = 1_000;
 const IDLE_POLL_MS = 1_000;
 const IDLE_AFTER_EMPTY_POLLS = 4;
 const MAX_FAILURES_KEPT = 100;
@@ -174,9 +176,7 @@ class PipePoller {
       this.serial(() => this.pollOnce()).then(
         (read) => {
           this.emptyPolls = read > 0 ? 0 : this.emptyPolls + 1;
-          this.schedule(
-            read > 0 ? 0 : this.emptyPolls >= IDLE_AFTER_EMPTY_POLLS ? IDLE_POLL_MS : ACTIVE_POLL_MS,
-          );
+          this.schedule(this.emptyPolls >= IDLE_AFTER_EMPTY_POLLS ? IDLE_POLL_MS : ACTIVE_POLL_MS);
         },
         (error: unknown) => {
           if (this.stopped) return;
@@ -299,7 +299,7 @@ class PipePoller {
     if (!shard.iterator) return undefined;
     try {
       return await this.streams.send(
-        new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: this.pipe.batchSize }),
+        new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: READ_LIMIT }),
       );
     } catch (error) {
       const name = (error as Error).name;
@@ -318,7 +318,9 @@ class PipePoller {
       return 0;
     }
     const records = out.Records ?? [];
-    if (records.length > 0) await this.process(shard, streamArn, records);
+    for (let i = 0; i < records.length; i += this.pipe.batchSize) {
+      await this.process(shard, streamArn, records.slice(i, i + this.pipe.batchSize));
+    }
     if (out.NextShardIterator) shard.iterator = out.NextShardIterator;
     else if (shard.iterator !== undefined) {
       shard.done = true;
