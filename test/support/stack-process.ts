@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import * as net from 'node:net';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, ListEventBusesCommand, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -30,15 +29,56 @@ export async function freePorts(): Promise<StackPorts> {
   return { endpoint: await freePort(), api: await freePort(), dynamoDb: await freePort() };
 }
 
-/** Whether anything listens on the local port (what a stopped stack must leave: nothing). */
-export function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
+/** `pid` and every process under it, now (from the parent ids in /proc/<pid>/stat). */
+export function processTree(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command name in parentheses may hold spaces: the parent id follows its closing parenthesis.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, parent] of parentOf) if (parent === tree[i]) tree.push(child);
+  }
+  return tree;
+}
+
+/**
+ * The processes with a socket listening on any of `ports` (from /proc/net/tcp and tcp6 and each process's
+ * fds). Asking "does the port accept?" instead would also see another test's server on a port freed a moment
+ * ago; this names who listens.
+ */
+export function listenersOn(ports: readonly number[]): number[] {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      const port = Number.parseInt(f[1]?.split(':')[1] ?? '', 16);
+      if (f[3] === '0A' && ports.includes(port) && f[9]) inodes.add(f[9]);
+    }
+  }
+  if (inodes.size === 0) return [];
+  return readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      const fds = readdirSync(`/proc/${entry}/fd`);
+      const holds = fds.some((fd) => {
+        try {
+          return inodes.has(/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${entry}/fd/${fd}`))?.[1] ?? '');
+        } catch {
+          return false;
+        }
+      });
+      return holds ? [Number(entry)] : [];
+    } catch {
+      return []; // gone meanwhile, or not ours to read
+    }
   });
 }
 
