@@ -40,7 +40,7 @@ import { parseOrThrow } from '../domain/validation';
 import { expiresAfterDays, type FactWorkflowInput } from '../domain/workflow-inputs';
 import { createDocumentClient } from './commons/dynamodb';
 import { annotate, lambdaHandler } from './commons/handler';
-import { errorResponse, json, type HttpResponse } from './commons/http';
+import { errorResponse, json, jsonBodyOf, type HttpResponse } from './commons/http';
 import { logger } from './commons/logger';
 import { createSfnClient } from './commons/sfn';
 import { changePayoutStatus, listPayouts, startPayoutRun } from './admin-payouts';
@@ -168,7 +168,7 @@ export function createAdminApiHandler({
 }
 
 async function registerPartner({ config, sfn, now }: Deps, event: Event): Promise<HttpResponse> {
-  const body = parseOrThrow(registrationBodySchema, parseBody(event), invalid, 'body');
+  const body = parseOrThrow(registrationBodySchema, jsonBodyOf(event), invalid, 'body');
   annotate({ partnerId: body.partnerId, workflow: 'registration' });
   const input: RegistrationInput = {
     partnerId: body.partnerId,
@@ -299,16 +299,6 @@ async function startApprovalRun({ config, sfn }: Deps): Promise<HttpResponse> {
 /** A Standard execution's ARN: its state machine's, `stateMachine` replaced by `execution`, plus its name. */
 export const executionArnOf = (stateMachineArn: string, name: string): string =>
   `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-
-function parseBody(event: Event): unknown {
-  if (!event.body) throw invalid('body', 'expected a JSON object');
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw invalid('body', 'not valid JSON');
-  }
-}
 
 export const handler = createAdminApiHandler({
   config: loadRuntimeConfig(),

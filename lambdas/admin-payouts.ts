@@ -21,7 +21,7 @@ import {
 } from '../domain/payouts';
 import { parseOrThrow } from '../domain/validation';
 import { annotate } from './commons/handler';
-import { json, type HttpResponse } from './commons/http';
+import { json, jsonBodyOf, type HttpResponse } from './commons/http';
 import { logger } from './commons/logger';
 import { runWorkflowSync, stateMachineArnOf } from './commons/start-workflow';
 
@@ -61,7 +61,7 @@ const failedBodySchema = z.object({ reason: boundedText(500) }, { error: 'expect
 
 export async function startPayoutRun({ config, sfn }: PayoutDeps, event: Event): Promise<HttpResponse> {
   annotate({ workflow: 'payout' });
-  const body = event.body ? parseOrThrow(runBodySchema, parseJson(event), invalid, 'body') : {};
+  const body = event.body ? parseOrThrow(runBodySchema, jsonBodyOf(event), invalid, 'body') : {};
   const out = await sfn.send(
     new StartExecutionCommand({
       stateMachineArn: stateMachineArnOf(config, 'payout'),
@@ -126,9 +126,9 @@ export async function changePayoutStatus(
   annotate({ workflow: 'payout-status' });
   const details: TransitionDetails = { at: deps.now().toISOString() };
   if (to === 'paid')
-    details.reference = parseOrThrow(paidBodySchema, parseJson(event), invalid, 'body').reference;
+    details.reference = parseOrThrow(paidBodySchema, jsonBodyOf(event), invalid, 'body').reference;
   if (to === 'failed')
-    details.reason = parseOrThrow(failedBodySchema, parseJson(event), invalid, 'body').reason;
+    details.reason = parseOrThrow(failedBodySchema, jsonBodyOf(event), invalid, 'body').reason;
 
   const payout = await readPayout(deps, payoutId);
   annotate({ partnerId: payout.partnerId });
@@ -151,14 +151,4 @@ export async function changePayoutStatus(
   }
   logger.info('Payout status changed', { payoutId, from: payout.status, to, outcome: plan.outcome });
   return json(200, payoutView(plan.payout));
-}
-
-function parseJson(event: Event): unknown {
-  if (!event.body) throw invalid('body', 'expected a JSON object');
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw invalid('body', 'not valid JSON');
-  }
 }

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DomainError } from '../../domain/errors';
+import { DomainError, InvalidRequestError } from '../../domain/errors';
 import { logger } from './logger';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number };
@@ -43,4 +43,15 @@ export function errorResponse(error: unknown): HttpResponse {
   }
   logger.error('Unexpected error', { error: error instanceof Error ? error : String(error) });
   return json(500, errorBody('InternalError', 'The request could not be completed'));
+}
+
+/** A request's JSON body (API Gateway may deliver it base64-encoded); absent or not JSON is 400 naming `body`. */
+export function jsonBodyOf(event: { body?: string; isBase64Encoded?: boolean }): unknown {
+  if (!event.body) throw new InvalidRequestError('body', 'expected a JSON object');
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new InvalidRequestError('body', 'not valid JSON');
+  }
 }
