@@ -474,34 +474,35 @@ export class PartnerReferralsStack extends Stack {
     );
   }
 
-  /** A generated salt, passed to click-api as a CloudFormation dynamic reference (resolved at deploy). */
-  private generatedSalt(): string {
-    const secret = new secrets.Secret(this, 'ClickIpSalt', {
-      description: 'Salt of the click log IP hashes',
+  /**
+   * A generated secret, passed to the functions as a CloudFormation dynamic reference (resolved at deploy),
+   * with the reason it is not rotated automatically.
+   */
+  private generatedSecret(id: string, description: string, noRotationReason: string): string {
+    const secret = new secrets.Secret(this, id, {
+      description,
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The salt pseudonymises click IPs; rotating it would make hashes of the same visitor incomparable within ' +
-        'the 90-day click log and needs no rotation for confidentiality (the raw IP is never stored).',
-    });
+    Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: noRotationReason });
     return secret.secretValue.unsafeUnwrap();
   }
 
-  /** The webhook signing secret, passed to outbound-events as a dynamic reference (resolved at deploy). */
+  private generatedSalt(): string {
+    return this.generatedSecret(
+      'ClickIpSalt',
+      'Salt of the click log IP hashes',
+      'The salt pseudonymises click IPs; rotating it would make hashes of the same visitor incomparable within ' +
+        'the 90-day click log and needs no rotation for confidentiality (the raw IP is never stored).',
+    );
+  }
+
   private generatedWebhookSecret(): string {
-    const secret = new secrets.Secret(this, 'WebhookSigningSecret', {
-      description: 'Signs the outbound events for webhook receivers (HMAC-SHA256, README: Outbound events)',
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
-    });
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Receivers hold a copy of the signing secret: rotating it is a coordinated change with every integrator ' +
+    return this.generatedSecret(
+      'WebhookSigningSecret',
+      'Signs the outbound events for webhook receivers (HMAC-SHA256, README: Outbound events)',
+      'Receivers hold a copy of the signing secret: rotating it is a coordinated change with every integrator ' +
         '(signatures may carry several v1 entries during the switch), not an automatic rotation.',
-    });
-    return secret.secretValue.unsafeUnwrap();
+    );
   }
 }
 
