@@ -368,36 +368,36 @@ export class PartnerReferralsStack extends Stack {
       eventPattern: { source: [APP_EVENT_SOURCE], detailType: events.Match.anythingBut(...APP_DETAIL_TYPES) },
       targets: [new targets.SqsQueue(unroutedAppEvents.queue, targetOptions)],
     });
-    new events.Rule(this, 'HourlyApproval', {
-      description: 'Approves commissions whose hold period has ended',
-      schedule: APPROVAL_SCHEDULE,
-      targets: [
-        new targets.SfnStateMachine(workflows.approval.stateMachine, {
-          input: events.RuleTargetInput.fromObject({}),
-          ...targetOptions,
-        }),
-      ],
-    });
-    new events.Rule(this, 'MonthlyPayouts', {
-      description: 'Pays out every partner whose approved commissions reach the minimum',
-      schedule: payoutScheduleOf(settings.payoutDayOfMonth),
-      targets: [
-        new targets.SfnStateMachine(workflows.payout.stateMachine, {
-          input: events.RuleTargetInput.fromObject({}),
-          ...targetOptions,
-        }),
-      ],
-    });
-    new events.Rule(this, 'NightlyReconciliation', {
-      description: 'Nightly reconciliation of every partner',
-      schedule: RECONCILIATION_SCHEDULE,
-      targets: [
-        new targets.SfnStateMachine(workflows.reconciliation.stateMachine, {
-          input: events.RuleTargetInput.fromObject({}),
-          ...targetOptions,
-        }),
-      ],
-    });
+    // Scheduled runs: each starts its workflow with {} (a run of its own, not a continuation).
+    const scheduledRun = (id: string, description: string, schedule: events.Schedule, wf: WorkflowName) =>
+      new events.Rule(this, id, {
+        description,
+        schedule,
+        targets: [
+          new targets.SfnStateMachine(workflows[wf].stateMachine, {
+            input: events.RuleTargetInput.fromObject({}),
+            ...targetOptions,
+          }),
+        ],
+      });
+    scheduledRun(
+      'HourlyApproval',
+      'Approves commissions whose hold period has ended',
+      APPROVAL_SCHEDULE,
+      'approval',
+    );
+    scheduledRun(
+      'MonthlyPayouts',
+      'Pays out every partner whose approved commissions reach the minimum',
+      payoutScheduleOf(settings.payoutDayOfMonth),
+      'payout',
+    );
+    scheduledRun(
+      'NightlyReconciliation',
+      'Nightly reconciliation of every partner',
+      RECONCILIATION_SCHEDULE,
+      'reconciliation',
+    );
 
     if (settings.webhooks)
       this.webhooks = addWebhooks(this, { appBus: this.appBus, settings: settings.webhooks });
