@@ -1,3 +1,5 @@
+import { webDistOf } from '../web/build';
+import { staticSite } from './static-site';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -274,6 +276,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
       ...endpointOptions,
       port: options.endpointPort,
       settle: () => settle(),
+      pages: [staticSite('/console/', webDistOf('console'))],
     });
     closers.push(() => endpoint.close());
     // The Lambdas reach Step Functions on a port of their own: a stop closes the public endpoint to new
@@ -286,6 +289,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
     const issuer = await loadOrCreateIssuer(DEFAULT_JWT_DIR);
     const api = await startHttpApi({
       host,
+      pages: [staticSite('/portal/', webDistOf('portal'))],
       port: options.apiPort,
       routes: model.routes.map((r) => {
         const handler = handlers.get(r.functionName);

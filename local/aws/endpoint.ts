@@ -1,3 +1,4 @@
+import type { PageHandler } from '../static-site';
 import * as http from 'node:http';
 import { localRoleArn, localStateMachineArn, stateMachineNameOf } from '../aws-names';
 import { abortServer, closeServer, hostForUrl, listenOn } from '../ports';
@@ -47,6 +48,8 @@ export interface AwsEndpointOptions {
    * stack itself instead of sleeping.
    */
   settle?: () => Promise<void>;
+  /** Asked before the AWS APIs: the operations console (`/console/`), local only. */
+  pages?: readonly PageHandler[];
 }
 
 export interface RunningAwsEndpoint {
@@ -114,7 +117,9 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Run
   };
 
   const answering = new Set<http.ServerResponse>();
+  const pages = options.pages ?? [];
   const server = http.createServer((req, res) => {
+    if (pages.some((page) => page(req, res))) return;
     answering.add(res);
     res.on('close', () => answering.delete(res));
     const route = routeOf(req, sqs !== undefined);

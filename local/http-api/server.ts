@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { APIGatewayEventRequestContextJWTAuthorizer } from 'aws-lambda';
 import { abortServer, closeServer, hostForUrl, listenOn } from '../ports';
+import type { PageHandler } from '../static-site';
 import { continueWithin, readBody, REQUEST_BODY_LIMITS } from '../request-body';
 import { authorize, type JwtAuthorizerConfig } from './authorizer';
 import { buildEvent, newRequestId, queryStringParameters, type ApiRequest, type HttpApiEvent } from './event';
@@ -40,6 +41,8 @@ export interface HttpApiOptions {
   onHandlerError?: (routeKey: string, error: unknown) => void;
   /** The command-line flag that moves the port, named in the `PortInUse` error; default `--api-port`. */
   portFlag?: string;
+  /** Asked before the routes (the portal's static site locally; CloudFront serves it in AWS). */
+  pages?: readonly PageHandler[];
 }
 
 export interface RunningHttpApi {
@@ -114,7 +117,9 @@ export async function startHttpApi(options: HttpApiOptions): Promise<RunningHttp
     }
   };
 
+  const pages = options.pages ?? [];
   const server = http.createServer((req, res) => {
+    if (pages.some((page) => page(req, res))) return;
     const receivedAt = now();
     const requestId = newRequestId();
     void readBody(req, REQUEST_BODY_LIMITS.httpApi)

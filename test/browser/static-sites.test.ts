@@ -1,0 +1,49 @@
+import { mkdtempSync, statSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
+import { freePort } from '../../local/dynamodb-local';
+import { ensureWebBuilt, launchBrowser, screenshot } from '../support/browser';
+
+/** The built apps are served where the README says: the portal by the HTTP API, the console by the endpoint. */
+let cloud: RunningLocalCloud;
+let browser: Browser;
+
+beforeAll(async () => {
+  ensureWebBuilt();
+  [cloud, browser] = await Promise.all([
+    startLocalCloud({
+      assemblyDir: mkdtempSync(path.join(os.tmpdir(), 'sites-')),
+      endpointPort: await freePort(),
+      apiPort: await freePort(),
+      schedules: false,
+    }),
+    launchBrowser(),
+  ]);
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await cloud?.stop();
+});
+
+it.each([
+  ['portal', () => `${cloud.apiUrl}/portal/`, 'Partner portal'],
+  ['console', () => `${cloud.endpointUrl}/console/`, 'Operations console'],
+])('serves the %s, gzipped, and it renders in Chromium', async (name, url, title) => {
+  const page = await browser.newPage();
+  const response = await page.goto(url());
+  expect(response?.status()).toBe(200);
+  await expect(page.title()).resolves.toBe(title);
+  const file = await screenshot(page, `smoke-${name}`);
+  expect(statSync(file).size).toBeGreaterThan(1000);
+
+  const html = await fetch(url(), { headers: { 'accept-encoding': 'gzip' } });
+  expect(html.headers.get('content-encoding')).toBe('gzip');
+  const deep = await fetch(`${url()}some/client/route`);
+  expect(deep.status).toBe(200);
+  expect(await deep.text()).toContain(`<title>${title}</title>`);
+  const outside = await fetch(`${url()}..%2f..%2fpackage.json`);
+  expect(await outside.text()).not.toContain('"name": "partner-referrals"');
+  await page.close();
+});
