@@ -1,5 +1,8 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { webDistOf } from '../web/build';
 import { staticSite } from './static-site';
+import { consoleApi } from './console/api';
+import { consoleRoutes } from './console/routes';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -276,7 +279,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
       ...endpointOptions,
       port: options.endpointPort,
       settle: () => settle(),
-      pages: [staticSite('/console/', webDistOf('console'))],
+      pages: [
+        consoleApi(
+          consoleRoutes({ model, runtime, queues, eventBus, db: DynamoDBDocumentClient.from(ddb.client) }),
+        ),
+        staticSite('/console/', webDistOf('console')),
+      ],
     });
     closers.push(() => endpoint.close());
     // The Lambdas reach Step Functions on a port of their own: a stop closes the public endpoint to new
