@@ -55,6 +55,14 @@ function send(res: http.ServerResponse, status: number, value: unknown): void {
   res.end(body);
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ConsoleError(400, 'InvalidJson', 'The request body is not JSON');
+  }
+}
+
 /** Serves the routes; a path under the prefix that no route matches is a 404, a handler's throw a 500. */
 export function consoleApi(routes: readonly ConsoleRoute[]): PageHandler {
   return (req, res) => {
@@ -74,12 +82,7 @@ export function consoleApi(routes: readonly ConsoleRoute[]): PageHandler {
     void readBody(req, REQUEST_BODY_LIMITS.httpApi)
       .then((raw) => {
         const text = raw?.toString('utf8').trim() ?? '';
-        let body: unknown = {};
-        try {
-          body = text === '' ? {} : JSON.parse(text);
-        } catch {
-          throw new ConsoleError(400, 'InvalidJson', 'The request body is not JSON');
-        }
+        const body = parseJson(text === '' ? '{}' : text);
         if (typeof body !== 'object' || body === null || Array.isArray(body))
           throw new ConsoleError(400, 'InvalidJson', 'The request body must be a JSON object');
         return route.handle({ params, query: url.searchParams, body: body as Record<string, unknown> });
