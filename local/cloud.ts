@@ -18,6 +18,7 @@ import { loadOrCreateIssuer, startHttpApi, type LocalIssuer } from './http-api';
 import { DEFAULT_JWT_DIR } from './token';
 import { startAwsEndpoint } from './aws/endpoint';
 import { deadLetterRedrive } from './aws/dead-letter-redrive';
+import { MessageMoveTasks } from './aws/sqs-move-tasks';
 import { ApiDestinationClient } from './aws/api-destination';
 import {
   LocalEventBus,
@@ -268,12 +269,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
 
     forward.bus = eventBus;
 
+    // One set of move tasks for both endpoints and the console: each lists what any of them started.
+    const moveTasksClosing = new AbortController();
+    closers.push(async () => moveTasksClosing.abort());
+    const redrive = deadLetterRedrive(model, dispatch);
+    const moveTasks = new MessageMoveTasks(queues, redrive, moveTasksClosing.signal);
     const endpointOptions = {
       host,
       stepFunctions: { runtime, stateMachines: model.workflows.map((w) => ({ name: w.name, type: w.type })) },
       eventBus,
       dynamoDbEndpoint: ddb.endpoint,
-      sqs: { queues, redrive: deadLetterRedrive(model, dispatch) },
+      sqs: { queues, redrive, moveTasks },
     };
     const endpoint = await startAwsEndpoint({
       ...endpointOptions,
@@ -281,7 +287,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
       settle: () => settle(),
       pages: [
         consoleApi(
-          consoleRoutes({ model, runtime, queues, eventBus, db: DynamoDBDocumentClient.from(ddb.client) }),
+          consoleRoutes({
+            model,
+            runtime,
+            queues,
+            moveTasks,
+            eventBus,
+            db: DynamoDBDocumentClient.from(ddb.client),
+          }),
         ),
         staticSite('/console/', webDistOf('console')),
       ],
@@ -401,6 +414,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
         stopping = true;
         eventBus.stopSchedules();
         await Promise.all([api.close(), endpoint.close()]);
+        moveTasksClosing.abort();
         // Deliveries waiting to retry (a webhook receiver that is down) stay journaled for the next start.
         eventBus.halt();
         const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
@@ -418,6 +432,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
         journal.abandon();
         eventBus.stopSchedules();
         eventBus.halt();
+        moveTasksClosing.abort();
         for (const server of [api, endpoint, internal]) server.abort();
         await ddb.kill();
         await runtime.halt();

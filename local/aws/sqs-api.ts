@@ -15,6 +15,8 @@ import { queryMembers, XML_TYPE, xmlErrorResponse, xmlResponse } from './sqs-que
 export interface SqsApiOptions {
   queues: LocalQueues;
   redrive?: DeadLetterRedrive;
+  /** Shared with the other endpoint and the console, so each lists the tasks any of them started. */
+  moveTasks?: MessageMoveTasks;
 }
 
 export type SqsProtocol = 'json' | 'query';
@@ -159,7 +161,8 @@ export class SqsApi {
 
   constructor(options: SqsApiOptions) {
     this.queues = options.queues;
-    this.moveTasks = new MessageMoveTasks(options.queues, options.redrive, this.closing.signal);
+    this.moveTasks =
+      options.moveTasks ?? new MessageMoveTasks(options.queues, options.redrive, this.closing.signal);
   }
 
   /** Ends the long polls in progress (they answer with no message) and stops move tasks between messages. */

@@ -61,8 +61,10 @@ export class MessageMoveTasks {
     destination?: string;
     destinationArn?: string;
     rate?: number;
+    /** Only these messages (a local extension the console uses to redrive one message); all when absent. */
+    messageIds?: readonly string[];
   }): string {
-    const { source, sourceArn, destination, destinationArn, rate } = request;
+    const { source, sourceArn, destination, destinationArn, rate, messageIds } = request;
     const sqsSources = this.queues.sourcesOf(source);
     if (sqsSources.length === 0 && !this.redrive?.queues.has(source))
       throw invalidValue('SourceArn', sourceArn, 'Source queue must be configured as a Dead Letter Queue.');
@@ -71,7 +73,10 @@ export class MessageMoveTasks {
         'InvalidParameterValue',
         'There is already a task running. Only one active task is allowed for a source queue arn at a given time.',
       );
-    const ids = this.queues.messages(source).map((m) => m.messageId);
+    const ids = this.queues
+      .messages(source)
+      .map((m) => m.messageId)
+      .filter((id) => messageIds === undefined || messageIds.includes(id));
     const task: MoveTask = {
       handle: Buffer.from(JSON.stringify({ taskId: randomUUID(), sourceArn })).toString('base64'),
       sourceArn,

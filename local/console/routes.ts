@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalEventBus } from '../aws/event-bus';
+import type { MessageMoveTasks } from '../aws/sqs-move-tasks';
 import type { LocalQueues } from '../durable/queues';
 import type { LocalStackModel } from '../stack/model';
 import type { LocalWorkflowRuntime } from '../workflow-runtime';
@@ -13,6 +14,8 @@ export interface ConsoleDeps {
   model: LocalStackModel;
   runtime: LocalWorkflowRuntime;
   queues: LocalQueues;
+  /** The stack's StartMessageMoveTask tasks (the redrive), shared with the AWS endpoint. */
+  moveTasks: MessageMoveTasks;
   eventBus: LocalEventBus;
   db: DynamoDBDocumentClient;
 }

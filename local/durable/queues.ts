@@ -41,6 +41,16 @@ export interface ReceivedMessage {
   firstReceivedAt: number;
 }
 
+/** A message as `peek` shows it: how often it was received, and whether it is hidden now. */
+export interface PeekedMessage {
+  message: QueueMessage;
+  receiveCount: number;
+  /** Epoch milliseconds; absent while never received. */
+  firstReceivedAt?: number;
+  /** Received (or delayed) and not visible again yet. */
+  inFlight: boolean;
+}
+
 export interface ReceiveOptions {
   /** 1 to 10. */
   max: number;
@@ -148,6 +158,25 @@ export class LocalQueues {
   /** Messages in the order they were sent, visible or not. */
   messages(name: string): QueueMessage[] {
     return [...this.queue(name).messages.values()];
+  }
+
+  /**
+   * Every message with what its receives reported so far, oldest first, changing nothing: no receipt, no
+   * receive counted, no visibility changed (the operations console reads queues with it). SQS has no such
+   * call: ReceiveMessage, even with VisibilityTimeout 0 and as the AWS console's "poll for messages" uses
+   * it, counts a receive (and past maxReceiveCount moves the message to its dead-letter queue).
+   */
+  peek(name: string, now = Date.now()): PeekedMessage[] {
+    const q = this.queue(name);
+    return [...q.messages.values()].map((message) => {
+      const d = q.deliveries.get(message.messageId);
+      return {
+        message,
+        receiveCount: d?.receiveCount ?? 0,
+        ...(d?.firstReceivedAt !== undefined ? { firstReceivedAt: d.firstReceivedAt } : {}),
+        inFlight: d !== undefined && d.invisibleUntil > now,
+      };
+    });
   }
 
   /** How many messages can be received now, are in flight, or are delayed (sent with a delay not yet over). */
