@@ -7,7 +7,7 @@ import { ConsoleError, type ConsoleRoute } from './api';
 import type { ConsoleDeps } from './routes';
 import { scanPage } from './scan-page';
 
-/** Why a queue exists: who sends to it, read from the template (the model). */
+/** Why a queue exists: who sends to it, read from the template (the model); `redrive-dlq` from the queues' redrive policies. */
 export interface QueueRole {
   kind: 'on-failure' | 'target-dlq' | 'pipe-dlq' | 'rule-target' | 'redrive-dlq';
   /** `app-ingest`, `StripeEventsRule → stripe-ingest`, … */
@@ -26,6 +26,8 @@ export function queueRoles(model: LocalStackModel, queue: string): QueueRole[] {
   for (const p of model.pipes) if (p.deadLetterQueue === queue) roles.push({ kind: 'pipe-dlq', of: p.name });
   return roles;
 }
+
+const REDRIVABLE = new Set<QueueRole['kind']>(['on-failure', 'target-dlq', 'redrive-dlq']);
 
 /** What a message says about why it landed here: a Lambda on-failure record's error, EventBridge's attributes. */
 export function whyOf(body: string, attributes: PeekedMessage['message']['attributes']): string | undefined {
@@ -77,14 +79,16 @@ export function queueRoutes({ model, queues, moveTasks, db }: ConsoleDeps): Cons
     if (!queues.has(name)) throw new ConsoleError(404, 'QueueNotFound', `No queue ${name} in this stack`);
     return name;
   };
-  const redrivable = (name: string): boolean =>
-    queues.sourcesOf(name).length > 0 ||
-    queueRoles(model, name).some((r) => r.kind === 'on-failure' || r.kind === 'target-dlq');
+  const rolesOf = (name: string): QueueRole[] => [
+    ...queueRoles(model, name),
+    ...queues.sourcesOf(name).map((of) => ({ kind: 'redrive-dlq' as const, of })),
+  ];
   const summary = (name: string) => ({
     name,
     arn: localQueueArn(name),
-    roles: queueRoles(model, name),
-    redrivable: redrivable(name),
+    roles: rolesOf(name),
+    // What a move task can send back (sqs-move-tasks.ts); a pipe's dead letters name shards, not events.
+    redrivable: rolesOf(name).some((r) => REDRIVABLE.has(r.kind)),
     messages: queues.messages(name).length,
     ...queues.counts(name),
   });
