@@ -122,9 +122,16 @@ test('reading a queue peeks: the message stays visible and no receive is counted
   ]);
   expect(queues.counts('AppIngestFailures')).toEqual({ visible: 1, inFlight: 0, delayed: 0 });
   expect(first).toMatchObject({ redrivable: true, roles: [{ kind: 'on-failure', of: 'app-ingest' }] });
-  // A receive after the peeks is the message's first.
+  // A receive after the peeks is the message's first, and the next peek reports it.
   const [received] = await queues.receive('AppIngestFailures', { max: 1 });
   expect(received?.receiveCount).toBe(1);
+  expect((await detail('AppIngestFailures')).messages).toEqual([
+    expect.objectContaining({
+      receiveCount: 1,
+      inFlight: true,
+      firstReceivedAt: new Date(received?.firstReceivedAt ?? 0).toISOString(),
+    }),
+  ]);
 });
 
 test('the queue list counts every queue with its role', async () => {
