@@ -64,7 +64,7 @@ const peeked = (p: PeekedMessage) => {
   };
 };
 
-/** A parked fact's key: `link#<stripe id>` / `parked#<fact key>` (statemachines/referral-fact.asl.json, ParkUntilLinked). */
+/** A parked fact's key: `link#<id>` / `parked#<fact key>` (statemachines/referral-fact.asl.json, ParkUntilLinked). */
 const LINK_PREFIX = 'link#';
 const PARKED_PREFIX = 'parked#';
 const PARKED_PAGE = 50;
@@ -137,7 +137,7 @@ export function queueRoutes({ model, queues, moveTasks, db }: ConsoleDeps): Cons
       },
     },
     {
-      // Facts parked in PartnerReferrals until a fact links one of their Stripe ids to a user: read-only.
+      // Facts parked in PartnerReferrals until a fact links one of their ids (`payment:<charge or PaymentIntent>`, …) to a user: read-only.
       method: 'GET',
       path: 'parked',
       handle: async ({ query }) => {
@@ -158,7 +158,7 @@ export function queueRoutes({ model, queues, moveTasks, db }: ConsoleDeps): Cons
 }
 
 function parkedFact(item: Record<string, unknown>) {
-  const stripeId = String(item.partnerId).slice(LINK_PREFIX.length);
+  const linkId = String(item.partnerId).slice(LINK_PREFIX.length);
   const factKey = String(item.referralId).slice(PARKED_PREFIX.length);
   let kind: string | undefined;
   try {
@@ -168,13 +168,13 @@ function parkedFact(item: Record<string, unknown>) {
     kind = undefined;
   }
   return {
-    stripeId,
+    linkId,
     factKey,
     ...(kind !== undefined ? { kind } : {}),
     parkedAt: String(item.parkedAt),
     ...(typeof item.expiresAt === 'number'
       ? { expiresAt: new Date(item.expiresAt * 1000).toISOString() }
       : {}),
-    why: `Waiting for a fact that links ${stripeId} to a user; that fact replays this one`,
+    why: `Waiting for a fact that links ${linkId} to a user; that fact replays this one`,
   };
 }

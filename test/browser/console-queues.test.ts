@@ -9,6 +9,7 @@ import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
 import { freePort } from '../../local/dynamodb-local';
 import { userSignedUpEvent } from '../../local/events/app-events';
 import { putEventsEntry } from '../../local/events/event-envelope';
+import { chargeRefundedEvent } from '../../local/events/stripe-events';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/aws-names';
 import { ensureWebBuilt, launchBrowser, screenshot } from '../support/browser';
 
@@ -156,5 +157,29 @@ test('the partner routes answer one partner, 404 for an unknown one and 400 for 
     json: { error: 'PartnerNotFound', message: 'No partner p_nobody is registered' },
   });
   expect((await consoleApi('partners?cursor=not-ours')).status).toBe(400);
+});
+
+test('a refund of a charge no user is linked to yet is listed as a parked fact, with what it waits for', async () => {
   expect(await consoleApi('parked')).toEqual({ status: 200, json: { parked: [] } });
+  const stripeBus = cloud.buses.find((b) => b.name.startsWith('aws.partner/'))?.name ?? '';
+  const refund = chargeRefundedEvent({ eventId: 'evt_console_refund', chargeId: 'ch_console' });
+  await cloud.eventBus.putEvents([putEventsEntry(stripeBus, refund, { source: stripeBus })]);
+  await cloud.settle();
+
+  const { json } = await consoleApi('parked');
+
+  // Parked under each id the refund names (its charge, its PaymentIntent) until a fact links one to a user.
+  expect(json.parked).toHaveLength(2);
+  expect(json.parked).toEqual(
+    expect.arrayContaining(
+      ['payment:pi_test_1', 'payment:ch_console'].map((linkId) =>
+        expect.objectContaining({
+          linkId,
+          factKey: 'refund#ch_console#2999',
+          kind: 'refund',
+          why: `Waiting for a fact that links ${linkId} to a user; that fact replays this one`,
+        }),
+      ),
+    ),
+  );
 });

@@ -40,7 +40,7 @@ interface QueueDetail extends QueueSummary {
   moveTasks: MoveTask[];
 }
 interface ParkedFact {
-  stripeId: string;
+  linkId: string;
   factKey: string;
   kind?: string;
   parkedAt: string;
@@ -128,7 +128,7 @@ function ParkedFacts() {
           </thead>
           <tbody>
             {value.parked.map((p) => (
-              <tr key={`${p.stripeId}/${p.factKey}`}>
+              <tr key={`${p.linkId}/${p.factKey}`}>
                 <td>{p.factKey}</td>
                 <td>{p.kind ?? ''}</td>
                 <td>{p.why}</td>
