@@ -66,7 +66,7 @@ export class MessageMoveTasks {
   }): string {
     const { source, sourceArn, destination, destinationArn, rate, messageIds } = request;
     const sqsSources = this.queues.sourcesOf(source);
-    if (sqsSources.length === 0 && !this.redrive?.queues.has(source))
+    if (!this.isDeadLetterQueue(source))
       throw invalidValue('SourceArn', sourceArn, 'Source queue must be configured as a Dead Letter Queue.');
     if (this.tasks.some((t) => t.sourceArn === sourceArn && t.status === 'RUNNING'))
       throw new SqsError(
@@ -92,6 +92,11 @@ export class MessageMoveTasks {
     for (const old of ofSource.slice(KEPT_MOVE_TASKS)) this.tasks.splice(this.tasks.indexOf(old), 1);
     void this.run(task, source, ids, (m) => this.moveOne(source, m, destination, sqsSources));
     return task.handle;
+  }
+
+  /** Whether a task can move `source`'s messages back: it is an SQS queue's dead-letter queue or a redrive hook's. */
+  isDeadLetterQueue(source: string): boolean {
+    return this.queues.sourcesOf(source).length > 0 || (this.redrive?.queues.has(source) ?? false);
   }
 
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ListMessageMoveTasks.html

@@ -27,8 +27,6 @@ export function queueRoles(model: LocalStackModel, queue: string): QueueRole[] {
   return roles;
 }
 
-const REDRIVABLE = new Set<QueueRole['kind']>(['on-failure', 'target-dlq', 'redrive-dlq']);
-
 /** What a message says about why it landed here: a Lambda on-failure record's error, EventBridge's attributes. */
 export function whyOf(body: string, attributes: PeekedMessage['message']['attributes']): string | undefined {
   const code = attributes?.ERROR_CODE?.StringValue;
@@ -87,8 +85,8 @@ export function queueRoutes({ model, queues, moveTasks, db }: ConsoleDeps): Cons
     name,
     arn: localQueueArn(name),
     roles: rolesOf(name),
-    // What a move task can send back (sqs-move-tasks.ts); a pipe's dead letters name shards, not events.
-    redrivable: rolesOf(name).some((r) => REDRIVABLE.has(r.kind)),
+    // What a move task can send back; a pipe's dead letters name stream shards, not events.
+    redrivable: moveTasks.isDeadLetterQueue(name),
     messages: queues.messages(name).length,
     ...queues.counts(name),
   });
