@@ -155,6 +155,10 @@ export interface ExecutionDescription {
   redriveDate?: Date;
 }
 
+/** Where ListExecutions puts an execution: running ones by their (re)start, closed ones by their stop. */
+export const listedAt = (d: ExecutionDescription): number =>
+  (d.status === 'RUNNING' ? (d.redriveDate ?? d.startDate) : (d.stopDate ?? d.startDate)).getTime();
+
 export interface StartSyncResult extends ExecutionDescription {
   status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
 }

@@ -3,11 +3,12 @@ import * as http from 'node:http';
 import { localRoleArn, localStateMachineArn, stateMachineNameOf } from '../aws-names';
 import { abortServer, closeServer, hostForUrl, listenOn } from '../ports';
 import { continueWithin, readBody, REQUEST_BODY_LIMITS } from '../request-body';
-import type {
-  ExecutionDescription,
-  HistoryEvent,
-  LocalWorkflowRuntime,
-  WorkflowType,
+import {
+  listedAt,
+  type ExecutionDescription,
+  type HistoryEvent,
+  type LocalWorkflowRuntime,
+  type WorkflowType,
 } from '../workflow-runtime';
 import { busNameOf, type LocalEventBus, type PutEventsEntry } from './event-bus';
 import { SqsApi, type SqsApiOptions, type SqsProtocol, type SqsReply } from './sqs-api';
@@ -400,10 +401,6 @@ function enumValue(body: Body, key: string, values: ReadonlySet<string>): string
   }
   return v;
 }
-
-/** Where ListExecutions puts an execution: running ones by their (re)start, closed ones by their stop. */
-const listedAt = (d: ExecutionDescription): number =>
-  (d.status === 'RUNNING' ? (d.redriveDate ?? d.startDate) : (d.stopDate ?? d.startDate)).getTime();
 
 class StepFunctionsApi {
   private readonly machines: Map<string, { name: string; type: WorkflowType; definition?: unknown }>;
