@@ -1,4 +1,5 @@
 import { render } from 'preact';
+import './console.css';
 import { useEffect, useState } from 'preact/hooks';
 import { ExecutionsPage } from './executions';
 import { PartnersPage } from './partners';
