@@ -1,9 +1,10 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { consoleApi } from './api';
 import type { ExecutionDetailView } from './execution-views';
 import { StateGraph, describeRun } from './graph';
 import { Json, StatusBadge, formatDate, useLoad } from './ui';
 
+const RUNNING_REFRESH_MS = 1_000;
 const REDRIVABLE_STATUSES = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 
 /** One execution: its graph with the path taken, each state's input and output, its history, Stop and Redrive. */
@@ -13,6 +14,12 @@ export function ExecutionPage({ executionArn }: { executionArn: string }) {
   const [selected, setSelected] = useState<string | undefined>(undefined);
   const [action, setAction] = useState<{ busy?: boolean; error?: string }>({});
   const e = execution.value;
+  // A running execution (a redrive too) is read again until it closes, as the AWS console does.
+  useEffect(() => {
+    if (e?.status !== 'RUNNING') return;
+    const timer = setTimeout(() => execution.reload(), RUNNING_REFRESH_MS);
+    return () => clearTimeout(timer);
+  }, [e]);
 
   const act = (verb: 'stop' | 'redrive') => {
     setAction({ busy: true });
