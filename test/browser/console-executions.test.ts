@@ -118,9 +118,9 @@ it('an operator finds a failed payment by invoice id, sees the failed state, red
   ]);
   await expect(failed.getAttribute('aria-label')).resolves.toBe('ComputeReferral, failed, retried 2 times');
   await expect(graph.locator('[data-state="RecordFact"]').getAttribute('data-status')).resolves.toBe('taken');
-  await expect(graph.locator('[data-state="WriteReferralAndLedger"]').getAttribute('data-status')).resolves.toBe(
-    'not-taken',
-  );
+  await expect(
+    graph.locator('[data-state="WriteReferralAndLedger"]').getAttribute('data-status'),
+  ).resolves.toBe('not-taken');
   await failed.click();
   await page.getByRole('heading', { name: 'State ComputeReferral' }).waitFor();
   await expect(page.locator('.pane').last().textContent()).resolves.toContain(INVOICE);

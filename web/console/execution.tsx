@@ -100,7 +100,12 @@ export function ExecutionPage({ executionArn }: { executionArn: string }) {
       <div class="panes">
         <div class="pane graph-pane">
           <h2>Graph</h2>
-          <StateGraph definition={e.definition} states={e.states} selected={selected} onSelect={setSelected} />
+          <StateGraph
+            definition={e.definition}
+            states={e.states}
+            selected={selected}
+            onSelect={setSelected}
+          />
         </div>
         <div class="pane">
           <h2>States entered</h2>
@@ -149,8 +154,9 @@ export function ExecutionPage({ executionArn }: { executionArn: string }) {
         </thead>
         <tbody>
           {e.history.map((h) => {
-            const { id, previousEventId: _previous, type, timestamp, ...details } = h;
-            const detail = Object.values(details)[0] as Record<string, unknown> | undefined;
+            const { id, type, timestamp } = h;
+            const detail = Object.entries(h).find(([key]) => key.endsWith('EventDetails'))?.[1] as
+              Record<string, unknown> | undefined;
             const failed = type.endsWith('Failed') || type.endsWith('TimedOut') || type.endsWith('Aborted');
             return (
               <tr key={id} class={failed ? 'row-failed' : undefined}>

@@ -140,7 +140,10 @@ function ExecutionsOverview() {
         </label>
         <label>
           Status
-          <select value={draft.status} onChange={(e) => setDraft({ ...draft, status: e.currentTarget.value })}>
+          <select
+            value={draft.status}
+            onChange={(e) => setDraft({ ...draft, status: e.currentTarget.value })}
+          >
             <option value="">All</option>
             {EXECUTION_STATUSES.map((s) => (
               <option key={s} value={s}>

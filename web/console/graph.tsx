@@ -113,12 +113,28 @@ export function StateGraph(props: {
       height={g.height}
     >
       <defs>
-        <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">
+        <marker
+          id="arrow"
+          viewBox="0 0 10 10"
+          refX="9"
+          refY="5"
+          markerWidth="7"
+          markerHeight="7"
+          orient="auto"
+        >
           <path d="M0,0 L10,5 L0,10 z" />
         </marker>
       </defs>
       {g.clusters.map((c) => (
-        <rect key={c.name} class="cluster" x={c.box.x} y={c.box.y} width={c.box.width} height={c.box.height} rx={6} />
+        <rect
+          key={c.name}
+          class="cluster"
+          x={c.box.x}
+          y={c.box.y}
+          width={c.box.width}
+          height={c.box.height}
+          rx={6}
+        />
       ))}
       {g.edges.map((e) => (
         <polyline

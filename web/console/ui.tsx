@@ -8,7 +8,8 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
     let current = true;
     load().then(
       (value) => current && setState({ value }),
-      (error: unknown) => current && setState({ error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) =>
+        current && setState({ error: error instanceof Error ? error.message : String(error) }),
     );
     return () => {
       current = false;
