@@ -14,9 +14,10 @@ import type { ExecutionDetailView, ExecutionPageView, OverviewView } from '../..
 
 /**
  * The console's executions API over a runtime running three small machines (no AWS service touched):
- * `payment` succeeds with its input, `signup` fails in a Fail state when asked, `approval` waits an hour.
+ * `payment` succeeds with its input, `signup` fails in a Fail state when asked, `refund` retries and catches,
+ * `approval` waits on an approver Lambda that never answers.
  */
-const machines: Record<'payment' | 'signup' | 'approval', AslMachine> = {
+const machines: Record<'payment' | 'signup' | 'approval' | 'refund', AslMachine> = {
   payment: {
     StartAt: 'ApplyPayment',
     States: { ApplyPayment: { Type: 'Pass', ResultPath: '$.applied', Result: true, End: true } },
@@ -33,9 +34,29 @@ const machines: Record<'payment' | 'signup' | 'approval', AslMachine> = {
       UnknownPartner: { Type: 'Fail', Error: 'UnknownPartner', Cause: 'register it' },
     },
   },
+  refund: {
+    StartAt: 'TryRefund',
+    States: {
+      TryRefund: {
+        Type: 'Parallel',
+        Branches: [{ StartAt: 'RefundFails', States: { RefundFails: { Type: 'Fail', Error: 'Flaky' } } }],
+        Retry: [{ ErrorEquals: ['Flaky'], MaxAttempts: 2, IntervalSeconds: 1 }],
+        Catch: [{ ErrorEquals: ['States.ALL'], Next: 'RefundCaught' }],
+        End: true,
+      },
+      RefundCaught: { Type: 'Pass', End: true },
+    },
+  },
   approval: {
-    StartAt: 'WaitForHoldPeriod',
-    States: { WaitForHoldPeriod: { Type: 'Wait', Seconds: 3600, End: true } },
+    StartAt: 'AwaitApprover',
+    States: {
+      AwaitApprover: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: { FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:approver' },
+        End: true,
+      },
+    },
   },
 };
 
@@ -74,9 +95,13 @@ const model: LocalStackModel = {
   routes: [],
 };
 
+/** The approver calls waiting; answered when the suite ends (the library clears a Task's timer then). */
+const approvers: ((value: unknown) => void)[] = [];
 const runtime = new LocalWorkflowRuntime({
   dynamoDb: new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1' }),
   workflows: [],
+  retryDelayScale: 0,
+  lambdas: { approver: () => new Promise((resolve) => approvers.push(resolve)) },
 });
 for (const w of workflows) runtime.registerWorkflow(w.name, w.definition);
 const eventBus = new LocalEventBus(model.rules, [], {
@@ -104,6 +129,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const d of runtime.list()) if (d.status === 'RUNNING') runtime.stop(d.executionArn);
+  for (const approve of approvers) approve({});
   await runtime.waitForIdle();
   await new Promise((resolve) => server.close(resolve));
 });
@@ -224,6 +250,16 @@ describe('an execution', () => {
     expect(body.states.IsPartnerRegistered).toMatchObject({ entered: 1, exited: 1, failed: false });
     expect(body.states.ClaimUser).toBeUndefined();
     expect(body.history.map((e) => e.type).at(-1)).toBe('ExecutionFailed');
+  });
+
+  it('marks retries and caught errors on their states, nested ones included, and fails none of a succeeded execution', async () => {
+    const { executionArn } = runtime.start('refund', {}, 'refund-caught');
+    await runtime.waitFor(executionArn);
+    const { body } = await call<ExecutionDetailView>(arnPath(executionArn));
+    expect(body.status).toBe('SUCCEEDED');
+    expect(body.states.TryRefund).toMatchObject({ entered: 1, retries: 2, caught: 1, failed: false });
+    expect(body.states.RefundFails).toMatchObject({ entered: 3, failed: false, error: 'Flaky' });
+    expect(body.states.RefundCaught).toMatchObject({ entered: 1, exited: 1 });
   });
 
   it('answers 404 ExecutionDoesNotExist for an unknown execution', async () => {

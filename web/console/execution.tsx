@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { consoleApi } from './api';
 import type { ExecutionDetailView } from './execution-views';
-import { StateGraph, describeRun } from './graph';
+import { StateGraph } from './graph';
+import { describeRun } from './graph-layout';
 import { Json, StatusBadge, formatDate, useLoad } from './ui';
 
 const RUNNING_REFRESH_MS = 1_000;
