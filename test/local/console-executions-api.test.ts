@@ -8,6 +8,7 @@ import { PAGE_SIZE } from '../../local/console/executions';
 import { consoleRoutes } from '../../local/console/routes';
 import type { AslMachine } from '../../local/definition';
 import type { LocalQueues } from '../../local/durable/queues';
+import type { MessageMoveTasks } from '../../local/aws/sqs-move-tasks';
 import type { LocalStackModel, LocalWorkflow } from '../../local/stack/model';
 import { LocalWorkflowRuntime } from '../../local/workflow-runtime';
 import type { ExecutionDetailView, ExecutionPageView, OverviewView } from '../../web/console/execution-views';
@@ -115,6 +116,7 @@ const handler = consoleApi(
     runtime,
     eventBus,
     queues: {} as LocalQueues,
+    moveTasks: {} as MessageMoveTasks,
     db: {} as DynamoDBDocumentClient,
   }),
 );

@@ -3,7 +3,8 @@ import { consoleApi } from './api';
 import type { ExecutionDetailView } from './execution-views';
 import { StateGraph } from './graph';
 import { describeRun } from './graph-layout';
-import { Json, StatusBadge, formatDate, useLoad } from './ui';
+import { Json, StatusBadge, formatDate } from './ui';
+import { useConsoleApi } from './use-console-api';
 
 const RUNNING_REFRESH_MS = 1_000;
 const REDRIVABLE_STATUSES = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
@@ -11,14 +12,14 @@ const REDRIVABLE_STATUSES = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 /** One execution: its graph with the path taken, each state's input and output, its history, Stop and Redrive. */
 export function ExecutionPage({ executionArn }: { executionArn: string }) {
   const path = `executions/${encodeURIComponent(executionArn)}`;
-  const execution = useLoad(() => consoleApi<ExecutionDetailView>(path), [path]);
+  const execution = useConsoleApi<ExecutionDetailView>(path);
   const [selected, setSelected] = useState<string | undefined>(undefined);
   const [action, setAction] = useState<{ busy?: boolean; error?: string }>({});
   const e = execution.value;
   // A running execution (a redrive too) is read again until it closes, as the AWS console does.
   useEffect(() => {
     if (e?.status !== 'RUNNING') return;
-    const timer = setTimeout(() => execution.reload(), RUNNING_REFRESH_MS);
+    const timer = setTimeout(() => void execution.reload(), RUNNING_REFRESH_MS);
     return () => clearTimeout(timer);
   }, [e]);
 
@@ -27,7 +28,7 @@ export function ExecutionPage({ executionArn }: { executionArn: string }) {
     consoleApi(`${path}/${verb}`, { method: 'POST' }).then(
       () => {
         setAction({});
-        execution.reload();
+        void execution.reload();
       },
       (error: unknown) => setAction({ error: error instanceof Error ? error.message : String(error) }),
     );
@@ -92,7 +93,7 @@ export function ExecutionPage({ executionArn }: { executionArn: string }) {
         >
           Redrive
         </button>
-        <button type="button" onClick={() => execution.reload()}>
+        <button type="button" onClick={() => void execution.reload()}>
           Refresh
         </button>
         {action.error && <span role="alert">{action.error}</span>}

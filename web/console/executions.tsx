@@ -1,5 +1,4 @@
 import { useState } from 'preact/hooks';
-import { consoleApi } from './api';
 import { ExecutionPage } from './execution';
 import {
   EXECUTION_STATUSES,
@@ -7,7 +6,8 @@ import {
   type ExecutionStatusName,
   type OverviewView,
 } from './execution-views';
-import { StatusBadge, formatDate, useLoad } from './ui';
+import { StatusBadge, formatDate } from './ui';
+import { useConsoleApi } from './use-console-api';
 
 /** The executions section; `route` is what follows `#/executions/` in the hash (an execution's ARN, or nothing). */
 export function ExecutionsPage({ route }: { route: readonly string[] }) {
@@ -24,16 +24,14 @@ interface Filters {
 const executionHref = (arn: string): string => `#/executions/${encodeURIComponent(arn)}`;
 
 function ExecutionsOverview() {
-  const overview = useLoad(() => consoleApi<OverviewView>('overview'), []);
+  const overview = useConsoleApi<OverviewView>('overview');
   const [filters, setFilters] = useState<Filters>({ stateMachine: '', status: '', q: '' });
   const [draft, setDraft] = useState<Filters>(filters);
   const [next, setNext] = useState<string | undefined>(undefined);
-  const page = useLoad(() => {
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(filters)) if (value !== '') query.set(key, value);
-    if (next !== undefined) query.set('next', next);
-    return consoleApi<ExecutionPageView>(`executions?${query.toString()}`);
-  }, [filters, next]);
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(filters)) if (value !== '') query.set(key, value);
+  if (next !== undefined) query.set('next', next);
+  const page = useConsoleApi<ExecutionPageView>(`executions?${query.toString()}`);
 
   const pickStatus = (status: ExecutionStatusName, stateMachine: string) => {
     const f = { stateMachine, status, q: draft.q };
