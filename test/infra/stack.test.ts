@@ -41,6 +41,7 @@ import {
   COMMISSIONS_TABLE,
   REFERRALS_TABLE,
   STATS_TABLE,
+  ACTIVITY_TABLE,
   CLICK_COUNTERS_TABLE,
   PAYOUTS_TABLE,
   TABLE_SPECS,
@@ -457,6 +458,7 @@ describe('functions', () => {
         index(COMMISSIONS_TABLE, INDEX_NAMES.commissionsByPartner),
         index(COMMISSIONS_TABLE, INDEX_NAMES.commissionsByPartnerStatus),
         `${tableId(PAYOUTS_TABLE)}.Arn`,
+        `${tableId(ACTIVITY_TABLE)}.Arn`,
       ].sort(),
     );
     // The click counter shards are summed with one BatchGetItem, the only read on that table.
@@ -769,6 +771,8 @@ describe('HTTP API', () => {
     dashboard: { access: 'partner', fn: 'dashboard-api' },
     commissions: { access: 'partner', fn: 'dashboard-api' },
     adminDashboard: { access: 'admin', fn: 'dashboard-api' },
+    activity: { access: 'partner', fn: 'dashboard-api' },
+    adminActivity: { access: 'admin', fn: 'dashboard-api' },
     adminPartners: { access: 'admin', fn: 'admin-api' },
     adminCommissions: { access: 'admin', fn: 'admin-api' },
     adminApproveCommission: { access: 'admin', fn: 'admin-api' },

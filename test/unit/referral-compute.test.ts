@@ -13,6 +13,7 @@ const config = {
   referralsTable: 'PartnerReferrals',
   statsTable: 'PartnerStats',
   commissionsTable: 'PartnerCommissions',
+  activityTable: 'PartnerActivity',
 };
 const compute = createReferralComputeHandler({ config });
 const context = lambdaContext('referral-compute');
