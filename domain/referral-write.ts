@@ -307,9 +307,6 @@ function statsWriteFor(
           ConditionExpression: 'attribute_exists(partnerId)',
         },
       },
-      ...Object.entries(byDay).map(([day, counts]) =>
-        bucketUpdate(tables.activity, key.partnerId, day, counts),
-      ),
       {
         Update: {
           TableName: tables.referrals,
@@ -320,6 +317,10 @@ function statsWriteFor(
           ExpressionAttributeValues: values,
         },
       },
+      // Last: the workflow reads the referral's cancellation reason at index 1.
+      ...Object.entries(byDay).map(([day, counts]) =>
+        bucketUpdate(tables.activity, key.partnerId, day, counts),
+      ),
     ],
   };
 }
@@ -376,7 +377,10 @@ function referralUpdate(
     sets.push(`#f${i} = :v${i}`);
   });
   sets.push('factKeys = :factKeys', 'factCount = :factCount');
-  sets.push('timeZone = :timeZone', 'activityDays = :activityDays');
+  // Placeholders: DynamoDB reserves many words (ZONE, DAYS among them).
+  names['#timeZone'] = 'timeZone';
+  names['#activityDays'] = 'activityDays';
+  sets.push('#timeZone = :timeZone', '#activityDays = :activityDays');
   values[':timeZone'] = S(activity.timeZone);
   values[':activityDays'] = toAttributeValue(activity.activityDays);
   values[':factKeys'] = { SS: factKeys };

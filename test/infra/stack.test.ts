@@ -286,7 +286,7 @@ describe('state machine IAM: the new design, spelled out', () => {
     (wf) => {
       const grants = roleGrants(wf);
       expect(servicesOf(grants)).toEqual(['dynamodb', 'events', 'lambda', 'logs', 'states', 'xray']);
-      const lifecycleTables = [STATS_TABLE, REFERRALS_TABLE, COMMISSIONS_TABLE];
+      const lifecycleTables = [STATS_TABLE, REFERRALS_TABLE, COMMISSIONS_TABLE, ACTIVITY_TABLE];
       expect(resourcesFor(grants, 'dynamodb:Query')).toEqual(lifecycleTables.flatMap(withIndexes).sort());
       expect(resourcesFor(grants, 'dynamodb:PutItem')).toEqual(lifecycleTables.map(tableArn).sort());
       expect(resourcesFor(grants, 'dynamodb:ConditionCheckItem')).toEqual(

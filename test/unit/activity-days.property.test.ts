@@ -75,7 +75,7 @@ function bucketsThroughWrites(c: Case, events: readonly StoryEvent[]): ActivityB
     const change = plan.statsWrite?.TransactItems;
     // The change's byDay is what the stats write adds: read it back from the bucket updates it plans.
     for (const action of change ?? []) {
-      const update = action.Update;
+      const update = 'Update' in action ? action.Update : undefined;
       if (!update || update.TableName !== TABLES.activity) continue;
       const day = (update.Key as { day: { S: string } }).day.S;
       const values = update.ExpressionAttributeValues as Record<string, { N: string }>;
