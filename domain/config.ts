@@ -108,6 +108,7 @@ export const TABLE_NAMES = {
   commissions: 'PartnerCommissions',
   clickCounters: 'PartnerClickCounters',
   payouts: 'PartnerPayouts',
+  activity: 'PartnerActivity',
 } as const;
 
 export const INDEX_NAMES = {
@@ -199,6 +200,8 @@ export interface RuntimeConfig {
   commissionsTable: string;
   clickCountersTable: string;
   payoutsTable: string;
+  /** Daily activity buckets (`PartnerActivity`: partnerId, local day). */
+  activityTable: string;
   /** `MINIMUM_PAYOUT_CENTS`: a partner's payable balance must reach it to be paid out. */
   minimumPayoutCents: number;
   appBusName: string;
@@ -317,6 +320,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     commissionsTable: env.COMMISSIONS_TABLE ?? TABLE_NAMES.commissions,
     clickCountersTable: env.CLICK_COUNTERS_TABLE ?? TABLE_NAMES.clickCounters,
     payoutsTable: env.PAYOUTS_TABLE ?? TABLE_NAMES.payouts,
+    activityTable: env.ACTIVITY_TABLE ?? TABLE_NAMES.activity,
     minimumPayoutCents: env.MINIMUM_PAYOUT_CENTS
       ? parsePositiveInteger('MINIMUM_PAYOUT_CENTS', env.MINIMUM_PAYOUT_CENTS)
       : DEFAULT_MINIMUM_PAYOUT_CENTS,

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ACTIVITY_COUNTS } from './activity-days';
 import { BILLING_CYCLES, PLAN_TYPES } from './config';
 import { REFERRAL_STATUSES, type Referral } from './referral';
 import { STATS_COUNTERS, type PartnerStats, type StatsCounter } from './stats';
@@ -18,6 +19,18 @@ const stringSet = z.union([
   z.array(z.string()),
 ]);
 const money = integer;
+
+/** Non-zero activity counts by local day (`activityDays` on a referral, `byDay` of a recorded stats change). */
+export const activityByDaySchema = z.record(
+  z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a day YYYY-MM-DD' })),
+  z.partialRecord(z.enum(ACTIVITY_COUNTS), integer),
+);
+
+/** A `PartnerActivity` bucket item: one local day's counts (missing counts are 0). */
+export const activityBucketSchema = z.object({
+  day: z.string({ error: 'expected a string' }),
+  ...Object.fromEntries(ACTIVITY_COUNTS.map((c) => [c, z.optional(integer)])),
+}) as z.ZodMiniType<{ day: string } & Partial<Record<(typeof ACTIVITY_COUNTS)[number], number>>, unknown>;
 
 export const referralItemSchema = z.object({
   partnerId: z.string({ error: 'expected a string' }),
@@ -54,6 +67,8 @@ export const referralItemSchema = z.object({
   pendingStats: z.optional(stringSet),
   statsPendingSince: z.optional(z.string()),
   statsPendingReason: z.optional(z.string()),
+  timeZone: z.optional(z.string()),
+  activityDays: z.optional(activityByDaySchema),
 }) satisfies z.ZodMiniType<Referral, unknown>;
 
 const counterShape = Object.fromEntries(STATS_COUNTERS.map((c) => [c, z._default(integer, 0)])) as Record<
@@ -71,4 +86,5 @@ export const partnerStatsItemSchema = z.object({
   lastActivityAt: z.optional(z.string()),
   lastReconciledAt: z.optional(z.string()),
   displayName: z.optional(z.string()),
+  timeZone: z.optional(z.string()),
 }) satisfies z.ZodMiniType<PartnerStats, unknown>;

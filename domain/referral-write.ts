@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { N, S, toAttributeMap, toAttributeValue, type TransactWriteItem } from './attribute-value';
+import { activityDelta, activityOf, addActivity, ACTIVITY_COUNTS, type ActivityByDay } from './activity-days';
 import { contributionDelta } from './contribution';
+import { DEFAULT_TIMEZONE } from './export-range';
 import type { Fact } from './facts';
 import { commissionItemOf } from './ledger';
 import { referralStateOf, type Commission, type ProgramTerms, type ReferralState } from './lifecycle';
@@ -22,6 +24,7 @@ export interface Tables {
   referrals: string;
   stats: string;
   commissions: string;
+  activity: string;
 }
 
 export interface WritePlanInput {
@@ -36,6 +39,11 @@ export interface WritePlanInput {
   pendingChanges?: Readonly<Record<string, StatsChange>>;
   terms: ProgramTerms;
   tables: Tables;
+  /**
+   * The partner's zone as the signup read it from the stats row; a stored referral keeps the zone it was
+   * written with (`timeZone`), so its days never move. Absent on both: UTC.
+   */
+  timeZone?: string;
 }
 
 /** One write's change to its partner's counters, as recorded with the write's marker until it is applied. */
@@ -44,6 +52,8 @@ export interface StatsChange {
   at: string;
   /** The counters that move, in `STATS_COUNTERS` order; the others stay. */
   delta: Partial<Record<StatsCounter, number>>;
+  /** The activity buckets that move (`activityDelta`); absent when none do. */
+  byDay?: ActivityByDay;
 }
 
 export interface StatsWrite {
@@ -83,6 +93,10 @@ export type WritePlan =
 
 /** DynamoDB's limit on actions per transaction. */
 export const MAX_TRANSACTION_ACTIONS = 100;
+
+/** The stats write's own actions (stats row, referral marker): the rest of a transaction is bucket days. */
+const STATS_WRITE_BASE_ACTIONS = 2;
+const MAX_BUCKET_DAYS = MAX_TRANSACTION_ACTIONS - STATS_WRITE_BASE_ACTIONS;
 
 /** More ledger rows change in one step than one transaction holds (never seen: one fact moves a few rows). */
 export class TooManyLedgerChangesError extends Error {
@@ -139,6 +153,7 @@ export function planReferralWrite({
   pendingChanges,
   terms,
   tables,
+  timeZone: partnerTimeZone,
 }: WritePlanInput): WritePlan {
   const next = referralStateOf(userId, facts, terms);
   const factKeys = [...new Set(facts.map((f) => f.key))].sort();
@@ -146,7 +161,7 @@ export function planReferralWrite({
   const { partnerId, referralId } = next.referral;
   const key = { partnerId: S(partnerId), referralId: S(referralId) };
   const folded = keysOf(stored);
-  const pending = pendingOf(stored, pendingChanges ?? {});
+  const pending = fittingChanges(pendingOf(stored, pendingChanges ?? {}));
   // Facts only grow, and every writer read them before writing: a stored set at least as large has ours.
   if (stored && factKeys.every((k) => folded.has(k))) {
     const upToDate = { outcome: 'upToDate', partnerId, referralId, factCount: folded.size } as const;
@@ -172,20 +187,36 @@ export function planReferralWrite({
     : undefined;
 
   const delta = contributionDelta(stored, next.referral as Referral);
-  const movesStats = STATS_COUNTERS.some((k) => delta[k] !== 0);
+  const timeZone = stored?.timeZone ?? partnerTimeZone ?? DEFAULT_TIMEZONE;
+  const activityDays = activityOf(next, timeZone);
+  const byDay = activityDelta(stored?.activityDays, activityDays);
+  if (Object.keys(byDay).length > MAX_BUCKET_DAYS) {
+    throw new TooManyLedgerChangesError(
+      `${Object.keys(byDay).length} activity days change for ${referralId}`,
+    );
+  }
+  const movesStats = STATS_COUNTERS.some((k) => delta[k] !== 0) || Object.keys(byDay).length > 0;
   const marker = `w${factKeys.length}`;
 
   const ledger = ledgerChanges(previous?.commissions ?? [], next.commissions, tables.commissions);
   if (ledger.actions.length + 1 > MAX_TRANSACTION_ACTIONS) {
     throw new TooManyLedgerChangesError(`${ledger.actions.length} ledger rows change for ${referralId}`);
   }
-  const change = movesStats ? changeOf(delta, latestFactTime(facts)) : undefined;
+  const change = movesStats ? changeOf(delta, byDay, latestFactTime(facts)) : undefined;
   const truthWrite = {
     TransactItems: [
-      referralUpdate(tables.referrals, key, stored, next, factKeys, {
-        ...(change ? { marker, change } : {}),
-        mapExists: stored !== undefined && pendingChanges !== undefined,
-      }),
+      referralUpdate(
+        tables.referrals,
+        key,
+        stored,
+        next,
+        factKeys,
+        { timeZone, activityDays },
+        {
+          ...(change ? { marker, change } : {}),
+          mapExists: stored !== undefined && pendingChanges !== undefined,
+        },
+      ),
       ...ledger.actions,
     ],
   };
@@ -212,11 +243,30 @@ const latestFactTime = (facts: readonly Fact[]): string =>
 
 const later = (a: string, b: string): string => (a > b ? a : b);
 
-function changeOf(delta: ReferralCounters, at: string): StatsChange {
+function changeOf(delta: ReferralCounters, byDay: ActivityByDay, at: string): StatsChange {
   return {
     at,
     delta: Object.fromEntries(STATS_COUNTERS.filter((k) => delta[k] !== 0).map((k) => [k, delta[k]])),
+    ...(Object.keys(byDay).length > 0 ? { byDay } : {}),
   };
+}
+
+/**
+ * The pending changes one stats write applies: the oldest markers whose bucket days fit one transaction
+ * (always the first; each change alone fits, see `MAX_BUCKET_DAYS`). The rest wait for the next write.
+ */
+function fittingChanges(
+  changes: readonly [marker: string, change: StatsChange][],
+): [marker: string, change: StatsChange][] {
+  const days = new Set<string>();
+  const fitting: [string, StatsChange][] = [];
+  for (const entry of changes) {
+    const more = Object.keys(entry[1].byDay ?? {}).filter((d) => !days.has(d));
+    if (fitting.length > 0 && days.size + more.length > MAX_BUCKET_DAYS) break;
+    more.forEach((d) => days.add(d));
+    fitting.push(entry);
+  }
+  return fitting;
 }
 
 /**
@@ -236,6 +286,8 @@ function statsWriteFor(
     for (const k of STATS_COUNTERS) delta[k] += change.delta[k] ?? 0;
   }
   const at = changes.map(([, c]) => c.at).reduce(later);
+  const byDay: ActivityByDay = {};
+  for (const [, change] of changes) addActivity(byDay, change.byDay ?? {});
   const names: Record<string, string> = {};
   const values: Record<string, ReturnType<typeof toAttributeValue>> = { ':markers': { SS: markers } };
   markers.forEach((m, i) => {
@@ -265,7 +317,29 @@ function statsWriteFor(
           ExpressionAttributeValues: values,
         },
       },
+      // Last: the workflow reads the referral's cancellation reason at index 1.
+      ...Object.entries(byDay).map(([day, counts]) =>
+        bucketUpdate(tables.activity, key.partnerId, day, counts),
+      ),
     ],
+  };
+}
+
+/** `ADD` the day's non-zero counts to the partner's bucket item (created by the first ADD). */
+function bucketUpdate(
+  table: string,
+  partnerId: { S: string },
+  day: string,
+  counts: ActivityByDay[string],
+): TransactWriteItem {
+  const present = ACTIVITY_COUNTS.filter((c) => (counts[c] ?? 0) !== 0);
+  return {
+    Update: {
+      TableName: table,
+      Key: { partnerId, day: S(day) },
+      UpdateExpression: `ADD ${present.map((c) => `${c} :${c}`).join(', ')}`,
+      ExpressionAttributeValues: Object.fromEntries(present.map((c) => [`:${c}`, N(counts[c] ?? 0)])),
+    },
   };
 }
 
@@ -282,6 +356,7 @@ function referralUpdate(
   stored: Referral | undefined,
   next: ReferralState,
   factKeys: string[],
+  activity: { timeZone: string; activityDays: ActivityByDay },
   recording: { marker?: string; change?: StatsChange; mapExists: boolean },
 ): TransactWriteItem {
   const names: Record<string, string> = {};
@@ -302,6 +377,12 @@ function referralUpdate(
     sets.push(`#f${i} = :v${i}`);
   });
   sets.push('factKeys = :factKeys', 'factCount = :factCount');
+  // Placeholders: DynamoDB reserves many words (ZONE, DAYS among them).
+  names['#timeZone'] = 'timeZone';
+  names['#activityDays'] = 'activityDays';
+  sets.push('#timeZone = :timeZone', '#activityDays = :activityDays');
+  values[':timeZone'] = S(activity.timeZone);
+  values[':activityDays'] = toAttributeValue(activity.activityDays);
   values[':factKeys'] = { SS: factKeys };
   values[':factCount'] = N(factKeys.length);
   const { marker, change, mapExists } = recording;

@@ -1,3 +1,4 @@
+import type { ActivityByDay } from './activity-days';
 import type { BillingCycle, PlanType } from './config';
 
 export const REFERRAL_STATUSES = ['signed_up', 'verified', 'paid', 'canceled'] as const;
@@ -56,6 +57,10 @@ export interface Referral extends EarningsByStatus {
   pendingStats?: ReadonlySet<string> | string[];
   statsPendingSince?: string;
   statsPendingReason?: string;
+  /** The partner's IANA zone, copied at signup: the zone of the referral's activity days (absent: UTC). */
+  timeZone?: string;
+  /** What the referral has added to its partner's activity buckets (`activityOf` at its last write). */
+  activityDays?: ActivityByDay;
 }
 
 /** The referral's sort key: one referral per referred user, so a redelivered signup collides. */

@@ -6,6 +6,8 @@
 export const ROUTES = {
   dashboard: '/partners/{partnerId}/dashboard',
   commissions: '/partners/{partnerId}/commissions',
+  activity: '/partners/{partnerId}/activity',
+  adminActivity: '/admin/partners/{partnerId}/activity',
   adminDashboard: '/admin/partners/{partnerId}/dashboard',
   adminPartners: '/admin/partners',
   adminCommissions: '/admin/commissions',
@@ -30,6 +32,8 @@ export type RouteName = keyof typeof ROUTES;
 export const ROUTE_METHODS = {
   dashboard: 'GET',
   commissions: 'GET',
+  activity: 'GET',
+  adminActivity: 'GET',
   adminDashboard: 'GET',
   adminPartners: 'POST',
   adminCommissions: 'GET',

@@ -40,6 +40,8 @@ export interface PartnerStats extends ReferralCounters {
   lastActivityAt?: string;
   /** Set by registration; shown on the dashboard. */
   displayName?: string;
+  /** The partner's IANA zone, fixed at registration (absent on older rows: UTC); its activity days are local. */
+  timeZone?: string;
   /** Set by reconciliation when it corrects the row. */
   lastReconciledAt?: string;
 }

@@ -28,6 +28,7 @@ import { SpecTable } from './constructs/tables';
 import { buildOrder, stateMachineNameFor, Workflow } from './constructs/workflow';
 import type { DeploySettings } from './settings';
 import {
+  ACTIVITY_TABLE,
   CLICK_COUNTERS_TABLE,
   CLICKS_TABLE,
   COMMISSIONS_TABLE,
@@ -270,6 +271,10 @@ export class PartnerReferralsStack extends Stack {
       .bindIndexQuery(table(REFERRALS_TABLE), INDEX_NAMES.paidByPartner)
       .bindIndexQuery(table(COMMISSIONS_TABLE), INDEX_NAMES.commissionsByPartner)
       .bindIndexQuery(table(COMMISSIONS_TABLE), INDEX_NAMES.commissionsByPartnerStatus);
+    // A chart's buckets: one Query of the partner's partition of the activity table, nothing else there.
+    functions['dashboard-api'].addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [table(ACTIVITY_TABLE).tableArn] }),
+    );
     // A partner's payouts: a Query of the table's own partition (payouts, and claims it filters out by key).
     functions['dashboard-api'].addToRolePolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [table(PAYOUTS_TABLE).tableArn] }),

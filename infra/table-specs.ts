@@ -143,6 +143,22 @@ export const PAYOUTS_TABLE: TableSpec = {
   critical: true,
 };
 
+/**
+ * A partner's daily activity buckets (`day` = the partner's local calendar day, `2026-12-01`): signups,
+ * conversions, earnings and reversals, added by the lifecycle's stats write in the same marker-guarded
+ * transaction as the counters, so exactly once. A chart reads one Query of at most 366 items. Clicks are not
+ * here: they stay on the click counter shards (one `d<day>` attribute per day), to keep their contention spread.
+ */
+export const ACTIVITY_TABLE: TableSpec = {
+  id: 'PartnerActivity',
+  tableName: TABLE_NAMES.activity,
+  substitutionKey: 'ActivityTableName',
+  partitionKey: { name: 'partnerId', type: 'S' },
+  sortKey: { name: 'day', type: 'S' },
+  globalSecondaryIndexes: [],
+  critical: true,
+};
+
 export const TABLE_SPECS: readonly TableSpec[] = [
   REFERRALS_TABLE,
   STATS_TABLE,
@@ -150,4 +166,5 @@ export const TABLE_SPECS: readonly TableSpec[] = [
   COMMISSIONS_TABLE,
   CLICK_COUNTERS_TABLE,
   PAYOUTS_TABLE,
+  ACTIVITY_TABLE,
 ];

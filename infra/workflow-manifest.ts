@@ -8,6 +8,7 @@ import {
   type WorkflowName,
 } from '../domain/config';
 import {
+  ACTIVITY_TABLE,
   CLICK_COUNTERS_TABLE,
   CLICKS_TABLE,
   COMMISSIONS_TABLE,
@@ -83,6 +84,7 @@ const LIFECYCLE_TABLES: WorkflowSpec['tables'] = [
   { table: STATS_TABLE, access: 'readWrite' },
   { table: REFERRALS_TABLE, access: 'readWrite' },
   { table: COMMISSIONS_TABLE, access: 'readWrite', namedByCompute: true },
+  { table: ACTIVITY_TABLE, access: 'readWrite', namedByCompute: true },
 ];
 
 const lifecycleStep = (name: FactWorkflowName): WorkflowSpec => ({

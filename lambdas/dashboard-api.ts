@@ -1,5 +1,13 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import type { ActivityView } from '../domain/activity';
+import {
+  activityRangeOf,
+  activityView,
+  MAX_ACTIVITY_DAYS,
+  rangeDays,
+  type ActivityBucket,
+} from '../domain/activity-view';
 import { partnerIdSchema } from '../domain/app-events';
 import {
   commissionItemSchema,
@@ -26,7 +34,8 @@ import {
   MalformedEventError,
   UnknownPartnerError,
 } from '../domain/errors';
-import { partnerStatsItemSchema, referralItemSchema } from '../domain/items';
+import { DEFAULT_TIMEZONE } from '../domain/export-range';
+import { activityBucketSchema, partnerStatsItemSchema, referralItemSchema } from '../domain/items';
 import {
   decodePartnerPayoutsCursor,
   nextPayoutsCursor,
@@ -39,7 +48,7 @@ import {
 import { routeKeyOf } from '../domain/routes';
 import { parseOrThrow } from '../domain/validation';
 import { partnerAllowedFor } from './commons/auth';
-import { readClickCounterShards } from './commons/click-counters';
+import { readClickCounterShards, readClicksByDay } from './commons/click-counters';
 import { createDocumentClient } from './commons/dynamodb';
 import { annotate, lambdaHandler } from './commons/handler';
 import { errorResponse, json, type HttpResponse } from './commons/http';
@@ -50,7 +59,7 @@ const corrupt = (field: string, problem: string): MalformedEventError =>
   new MalformedEventError(field, problem);
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
-type Deps = { config: RuntimeConfig; db: DynamoDBDocumentClient };
+type Deps = { config: RuntimeConfig; db: DynamoDBDocumentClient; now?: () => Date };
 
 /**
  * The partner's reads, behind the JWT authorizer:
@@ -59,6 +68,10 @@ type Deps = { config: RuntimeConfig; db: DynamoDBDocumentClient };
  *   parallel: `GetItem` on the stats row, one `BatchGetItem` of the partner's click counter shards (clicks are
  *   the row's `totalClicks` plus the shards') and one `Query` of at most 50 paid referrals, newest payment
  *   first. 404 `UnknownPartner`.
+ * - `GET /partners/{partnerId}/activity?range=…` and `GET /admin/partners/{partnerId}/activity`: every local
+ *   day of the range in the partner's zone (domain/activity-view.ts). Three reads: `GetItem` of the stats row's
+ *   zone, then one `Query` of at most 366 bucket items and one `BatchGetItem` of the click shards' day
+ *   attributes, in parallel. 400 naming `range`, 404 `UnknownPartner`.
  * - `GET /partners/{partnerId}/commissions?status=…&cursor=…` (the partner's own): one `Query` of at most 50
  *   commissions, newest first, of one status when `status` is given. 400 `InvalidCommissionStatus`.
  * - `GET /partners/{partnerId}/payouts?cursor=…` (the partner's own): one `Query` of at most 50 payouts, newest
@@ -72,6 +85,9 @@ export function createDashboardApiHandler(deps: Deps) {
         case routeKeyOf('dashboard'):
         case routeKeyOf('adminDashboard'):
           return json(200, await dashboard(deps, event));
+        case routeKeyOf('activity'):
+        case routeKeyOf('adminActivity'):
+          return json(200, await activity(deps, event));
         case routeKeyOf('commissions'):
           return json(200, await partnerCommissions(deps, event));
         case routeKeyOf('payouts'):
@@ -122,6 +138,50 @@ async function dashboard({ config, db }: Deps, event: Event): Promise<DashboardV
     parseOrThrow(referralItemSchema, item, corrupt, `recentReferrals[${i}]`),
   );
   return dashboardView(stats, referrals, nextDashboardCursor(page.LastEvaluatedKey), config.programCurrency);
+}
+
+async function activity({ config, db, now = () => new Date() }: Deps, event: Event): Promise<ActivityView> {
+  const partnerId = readablePartner(event);
+  const range = activityRangeOf(event.queryStringParameters?.range);
+  const statsOut = await db.send(
+    new GetCommand({
+      TableName: config.statsTable,
+      Key: { partnerId },
+      ProjectionExpression: 'partnerId, timeZone',
+    }),
+  );
+  if (!statsOut.Item) throw new UnknownPartnerError(partnerId);
+  const zone = statsOut.Item.timeZone;
+  const timeZone = typeof zone === 'string' ? zone : DEFAULT_TIMEZONE;
+  const days = rangeDays(range, now(), timeZone);
+  const [page, clicksByDay] = await Promise.all([
+    db.send(
+      new QueryCommand({
+        TableName: config.activityTable,
+        KeyConditionExpression: 'partnerId = :partnerId AND #day BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#day': 'day' },
+        ExpressionAttributeValues: {
+          ':partnerId': partnerId,
+          ':from': days[0],
+          ':to': days[days.length - 1],
+        },
+        Limit: MAX_ACTIVITY_DAYS,
+      }),
+    ),
+    readClicksByDay(db, config.clickCountersTable, partnerId, days),
+  ]);
+  const buckets: ActivityBucket[] = (page.Items ?? []).map((item, i) =>
+    parseOrThrow(activityBucketSchema, item, corrupt, `activity[${i}]`),
+  );
+  return activityView({
+    partnerId,
+    timeZone,
+    range,
+    currency: config.programCurrency,
+    days,
+    buckets,
+    clicksByDay,
+  });
 }
 
 async function partnerCommissions(

@@ -3,7 +3,7 @@ import { loadRuntimeConfig, type RuntimeConfig } from '../domain/config';
 import { MalformedEventError } from '../domain/errors';
 import { factSchema } from '../domain/fact-schema';
 import type { Fact } from '../domain/facts';
-import { referralItemSchema } from '../domain/items';
+import { activityByDaySchema, referralItemSchema } from '../domain/items';
 import { planReferralWrite, type WritePlan } from '../domain/referral-write';
 import { STATS_COUNTERS } from '../domain/stats';
 import { integerSchema, parseOrThrow } from '../domain/validation';
@@ -28,7 +28,11 @@ const pendingChangesSchema = z.object({
   pendingChanges: z.optional(
     z.record(
       z.string(),
-      z.object({ at: z.string(), delta: z.partialRecord(z.enum(STATS_COUNTERS), integerSchema) }),
+      z.object({
+        at: z.string(),
+        delta: z.partialRecord(z.enum(STATS_COUNTERS), integerSchema),
+        byDay: z.optional(activityByDaySchema),
+      }),
     ),
   ),
 });
@@ -54,7 +58,12 @@ export function createReferralComputeHandler({
 }: {
   config: Pick<
     RuntimeConfig,
-    'commissionSchedule' | 'holdPeriodDays' | 'referralsTable' | 'statsTable' | 'commissionsTable'
+    | 'commissionSchedule'
+    | 'holdPeriodDays'
+    | 'referralsTable'
+    | 'statsTable'
+    | 'commissionsTable'
+    | 'activityTable'
   >;
 }) {
   return lambdaHandler(async (event: unknown): Promise<WritePlan> => {
@@ -75,6 +84,7 @@ export function createReferralComputeHandler({
         referrals: config.referralsTable,
         stats: config.statsTable,
         commissions: config.commissionsTable,
+        activity: config.activityTable,
       },
     });
     if (plan.outcome !== 'awaitingSignup') annotate({ partnerId: plan.partnerId, workflow: 'referral' });

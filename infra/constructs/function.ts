@@ -26,6 +26,7 @@ export const TABLE_ENV: Readonly<Record<string, string>> = {
   PartnerCommissions: 'COMMISSIONS_TABLE',
   PartnerClickCounters: 'CLICK_COUNTERS_TABLE',
   PartnerPayouts: 'PAYOUTS_TABLE',
+  PartnerActivity: 'ACTIVITY_TABLE',
 };
 
 /** How a function is invoked; decides where its failures go. */

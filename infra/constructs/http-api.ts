@@ -114,6 +114,8 @@ export class ReferralsHttpApi extends Construct {
       dashboard: route('dashboard', 'partner', dashboard),
       commissions: route('commissions', 'partner', dashboard),
       adminDashboard: route('adminDashboard', 'admin', dashboard),
+      activity: route('activity', 'partner', dashboard),
+      adminActivity: route('adminActivity', 'admin', dashboard),
       adminPartners: route('adminPartners', 'admin', admin),
       adminCommissions: route('adminCommissions', 'admin', admin),
       adminApproveCommission: route('adminApproveCommission', 'admin', admin),

@@ -1,5 +1,10 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { clickCounterShardSchema, partnerClickCounterIds, type ClickCounterShard } from '../../domain/click';
+import {
+  clickCounterShardSchema,
+  clickDayAttribute,
+  partnerClickCounterIds,
+  type ClickCounterShard,
+} from '../../domain/click';
 import { MalformedEventError } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
 
@@ -23,7 +28,55 @@ export async function readClickCounterShards(
   partnerId: string,
   { consistentRead = false }: { consistentRead?: boolean } = {},
 ): Promise<ClickCounterShard[]> {
-  const shards: ClickCounterShard[] = [];
+  const items = await batchGetShards(
+    db,
+    table,
+    partnerId,
+    { ProjectionExpression: 'clicks, lastClickAt' },
+    consistentRead,
+  );
+  return items.map((item, i) => parseOrThrow(clickCounterShardSchema, item, corrupt, `clickCounters[${i}]`));
+}
+
+/**
+ * A partner's clicks by local day: the sum over its shards of each day's attribute (`clickDayAttribute`),
+ * one BatchGetItem projecting only the days asked for.
+ */
+export async function readClicksByDay(
+  db: DynamoDBDocumentClient,
+  table: string,
+  partnerId: string,
+  days: readonly string[],
+): Promise<Map<string, number>> {
+  const names = Object.fromEntries(days.map((day, i) => [`#d${i}`, clickDayAttribute(day)]));
+  const items = await batchGetShards(
+    db,
+    table,
+    partnerId,
+    { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names },
+    false,
+  );
+  const clicks = new Map<string, number>();
+  items.forEach((item, i) =>
+    days.forEach((day) => {
+      const value = item[clickDayAttribute(day)];
+      if (value === undefined) return;
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+        throw corrupt(`clickCounters[${i}].${clickDayAttribute(day)}`, 'expected a non-negative integer');
+      clicks.set(day, (clicks.get(day) ?? 0) + value);
+    }),
+  );
+  return clicks;
+}
+
+async function batchGetShards(
+  db: DynamoDBDocumentClient,
+  table: string,
+  partnerId: string,
+  projection: { ProjectionExpression: string; ExpressionAttributeNames?: Record<string, string> },
+  consistentRead: boolean,
+): Promise<Record<string, unknown>[]> {
+  const shards: Record<string, unknown>[] = [];
   let keys: Record<string, unknown>[] = partnerClickCounterIds(partnerId).map((counterId) => ({ counterId }));
   for (let round = 0; keys.length > 0; round++) {
     if (round === MAX_ROUNDS)
@@ -34,14 +87,13 @@ export async function readClickCounterShards(
         RequestItems: {
           [table]: {
             Keys: keys,
-            ProjectionExpression: 'clicks, lastClickAt',
+            ...projection,
             ConsistentRead: consistentRead,
           },
         },
       }),
     );
-    for (const [i, item] of (out.Responses?.[table] ?? []).entries())
-      shards.push(parseOrThrow(clickCounterShardSchema, item, corrupt, `clickCounters[${i}]`));
+    shards.push(...(out.Responses?.[table] ?? []));
     keys = out.UnprocessedKeys?.[table]?.Keys ?? [];
   }
   return shards;

@@ -41,6 +41,7 @@ import {
   COMMISSIONS_TABLE,
   REFERRALS_TABLE,
   STATS_TABLE,
+  ACTIVITY_TABLE,
   CLICK_COUNTERS_TABLE,
   PAYOUTS_TABLE,
   TABLE_SPECS,
@@ -285,7 +286,7 @@ describe('state machine IAM: the new design, spelled out', () => {
     (wf) => {
       const grants = roleGrants(wf);
       expect(servicesOf(grants)).toEqual(['dynamodb', 'events', 'lambda', 'logs', 'states', 'xray']);
-      const lifecycleTables = [STATS_TABLE, REFERRALS_TABLE, COMMISSIONS_TABLE];
+      const lifecycleTables = [STATS_TABLE, REFERRALS_TABLE, COMMISSIONS_TABLE, ACTIVITY_TABLE];
       expect(resourcesFor(grants, 'dynamodb:Query')).toEqual(lifecycleTables.flatMap(withIndexes).sort());
       expect(resourcesFor(grants, 'dynamodb:PutItem')).toEqual(lifecycleTables.map(tableArn).sort());
       expect(resourcesFor(grants, 'dynamodb:ConditionCheckItem')).toEqual(
@@ -457,6 +458,7 @@ describe('functions', () => {
         index(COMMISSIONS_TABLE, INDEX_NAMES.commissionsByPartner),
         index(COMMISSIONS_TABLE, INDEX_NAMES.commissionsByPartnerStatus),
         `${tableId(PAYOUTS_TABLE)}.Arn`,
+        `${tableId(ACTIVITY_TABLE)}.Arn`,
       ].sort(),
     );
     // The click counter shards are summed with one BatchGetItem, the only read on that table.
@@ -769,6 +771,8 @@ describe('HTTP API', () => {
     dashboard: { access: 'partner', fn: 'dashboard-api' },
     commissions: { access: 'partner', fn: 'dashboard-api' },
     adminDashboard: { access: 'admin', fn: 'dashboard-api' },
+    activity: { access: 'partner', fn: 'dashboard-api' },
+    adminActivity: { access: 'admin', fn: 'dashboard-api' },
     adminPartners: { access: 'admin', fn: 'admin-api' },
     adminCommissions: { access: 'admin', fn: 'admin-api' },
     adminApproveCommission: { access: 'admin', fn: 'admin-api' },

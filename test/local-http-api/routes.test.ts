@@ -177,6 +177,7 @@ describe("the project's routes, as the local HTTP API selects and authorizes the
     expect(admin.map((r) => r.routeKey).sort()).toEqual(
       [
         'adminDashboard',
+        'adminActivity',
         'adminPartners',
         'adminCommissions',
         'adminApproveCommission',

@@ -28,6 +28,7 @@ const TABLES = [
   'PartnerCommissions',
   'PartnerClickCounters',
   'PartnerPayouts',
+  'PartnerActivity',
 ];
 const APP_BUS = 'partner-referrals';
 const STRIPE_BUS = 'aws.partner/stripe.com/ed_placeholder';
@@ -77,7 +78,7 @@ describe('synthesis', () => {
 });
 
 describe('tables: from the template properties', () => {
-  test('the six tables with their keys, billing and TTL', () => {
+  test('the seven tables with their keys, billing and TTL', () => {
     expect(model.tables.map((t) => t.tableName)).toEqual(TABLES);
     const [referrals, stats, clicks, commissions, clickCounters] = model.tables;
     expect(referrals?.createTableInput).toMatchObject({
@@ -481,7 +482,7 @@ describe('event routing', () => {
 });
 
 describe('HTTP API', () => {
-  test('sixteen routes with their functions and authorization, the admin ones with the admin scope', () => {
+  test('twenty routes with their functions and authorization, the admin ones with the admin scope', () => {
     const route = (routeKey: string, functionName: string, access: 'partner' | 'admin' | 'public') => ({
       routeKey,
       functionName,
@@ -493,6 +494,8 @@ describe('HTTP API', () => {
       route('GET /partners/{partnerId}/dashboard', 'dashboard-api', 'partner'),
       route('GET /partners/{partnerId}/commissions', 'dashboard-api', 'partner'),
       route('GET /admin/partners/{partnerId}/dashboard', 'dashboard-api', 'admin'),
+      route('GET /partners/{partnerId}/activity', 'dashboard-api', 'partner'),
+      route('GET /admin/partners/{partnerId}/activity', 'dashboard-api', 'admin'),
       route('POST /admin/partners', 'admin-api', 'admin'),
       route('GET /admin/commissions', 'admin-api', 'admin'),
       route('POST /admin/partners/{partnerId}/commissions/{commissionId}/approve', 'admin-api', 'admin'),

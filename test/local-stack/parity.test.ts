@@ -39,6 +39,7 @@ describe('the real app', () => {
   test('the template declares the tables, indexes, state machines, rules, schedule and routes', () => {
     expect(sorted(stackInventory(synth.template))).toEqual({
       tables: [
+        'PartnerActivity',
         'PartnerClickCounters',
         'PartnerCommissions',
         'PartnerPayouts',
@@ -89,8 +90,10 @@ describe('the real app', () => {
       routes: [
         'GET /admin/commissions',
         'GET /admin/exports/{exportName}',
+        'GET /admin/partners/{partnerId}/activity',
         'GET /admin/partners/{partnerId}/dashboard',
         'GET /admin/payouts',
+        'GET /partners/{partnerId}/activity',
         'GET /partners/{partnerId}/commissions',
         'GET /partners/{partnerId}/dashboard',
         'GET /partners/{partnerId}/exports/{exportName}',

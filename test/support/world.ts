@@ -113,6 +113,24 @@ export class World {
     );
   }
 
+  /** The partner's activity buckets by day (`PartnerActivity`), counts as stored. */
+  async activity(partnerId: string): Promise<Record<string, Record<string, number>>> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: TABLE_NAMES.activity,
+        KeyConditionExpression: 'partnerId = :p',
+        ExpressionAttributeValues: { ':p': partnerId },
+        ConsistentRead: true,
+      }),
+    );
+    return Object.fromEntries(
+      (out.Items ?? []).map(({ partnerId: _, day, ...counts }) => [
+        String(day),
+        counts as Record<string, number>,
+      ]),
+    );
+  }
+
   /** The partner's existing click counter shards. */
   clickShards(partnerId: string) {
     return readClickCounterShards(this.db, TABLE_NAMES.clickCounters, partnerId, { consistentRead: true });

@@ -13,6 +13,7 @@ const config = {
   referralsTable: 'PartnerReferrals',
   statsTable: 'PartnerStats',
   commissionsTable: 'PartnerCommissions',
+  activityTable: 'PartnerActivity',
 };
 const compute = createReferralComputeHandler({ config });
 const context = lambdaContext('referral-compute');
@@ -145,6 +146,25 @@ describe('referral-compute handler', () => {
         ExpressionAttributeValues: { ':markers': { SS: ['w2'] }, ':m0': { S: 'w2' } },
       },
     });
+    // And the activity buckets: the signup on its day, the conversion and its earnings on the invoice's
+    expect(plan.statsWrite?.TransactItems.slice(2)).toEqual([
+      {
+        Update: {
+          TableName: 'PartnerActivity',
+          Key: { partnerId: { S: 'p1' }, day: { S: '2026-01-10' } },
+          UpdateExpression: 'ADD signups :signups',
+          ExpressionAttributeValues: { ':signups': { N: '1' } },
+        },
+      },
+      {
+        Update: {
+          TableName: 'PartnerActivity',
+          Key: { partnerId: { S: 'p1' }, day: { S: '2026-01-15' } },
+          UpdateExpression: 'ADD conversions :conversions, earningsCents :earningsCents',
+          ExpressionAttributeValues: { ':conversions': { N: '1' }, ':earningsCents': { N: '750' } },
+        },
+      },
+    ]);
     expect(plan.statsWrite?.ClientRequestToken).toMatch(/^[0-9a-f]{32}$/);
     expect(plan.summary.statsMarkers).toEqual(['w2']);
   });
@@ -171,6 +191,10 @@ describe('referral-compute handler', () => {
           netRevenueCents: 2999,
           totalEarningsCents: 750,
           pendingEarningsCents: 750,
+        },
+        byDay: {
+          '2026-01-10': { signups: 1 },
+          '2026-01-15': { conversions: 1, earningsCents: 750 },
         },
       },
     });
@@ -311,6 +335,12 @@ describe('referral-compute handler', () => {
       expect(unmarshall({ v: u?.ExpressionAttributeValues?.[':pendingChange'] as never }).v).toEqual({
         at: expect.any(String),
         delta: expect.objectContaining({ refundCount: 1 }),
+        // A referral stored before activity buckets carries no activityDays: its first write adds them all.
+        byDay: {
+          '2026-01-10': { signups: 1 },
+          '2026-01-15': { conversions: 1, earningsCents: 750 },
+          '2026-01-20': { reversedCents: 250 },
+        },
       });
       expect(recordedChanges(plan)).toBeUndefined();
       expect(plan.summary.statsMarkers).toEqual(['w3']);

@@ -80,12 +80,28 @@ describe('order does not matter', () => {
     // Act
     await natural('u_nat');
     const afterNatural = await world.counters('p_order');
+    const bucketsAfterNatural = await world.activity('p_order');
     await reversed('u_rev');
     // Assess: the second user added exactly what the first did, and their rows agree field by field
     const afterBoth = await world.counters('p_order');
     for (const [k, v] of Object.entries(afterNatural)) {
       if (k !== 'totalClicks') expect({ [k]: afterBoth[k] }).toEqual({ [k]: 2 * v });
     }
+    // The activity buckets too: the same days, each count doubled, and they sum to the counters
+    const double = (days: Record<string, Record<string, number>>) =>
+      Object.fromEntries(
+        Object.entries(days).map(([d, c]) => [
+          d,
+          Object.fromEntries(Object.entries(c).map(([k, v]) => [k, 2 * v])),
+        ]),
+      );
+    const bucketsAfterBoth = await world.activity('p_order');
+    expect(bucketsAfterBoth).toEqual(double(bucketsAfterNatural));
+    const sumOf = (k: string) => Object.values(bucketsAfterBoth).reduce((s, c) => s + (c[k] ?? 0), 0);
+    expect([sumOf('signups'), sumOf('conversions'), sumOf('earningsCents') - sumOf('reversedCents')]).toEqual(
+      [afterBoth.totalSignups, afterBoth.totalPaid, afterBoth.totalEarningsCents],
+    );
+    expect(sumOf('reversedCents')).toBeGreaterThan(0);
     const rows = await world.commissions('p_order');
     const row = (u: string) => {
       const r = rows.find((c) => c.commissionId === `inv#in_${u}`);
