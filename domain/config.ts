@@ -57,33 +57,7 @@ export const DEFAULT_HOLD_PERIOD_DAYS = 30;
 /** The program's one currency (ISO 4217, lower case as Stripe sends it). */
 export const DEFAULT_PROGRAM_CURRENCY = 'usd';
 
-/**
- * Stripe's zero-decimal currencies: their amounts are already whole units
- * (https://docs.stripe.com/currencies#zero-decimal). Every other supported currency has two decimals
- * here; the three-decimal ones (bhd, jod, kwd, omr, tnd) are listed with 3.
- */
-const ZERO_DECIMAL = [
-  'bif',
-  'clp',
-  'djf',
-  'gnf',
-  'jpy',
-  'kmf',
-  'krw',
-  'mga',
-  'pyg',
-  'rwf',
-  'ugx',
-  'vnd',
-  'vuv',
-  'xaf',
-  'xof',
-  'xpf',
-];
-const THREE_DECIMAL = ['bhd', 'jod', 'kwd', 'omr', 'tnd'];
-/** Decimal places of a currency's minor unit. */
-export const currencyExponent = (currency: string): number =>
-  ZERO_DECIMAL.includes(currency.toLowerCase()) ? 0 : THREE_DECIMAL.includes(currency.toLowerCase()) ? 3 : 2;
+export { currencyExponent } from './money';
 
 /**
  * Stripe's largest charge amount: eight digits in the minor unit ("a value of 99999999 for a USD charge of

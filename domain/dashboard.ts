@@ -1,7 +1,9 @@
-import { currencyExponent } from './config';
 import { InvalidCursorError } from './errors';
+import { formatMinorUnits } from './money';
 import type { EarningsByStatus, Referral } from './referral';
 import { STATS_COUNTERS, type PartnerStats, type StatsCounter } from './stats';
+
+export { formatMinorUnits } from './money';
 
 /** A ratio as integer basis points (rounded half up) and its display form, `12.34%`. */
 export interface Rate {
@@ -33,26 +35,6 @@ export function conversionRates(
     clickToSignup: rateOf(stats.totalSignups, stats.totalClicks),
     signupToPaid: rateOf(stats.totalPaid, stats.totalSignups),
   };
-}
-
-const CURRENCY_SYMBOLS: Readonly<Record<string, string>> = { usd: '$', eur: '€', gbp: '£', jpy: '¥' };
-
-/**
- * An integer amount in the currency's minor unit → its display form, with as many decimals as the currency
- * has (`currencyExponent`): `$1,234.56`, `¥1,235`, `1.234 KWD`, `-$0.05` for negatives. Formatting happens
- * only at the API edge; amounts stay integers everywhere else.
- */
-export function formatMinorUnits(amount: number, currency: string): string {
-  const sign = amount < 0 ? '-' : '';
-  const abs = Math.abs(amount);
-  const exponent = currencyExponent(currency);
-  const unit = 10 ** exponent;
-  const whole = Math.floor(abs / unit)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const number = exponent === 0 ? whole : `${whole}.${String(abs % unit).padStart(exponent, '0')}`;
-  const symbol = CURRENCY_SYMBOLS[currency.toLowerCase()];
-  return symbol ? `${sign}${symbol}${number}` : `${sign}${number} ${currency.toUpperCase()}`;
 }
 
 const MONEY_COUNTERS = [
