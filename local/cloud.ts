@@ -1,6 +1,6 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { webDistOf } from '../web/build';
-import { staticSite } from './static-site';
+import { localPortalConfig, staticSite } from './static-site';
 import { consoleApi } from './console/api';
 import { consoleRoutes } from './console/routes';
 import { mkdirSync } from 'node:fs';
@@ -310,7 +310,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Runni
     const issuer = await loadOrCreateIssuer(DEFAULT_JWT_DIR);
     const api = await startHttpApi({
       host,
-      pages: [staticSite('/portal/', webDistOf('portal'))],
+      pages: [staticSite('/portal/', webDistOf('portal'), localPortalConfig)],
       port: options.apiPort,
       routes: model.routes.map((r) => {
         const handler = handlers.get(r.functionName);

@@ -28,6 +28,7 @@ export function startBanner(
     `  AWS endpoint    ${e}   Step Functions, EventBridge and DynamoDB for the AWS CLI and SDKs`,
     `  DynamoDB Local  ${cloud.dynamoDbEndpoint}`,
     `  HTTP API        ${cloud.apiUrl}   ${cloud.model.routes.map((r) => r.routeKey).join(', ')}`,
+    `  Partner portal  ${cloud.apiUrl}/portal/   sign in with a token from npm run token -- <partnerId>`,
     `  Event buses     ${cloud.buses.map((b) => b.name).join(', ')}`,
     `  State machines  ${cloud.stateMachines.join(', ')}`,
     `  Schedules       ${cloud.schedules.join('; ')}`,

@@ -21,9 +21,11 @@ const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.svg', '.json']);
 /**
  * A built single-page app under a path prefix (`/portal/`), as CloudFront serves it from S3: files by path,
  * `index.html` for the prefix and for any path that names no file (the app routes in the browser), gzip
- * when the client accepts it, hashed `assets/` cached for good and `index.html` never.
+ * when the client accepts it, hashed `assets/` cached for good and `index.html` never. `config` is served as
+ * `<prefix>config.json` (what the deployment writes beside the assets), asked per request so it can name
+ * the host the browser reached.
  */
-export function staticSite(prefix: `/${string}/`, dir: string): PageHandler {
+export function staticSite(prefix: `/${string}/`, dir: string, config?: (req: http.IncomingMessage) => unknown): PageHandler {
   const root = path.resolve(dir);
   return (req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -34,6 +36,12 @@ export function staticSite(prefix: `/${string}/`, dir: string): PageHandler {
     if (!pathname.startsWith(prefix)) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return true;
+    }
+    if (config && pathname === `${prefix}config.json`) {
+      const body = JSON.stringify(config(req));
+      res.writeHead(200, { 'content-type': CONTENT_TYPES['.json'], 'cache-control': 'no-cache' });
+      res.end(req.method === 'HEAD' ? undefined : body);
       return true;
     }
     const relative = decodeURIComponent(pathname.slice(prefix.length));
@@ -66,3 +74,12 @@ export function staticSite(prefix: `/${string}/`, dir: string): PageHandler {
     return true;
   };
 }
+
+/**
+ * The portal's `config.json` locally: the API is the server that serves the portal (whatever host and port
+ * the browser used), and partners sign in by pasting a token from `npm run token` (web/portal/config.ts).
+ */
+export const localPortalConfig = (req: http.IncomingMessage): unknown => ({
+  apiUrl: `http://${req.headers.host ?? '127.0.0.1'}`,
+  auth: { kind: 'token' },
+});

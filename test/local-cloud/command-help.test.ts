@@ -205,6 +205,7 @@ describe("npm start's banner", () => {
     expect(awsHints).toHaveLength(3);
     for (const hint of awsHints) expect(hint).toContain(`aws --endpoint-url ${endpoint} `);
     expect(banner).toContain(`${api}/partners/indie-hacker/dashboard`);
+    expect(banner).toContain(`Partner portal  ${api}/portal/`);
     expect(banner).toContain(`Reconcile now: npm run reconcile -- --endpoint-url ${endpoint}`);
     expect(banner).not.toMatch(/:(4566|3000|8000)\b/);
     expect(banner).not.toContain('Webhooks');
