@@ -21,6 +21,7 @@ import {
 } from '../domain/config';
 import { AppFunction, type AppFunctionProps, type Invocation } from './constructs/function';
 import { ReferralsHttpApi } from './constructs/http-api';
+import { PortalSite } from './constructs/portal-site';
 import { OUTBOUND_PIPES, OutboundEventsPipe } from './constructs/outbound-pipe';
 import { ParkingQueue } from './constructs/queues';
 import { addWebhooks, type Webhooks } from './constructs/webhooks';
@@ -73,6 +74,7 @@ export class PartnerReferralsStack extends Stack {
   readonly appBus: events.EventBus;
   readonly stripeBus: events.EventBus;
   readonly api: ReferralsHttpApi;
+  readonly portal: PortalSite;
   /** Present when the settings enable webhook delivery (`webhookUrl`). */
   readonly webhooks?: Webhooks;
   readonly queues: Record<
@@ -407,8 +409,12 @@ export class PartnerReferralsStack extends Stack {
     if (settings.webhooks)
       this.webhooks = addWebhooks(this, { appBus: this.appBus, settings: settings.webhooks });
 
-    // ---- HTTP API ---------------------------------------------------------------------------------
+    // ---- Partner portal and HTTP API ----------------------------------------------------------------
+    this.portal = new PortalSite(this, 'PartnerPortal', {
+      logGroup: new logs.LogGroup(this, 'PortalDeployLogs', { retention: logRetention }),
+    });
     this.api = new ReferralsHttpApi(this, 'HttpApi', {
+      corsOrigins: [this.portal.origin],
       jwtIssuer: settings.jwtIssuer,
       jwtAudience: settings.jwtAudience,
       dashboard: functions['dashboard-api'],
@@ -417,6 +423,10 @@ export class PartnerReferralsStack extends Stack {
       click: functions['click-api'],
       logRetention,
       throttles: settings.throttles,
+    });
+    this.portal.publish({
+      apiUrl: this.api.url,
+      oidc: { ...settings.portal, audience: settings.jwtAudience },
     });
 
     // ---- Alarms -----------------------------------------------------------------------------------
@@ -442,6 +452,7 @@ export class PartnerReferralsStack extends Stack {
     const out = (id: string, value: string, description: string): void => {
       new CfnOutput(this, id, { value, description });
     };
+    out('PortalUrl', this.portal.url, 'Partner portal (also the OIDC redirect URI)');
     out('ReferralsTableName', table(REFERRALS_TABLE).tableName, 'PartnerReferrals table');
     out('StatsTableName', table(STATS_TABLE).tableName, 'PartnerStats table');
     out('ClicksTableName', table(CLICKS_TABLE).tableName, 'ReferralEvents (click log) table');

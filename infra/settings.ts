@@ -64,8 +64,20 @@ export interface DeploySettings {
   logRetentionDays: number;
   /** Requests per second and burst of the API's routes (`clickRateLimit`, `dashboardBurstLimit`, …). */
   throttles: StageThrottles;
+  /** The partner portal's OpenID Connect client (its `config.json`); the audience is `jwtAudience`. */
+  portal: PortalSignInSettings;
   /** Webhook delivery of the ledger events through an EventBridge API destination; off without `webhookUrl`. */
   webhooks?: WebhookSettings;
+}
+
+/**
+ * The portal signs partners in with the authorization code flow with PKCE at `issuer` (default `jwtIssuer`,
+ * the issuer whose tokens the HTTP API accepts), as the public client `clientId`, asking for `scopes`.
+ */
+export interface PortalSignInSettings {
+  issuer: string;
+  clientId: string;
+  scopes: string;
 }
 
 /**
@@ -129,6 +141,9 @@ export const CONTEXT_KEYS = {
   clickBurstLimit: 'clickBurstLimit',
   dashboardRateLimit: 'dashboardRateLimit',
   dashboardBurstLimit: 'dashboardBurstLimit',
+  portalOidcIssuer: 'portalOidcIssuer',
+  portalOidcClientId: 'portalOidcClientId',
+  portalOidcScopes: 'portalOidcScopes',
   webhookUrl: 'webhookUrl',
   webhookAuth: 'webhookAuth',
   webhookApiKeyHeader: 'webhookApiKeyHeader',
@@ -157,6 +172,7 @@ export const DEFAULT_SETTINGS: DeploySettings = {
   minimumPayoutCents: DEFAULT_MINIMUM_PAYOUT_CENTS,
   payoutDayOfMonth: DEFAULT_PAYOUT_DAY_OF_MONTH,
   logRetentionDays: 30,
+  portal: { issuer: 'https://auth.example.com/', clientId: 'partner-portal', scopes: 'openid' },
   throttles: {
     default: DEFAULT_ROUTE_THROTTLE,
     click: CLICK_ROUTE_THROTTLE,
@@ -258,6 +274,7 @@ export function readSettings(node: Node): DeploySettings {
     );
   }
   const webhooks = readWebhookSettings({ str: optionalStr, num });
+  const jwtIssuer = str(CONTEXT_KEYS.jwtIssuer, DEFAULT_SETTINGS.jwtIssuer);
 
   return {
     fixedTableNames: bool(CONTEXT_KEYS.fixedTableNames, DEFAULT_SETTINGS.fixedTableNames),
@@ -265,7 +282,7 @@ export function readSettings(node: Node): DeploySettings {
     appBusName: str(CONTEXT_KEYS.appBusName, DEFAULT_SETTINGS.appBusName),
     stripePriceMap,
     landingUrl: str(CONTEXT_KEYS.landingUrl, DEFAULT_SETTINGS.landingUrl),
-    jwtIssuer: str(CONTEXT_KEYS.jwtIssuer, DEFAULT_SETTINGS.jwtIssuer),
+    jwtIssuer,
     jwtAudience: str(CONTEXT_KEYS.jwtAudience, DEFAULT_SETTINGS.jwtAudience),
     ...(typeof salt === 'string' && salt !== '' ? { clickIpSalt: salt } : {}),
     ...(schedule ? { commissionSchedule: schedule } : {}),
@@ -275,6 +292,11 @@ export function readSettings(node: Node): DeploySettings {
     minimumPayoutCents: num(CONTEXT_KEYS.minimumPayoutCents, DEFAULT_SETTINGS.minimumPayoutCents),
     payoutDayOfMonth,
     logRetentionDays: num(CONTEXT_KEYS.logRetentionDays, DEFAULT_SETTINGS.logRetentionDays),
+    portal: {
+      issuer: str(CONTEXT_KEYS.portalOidcIssuer, jwtIssuer),
+      clientId: str(CONTEXT_KEYS.portalOidcClientId, DEFAULT_SETTINGS.portal.clientId),
+      scopes: str(CONTEXT_KEYS.portalOidcScopes, DEFAULT_SETTINGS.portal.scopes),
+    },
     throttles: {
       default: DEFAULT_SETTINGS.throttles.default,
       click: {

@@ -55,6 +55,8 @@ export interface ReferralsHttpApiProps {
   exports: lambda.IFunction;
   click: lambda.IFunction;
   logRetention: logs.RetentionDays;
+  /** Browser origins allowed to call the API (CORS preflight), e.g. the partner portal's CloudFront origin. */
+  corsOrigins?: string[];
   /** The stage's default route throttle and the click and dashboard routes' own; default the settings'. */
   throttles?: StageThrottles;
 }
@@ -80,6 +82,18 @@ export class ReferralsHttpApi extends Construct {
     this.api = new apigw.HttpApi(this, 'Api', {
       description: 'Partner referrals: dashboard, admin and click tracking',
       createDefaultStage: false,
+      ...(props.corsOrigins?.length
+        ? {
+            corsPreflight: {
+              allowOrigins: props.corsOrigins,
+              allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST],
+              allowHeaders: ['authorization', 'content-type'],
+              // The CSV pages' next link and file name.
+              exposeHeaders: ['link', 'content-disposition'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention });
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {

@@ -17,7 +17,7 @@ import {
 import { loadFunctions, type LocalFunction } from './model-functions';
 import { loadPipes, type LocalPipe } from './model-pipes';
 import { TemplateReader } from './reader';
-import { checkResourceTypes } from './resource-types';
+import { checkResourceTypes, withoutIgnoredConstructs } from './resource-types';
 import type { CfnTemplate } from './template';
 
 export type { LocalJwtAuthorizer, LocalRoute, LocalStage } from './model-api';
@@ -60,10 +60,11 @@ export interface LoadModelOptions {
  * naming the resource and property, on a resource type or intrinsic the local stack cannot run.
  */
 export function loadLocalStackModel(
-  template: CfnTemplate,
+  synthesized: CfnTemplate,
   assemblyDir: string,
   options: LoadModelOptions = {},
 ): LocalStackModel {
+  const template = withoutIgnoredConstructs(synthesized);
   checkResourceTypes(template);
   const reader = new TemplateReader(
     template,

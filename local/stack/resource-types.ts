@@ -1,4 +1,4 @@
-import { describeResource, type CfnTemplate } from './template';
+import { describeResource, topConstructId, type CfnTemplate } from './template';
 
 /** Types the local stack runs (or names, for the resources they point at). */
 export const RUN_TYPES: ReadonlySet<string> = new Set([
@@ -30,6 +30,26 @@ export const IGNORED_TYPES: Readonly<Record<string, string>> = {
   'AWS::CloudWatch::Alarm': 'there are no metrics locally',
   'AWS::CDK::Metadata': 'CDK version reporting',
 };
+
+/**
+ * Constructs at the top of the stack the local stack leaves out whole, every resource under them whatever its
+ * type (matched by the start of the construct id), and why.
+ */
+export const IGNORED_CONSTRUCTS: Readonly<Record<string, string>> = {
+  PartnerPortal:
+    'the partner portal is served from dist/web/portal by the local HTTP API under /portal/, not from S3 behind CloudFront',
+  'Custom::CDKBucketDeployment':
+    "CDK's BucketDeployment handler (a singleton Lambda at the stack's top) copies the portal into S3 at deploy time",
+};
+
+/** The template without the resources of `IGNORED_CONSTRUCTS`. */
+export function withoutIgnoredConstructs(template: CfnTemplate): CfnTemplate {
+  const ignored = Object.keys(IGNORED_CONSTRUCTS);
+  const resources = Object.entries(template.Resources).filter(
+    ([id]) => !ignored.some((prefix) => topConstructId(template, id).startsWith(prefix)),
+  );
+  return { ...template, Resources: Object.fromEntries(resources) };
+}
 
 /**
  * Every resource must be of a type the local stack runs or knowingly ignores, and unconditional:

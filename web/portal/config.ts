@@ -1,7 +1,8 @@
 /**
  * `config.json`, served beside the assets: where the API is and how a partner signs in. Locally (`npm start`)
  * it is `{ auth: { kind: 'token' } }` (paste a token from `npm run token`); in AWS the stack writes the OpenID
- * Connect settings (authorization code flow with PKCE).
+ * Connect settings (authorization code flow with PKCE). No DOM here: the infra tests parse the config the
+ * stack writes with `portalConfigOf`.
  */
 export interface TokenSignIn {
   kind: 'token';
@@ -48,10 +49,4 @@ export function portalConfigOf(json: unknown): PortalConfig {
       audience: text(auth.audience, 'auth.audience'),
     },
   };
-}
-
-export async function loadPortalConfig(): Promise<PortalConfig> {
-  const res = await fetch(new URL('config.json', document.baseURI), { cache: 'no-store' });
-  if (!res.ok) throw new Error(`config.json: ${res.status} ${res.statusText}`);
-  return portalConfigOf(await res.json());
 }
