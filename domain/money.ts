@@ -50,4 +50,3 @@ export function formatMinorUnits(amount: number, currency: string): string {
   const symbol = CURRENCY_SYMBOLS[currency.toLowerCase()];
   return symbol ? `${sign}${symbol}${number}` : `${sign}${number} ${currency.toUpperCase()}`;
 }
-

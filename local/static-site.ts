@@ -25,7 +25,11 @@ const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.svg', '.json']);
  * `<prefix>config.json` (what the deployment writes beside the assets), asked per request so it can name
  * the host the browser reached.
  */
-export function staticSite(prefix: `/${string}/`, dir: string, config?: (req: http.IncomingMessage) => unknown): PageHandler {
+export function staticSite(
+  prefix: `/${string}/`,
+  dir: string,
+  config?: (req: http.IncomingMessage) => unknown,
+): PageHandler {
   const root = path.resolve(dir);
   return (req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
