@@ -173,6 +173,7 @@ function acknowledgeDeploymentHandler(stack: Stack): void {
       'Serverless-LambdaDLQ':
         'A CloudFormation custom resource: CloudFormation reports a failed deployment itself.',
       'Serverless-LambdaTracing': 'A deployment-time custom resource, not part of any request path.',
-      'Serverless-LambdaLatestVersion': "CDK's BucketDeployment handler pins its own Python runtime.",
+      'Serverless-LambdaLatestVersion':
+        "CDK's BucketDeployment handler pins its own Python runtime, updated with aws-cdk-lib.",
     });
 }

@@ -1146,6 +1146,23 @@ describe('cdk-nag', () => {
         'AwsSolutions-SQS3',
         'Serverless-LambdaDLQ',
         'Serverless-SQSRedrivePolicy',
+        // The partner portal's static hosting and CDK's BucketDeployment handler (infra/constructs/portal-site.ts).
+        'AwsSolutions-S1',
+        'AwsSolutions-CFR1',
+        'AwsSolutions-CFR2',
+        'AwsSolutions-CFR3',
+        'AwsSolutions-CFR4',
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'AwsSolutions-IAM5[Action::s3:Abort*]',
+        'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+        'AwsSolutions-IAM5[Action::s3:GetBucket*]',
+        'AwsSolutions-IAM5[Action::s3:GetObject*]',
+        'AwsSolutions-IAM5[Action::s3:List*]',
+        'AwsSolutions-IAM5[Resource::<PartnerPortalAssets1209715D.Arn>/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+        'AwsSolutions-L1',
+        'Serverless-LambdaTracing',
+        'Serverless-LambdaLatestVersion',
       ].sort(),
     );
   });
