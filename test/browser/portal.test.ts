@@ -36,8 +36,10 @@ let token: string;
 
 async function apiGet<T>(route: string): Promise<T> {
   const res = await fetch(`${cloud.apiUrl}${route}`, { headers: { authorization: `Bearer ${token}` } });
-  expect([route, res.status]).toEqual([route, 200]);
-  return (await res.json()) as T;
+  const text = await res.text();
+  // The body beside the status: a refusal says why
+  expect([route, res.status, res.ok ? '' : text]).toEqual([route, 200, '']);
+  return JSON.parse(text) as T;
 }
 
 async function putEvents(events: EventBridgeClient, entries: PutEventsRequestEntry[]): Promise<void> {
