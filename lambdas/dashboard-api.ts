@@ -147,7 +147,9 @@ async function activity({ config, db, now = () => new Date() }: Deps, event: Eve
     new GetCommand({
       TableName: config.statsTable,
       Key: { partnerId },
-      ProjectionExpression: 'partnerId, timeZone',
+      // TIMEZONE is a DynamoDB reserved word: named through a placeholder
+      ProjectionExpression: 'partnerId, #timeZone',
+      ExpressionAttributeNames: { '#timeZone': 'timeZone' },
     }),
   );
   if (!statsOut.Item) throw new UnknownPartnerError(partnerId);
