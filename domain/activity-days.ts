@@ -1,4 +1,5 @@
 import type { ActivityDay } from './activity';
+import { N, S, type UpdateAction } from './attribute-value';
 import type { Commission, ReferralState } from './lifecycle';
 
 /**
@@ -95,3 +96,28 @@ export const emptyActivityDay = (day: string): ActivityDay => ({
   earningsCents: 0,
   reversedCents: 0,
 });
+
+/**
+ * One `ADD` per day of the day's non-zero counts to the partner's bucket item (created by the first ADD).
+ * Only ever inside a transaction that removes the markers the change was recorded with, so it applies once.
+ */
+export function activityBucketUpdates(
+  table: string,
+  partnerId: string,
+  byDay: ActivityByDay,
+): UpdateAction[] {
+  return Object.entries(byDay).flatMap(([day, counts]) => {
+    const present = ACTIVITY_COUNTS.filter((c) => (counts[c] ?? 0) !== 0);
+    if (present.length === 0) return [];
+    return [
+      {
+        Update: {
+          TableName: table,
+          Key: { partnerId: S(partnerId), day: S(day) },
+          UpdateExpression: `ADD ${present.map((c) => `${c} :${c}`).join(', ')}`,
+          ExpressionAttributeValues: Object.fromEntries(present.map((c) => [`:${c}`, N(counts[c] ?? 0)])),
+        },
+      },
+    ];
+  });
+}

@@ -88,3 +88,17 @@ export const partnerStatsItemSchema = z.object({
   displayName: z.optional(z.string()),
   timeZone: z.optional(z.string()),
 }) satisfies z.ZodMiniType<PartnerStats, unknown>;
+
+/** The stats changes the referral's writes recorded with their markers (see `planReferralWrite`). */
+export const pendingChangesSchema = z.object({
+  pendingChanges: z.optional(
+    z.record(
+      z.string(),
+      z.object({
+        at: z.string(),
+        delta: z.partialRecord(z.enum(STATS_COUNTERS), integerSchema),
+        byDay: z.optional(activityByDaySchema),
+      }),
+    ),
+  ),
+});

@@ -1,4 +1,5 @@
 import { N, S, type AttributeMap, type UpdateAction } from './attribute-value';
+import { activityBucketUpdates, addActivity, type ActivityByDay } from './activity-days';
 import { addContributions } from './contribution';
 import { earningsOf, type Commission } from './lifecycle';
 import { isReferralId, type EarningsByStatus, type Referral } from './referral';
@@ -18,7 +19,15 @@ import { STATS_COUNTERS, zeroCounters, type PartnerStats, type ReferralCounters 
 export interface PendingReferral {
   referralId: string;
   keys: string[];
+  /**
+   * The activity days the markers' recorded changes carry (`pendingChanges.<marker>.byDay`). The counters
+   * are recounted from the referrals, but the daily buckets are not: clearing a marker applies its days.
+   */
+  byDay?: ActivityByDay;
 }
+
+/** The changes a referral recorded with its markers, as `accumulate` reads them. */
+export type RecordedChanges = Readonly<Record<string, { byDay?: ActivityByDay | undefined }>>;
 
 /** The referral's sums the ledger check compares with its rows, in the order of `LedgerSums`. */
 export const LEDGER_FIELDS = [
@@ -64,7 +73,7 @@ const ZERO_SUMS: LedgerSums = [0, 0, 0, 0, 0];
 /** Adds one page of the partner's items onto `prior`; items that are not referrals (`ref_…`) are skipped. */
 export function accumulate(
   prior: Accumulation | undefined,
-  referralItems: readonly Referral[],
+  referralItems: readonly (Referral & { pendingChanges?: RecordedChanges | undefined })[],
 ): Accumulation {
   const referrals = referralItems.filter((item) => isReferralId(item.referralId));
   const counters = addContributions({ ...(prior?.counters ?? zeroCounters()) }, referrals);
@@ -73,7 +82,13 @@ export function accumulate(
   for (const referral of referrals) {
     const keys = pendingKeysOf(referral);
     if (keys.length > 0 || referral.statsPendingSince !== undefined) {
-      pending.push({ referralId: referral.referralId, keys });
+      const byDay: ActivityByDay = {};
+      for (const key of keys) addActivity(byDay, referral.pendingChanges?.[key]?.byDay ?? {});
+      pending.push({
+        referralId: referral.referralId,
+        keys,
+        ...(Object.keys(byDay).length > 0 ? { byDay } : {}),
+      });
     }
     const sums = sumsOf(referral);
     if (!isZero(sums)) earnings[referral.referralId] = [referral.factCount ?? null, ...sums];
@@ -100,6 +115,25 @@ export const MAX_TRANSACTION_ACTIONS = 100;
 export const MAX_PENDING_PER_CORRECTION = MAX_TRANSACTION_ACTIONS - 1;
 
 /**
+ * The oldest pending referrals whose marker updates and bucket days fit one transaction beside the stats
+ * update (always the first: one referral's change alone fits, `MAX_BUCKET_DAYS`).
+ */
+function clearableOf(pending: readonly PendingReferral[]): {
+  clearable: PendingReferral[];
+  byDay: ActivityByDay;
+} {
+  const clearable: PendingReferral[] = [];
+  const byDay: ActivityByDay = {};
+  for (const referral of pending) {
+    const days = new Set([...Object.keys(byDay), ...Object.keys(referral.byDay ?? {})]);
+    if (clearable.length > 0 && clearable.length + 1 + days.size > MAX_PENDING_PER_CORRECTION) break;
+    clearable.push(referral);
+    addActivity(byDay, referral.byDay ?? {});
+  }
+  return { clearable, byDay };
+}
+
+/**
  * When the counters differ from the sum of the referrals, or markers are pending: one `Update` of the stats
  * row (every counter set, `totalClicks` untouched, `version` bumped, guarded by `version = :seen`) plus one
  * `Update` per pending referral removing exactly the markers seen (guarded by `contains` for each). An empty
@@ -111,9 +145,10 @@ export function planCorrection(args: {
   acc: Accumulation;
   statsTable: string;
   referralsTable: string;
+  activityTable: string;
   now: string;
 }): CorrectionPlan {
-  const { partnerId, stats, acc, statsTable, referralsTable, now } = args;
+  const { partnerId, stats, acc, statsTable, referralsTable, activityTable, now } = args;
   const fields: Record<string, FieldDrift> = {};
   for (const counter of STATS_COUNTERS) {
     if (stats[counter] !== acc.counters[counter]) {
@@ -142,7 +177,7 @@ export function planCorrection(args: {
     },
   };
 
-  const clearable = acc.pending.slice(0, MAX_PENDING_PER_CORRECTION);
+  const { clearable, byDay } = clearableOf(acc.pending);
   const markerUpdates: UpdateAction[] = clearable.map(({ referralId, keys }) => {
     if (keys.length === 0) {
       return {
@@ -155,13 +190,20 @@ export function planCorrection(args: {
       };
     }
     const values: AttributeMap = { ':keys': { SS: [...keys] } };
-    keys.forEach((key, i) => (values[`:k${i}`] = S(key)));
+    const names: Record<string, string> = {};
+    keys.forEach((key, i) => {
+      values[`:k${i}`] = S(key);
+      names[`#k${i}`] = key;
+    });
+    // The recorded changes go with their markers: the counters are recounted, the days applied below.
+    const changes = keys.map((_, i) => `pendingChanges.#k${i}`).join(', ');
     return {
       Update: {
         TableName: referralsTable,
         Key: { partnerId: S(partnerId), referralId: S(referralId) },
-        UpdateExpression: 'DELETE pendingStats :keys REMOVE statsPendingSince, statsPendingReason',
+        UpdateExpression: `DELETE pendingStats :keys REMOVE statsPendingSince, statsPendingReason, ${changes}`,
         ConditionExpression: keys.map((_, i) => `contains(pendingStats, :k${i})`).join(' AND '),
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       },
     };
@@ -171,7 +213,7 @@ export function planCorrection(args: {
     partnerId,
     corrected: true,
     fields,
-    transactItems: [statsUpdate, ...markerUpdates],
+    transactItems: [statsUpdate, ...markerUpdates, ...activityBucketUpdates(activityTable, partnerId, byDay)],
     morePending: acc.pending.length > clearable.length,
   };
 }

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { N, S, toAttributeMap, toAttributeValue, type TransactWriteItem } from './attribute-value';
-import { activityDelta, activityOf, addActivity, ACTIVITY_COUNTS, type ActivityByDay } from './activity-days';
+import {
+  activityBucketUpdates,
+  activityDelta,
+  activityOf,
+  addActivity,
+  type ActivityByDay,
+} from './activity-days';
 import { contributionDelta } from './contribution';
 import { DEFAULT_TIMEZONE } from './export-range';
 import type { Fact } from './facts';
@@ -318,28 +324,8 @@ function statsWriteFor(
         },
       },
       // Last: the workflow reads the referral's cancellation reason at index 1.
-      ...Object.entries(byDay).map(([day, counts]) =>
-        bucketUpdate(tables.activity, key.partnerId, day, counts),
-      ),
+      ...activityBucketUpdates(tables.activity, key.partnerId.S, byDay),
     ],
-  };
-}
-
-/** `ADD` the day's non-zero counts to the partner's bucket item (created by the first ADD). */
-function bucketUpdate(
-  table: string,
-  partnerId: { S: string },
-  day: string,
-  counts: ActivityByDay[string],
-): TransactWriteItem {
-  const present = ACTIVITY_COUNTS.filter((c) => (counts[c] ?? 0) !== 0);
-  return {
-    Update: {
-      TableName: table,
-      Key: { partnerId, day: S(day) },
-      UpdateExpression: `ADD ${present.map((c) => `${c} :${c}`).join(', ')}`,
-      ExpressionAttributeValues: Object.fromEntries(present.map((c) => [`:${c}`, N(counts[c] ?? 0)])),
-    },
   };
 }
 

@@ -162,6 +162,8 @@ export const WORKFLOWS: readonly WorkflowSpec[] = [
       { table: STATS_TABLE, access: 'readWrite' },
       { table: REFERRALS_TABLE, access: 'readWrite' },
       { table: COMMISSIONS_TABLE, access: 'read' },
+      // Clearing a pending marker applies its recorded activity days (the compute names the table).
+      { table: ACTIVITY_TABLE, access: 'readWrite', namedByCompute: true },
     ],
     invokes: ['reconciliation-compute'],
     starts: [],

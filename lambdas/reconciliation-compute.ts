@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { partnerStatsItemSchema, referralItemSchema } from '../domain/items';
+import { loadRuntimeConfig } from '../domain/config';
+import { partnerStatsItemSchema, pendingChangesSchema, referralItemSchema } from '../domain/items';
 import { COMMISSION_STATUSES, isReferralId } from '../domain/referral';
 import {
   accumulate,
@@ -166,6 +167,9 @@ export interface FailureCause {
 export type ReconciliationComputeOutput =
   Accumulation | CorrectionPlan | LedgerAccumulation | LedgerCheck | ReconciliationSummary | FailureCause;
 
+/** The bucket table a correction applies cleared markers' activity days to (the workflow grants it). */
+const { activityTable } = loadRuntimeConfig();
+
 /** The reconciliation workflow's pure steps behind one function, chosen by `action`. Throws `MalformedEvent`. */
 export const handler = lambdaHandler(async (event: unknown): Promise<ReconciliationComputeOutput> => {
   const input = parseInput(reconciliationComputeInputSchema, event);
@@ -175,13 +179,15 @@ export const handler = lambdaHandler(async (event: unknown): Promise<Reconciliat
       const referrals = input.items.flatMap((item, i) => {
         const sk = item.referralId;
         const isReferral = sk !== undefined && 'S' in sk && sk.S !== undefined && isReferralId(sk.S);
-        return isReferral ? [itemFrom(referralItemSchema, item, `items[${i}]`)] : [];
+        if (!isReferral) return [];
+        const { pendingChanges } = itemFrom(pendingChangesSchema, item, `items[${i}]`);
+        return [{ ...itemFrom(referralItemSchema, item, `items[${i}]`), pendingChanges }];
       });
       return accumulate(input.acc ?? undefined, referrals);
     }
     case 'plan': {
       const stats = itemFrom(partnerStatsItemSchema, input.stats, 'stats');
-      const plan = planCorrection({ ...input, stats });
+      const plan = planCorrection({ ...input, stats, activityTable });
       if (plan.corrected) {
         logger.info('Stats correction planned', {
           partnerId: plan.partnerId,

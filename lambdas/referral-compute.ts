@@ -3,10 +3,9 @@ import { loadRuntimeConfig, type RuntimeConfig } from '../domain/config';
 import { MalformedEventError } from '../domain/errors';
 import { factSchema } from '../domain/fact-schema';
 import type { Fact } from '../domain/facts';
-import { activityByDaySchema, referralItemSchema } from '../domain/items';
+import { pendingChangesSchema, referralItemSchema } from '../domain/items';
 import { planReferralWrite, type WritePlan } from '../domain/referral-write';
-import { STATS_COUNTERS } from '../domain/stats';
-import { integerSchema, parseOrThrow } from '../domain/validation';
+import { parseOrThrow } from '../domain/validation';
 import { annotate, lambdaHandler } from './commons/handler';
 import { attributeMapSchema, itemFrom, parseInput } from './commons/items';
 import { logger } from './commons/logger';
@@ -22,20 +21,6 @@ export const referralComputeInputSchema = z.object({
 export type ReferralComputeInput = z.input<typeof referralComputeInputSchema>;
 
 const factItemSchema = z.object({ fact: z.string({ error: 'expected the fact as a JSON string' }) });
-
-/** The stats changes the referral's writes recorded with their markers (see `planReferralWrite`). */
-const pendingChangesSchema = z.object({
-  pendingChanges: z.optional(
-    z.record(
-      z.string(),
-      z.object({
-        at: z.string(),
-        delta: z.partialRecord(z.enum(STATS_COUNTERS), integerSchema),
-        byDay: z.optional(activityByDaySchema),
-      }),
-    ),
-  ),
-});
 
 function factFrom(item: z.output<typeof attributeMapSchema>, index: number): Fact {
   const field = `facts[${index}]`;

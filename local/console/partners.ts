@@ -50,6 +50,7 @@ async function partnerView(db: DynamoDBDocumentClient, row: Record<string, unkno
     acc,
     statsTable: TABLE_NAMES.stats,
     referralsTable: TABLE_NAMES.referrals,
+    activityTable: TABLE_NAMES.activity,
     now: new Date().toISOString(),
   });
   const drift: Record<string, FieldDrift> = plan.fields;

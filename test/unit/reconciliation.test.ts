@@ -28,6 +28,7 @@ import { paidReferral, partnerStats, signedUpReferral } from './builders';
 const tables = {
   statsTable: 'PartnerStats',
   referralsTable: 'PartnerReferrals',
+  activityTable: 'PartnerActivity',
   now: '2026-02-01T03:00:00.000Z',
 };
 
@@ -165,8 +166,10 @@ describe('planCorrection', () => {
       Update: {
         TableName: 'PartnerReferrals',
         Key: { partnerId: { S: 'partner_1' }, referralId: { S: 'ref_user_1' } },
-        UpdateExpression: 'DELETE pendingStats :keys REMOVE statsPendingSince, statsPendingReason',
+        UpdateExpression:
+          'DELETE pendingStats :keys REMOVE statsPendingSince, statsPendingReason, pendingChanges.#k0, pendingChanges.#k1',
         ConditionExpression: 'contains(pendingStats, :k0) AND contains(pendingStats, :k1)',
+        ExpressionAttributeNames: { '#k0': 'payment', '#k1': 'verify' },
         ExpressionAttributeValues: {
           ':keys': { SS: ['payment', 'verify'] },
           ':k0': { S: 'payment' },
@@ -174,6 +177,52 @@ describe('planCorrection', () => {
         },
       },
     });
+  });
+
+  it('applies the activity days recorded with the markers it clears, once, in the same transaction', () => {
+    // Prepare: two referrals whose stats writes failed; their changes' days are recorded with the markers
+    const first = {
+      ...paidReferral({ pendingStats: ['payment'] }),
+      pendingChanges: { payment: { byDay: { '2026-01-15': { conversions: 1, earningsCents: 750 } } } },
+    };
+    const second = {
+      ...paidReferral({ referralId: 'ref_user_2', pendingStats: ['refund'] }),
+      pendingChanges: {
+        refund: { byDay: { '2026-01-15': { reversedCents: 750 }, '2026-01-16': { signups: 1 } } },
+        older: { byDay: { '2026-01-01': { signups: 5 } } },
+      },
+    };
+    const acc = accumulate(undefined, [first, second]);
+    const stats = partnerStats({ version: 4 });
+
+    // Act
+    const plan = planCorrection({ partnerId: 'partner_1', stats, acc, ...tables });
+
+    // Assess: only the markers' own changes (not `older`, whose marker is gone), summed by day
+    expect(plan.transactItems.slice(3)).toEqual([
+      {
+        Update: {
+          TableName: 'PartnerActivity',
+          Key: { partnerId: { S: 'partner_1' }, day: { S: '2026-01-15' } },
+          UpdateExpression:
+            'ADD conversions :conversions, earningsCents :earningsCents, reversedCents :reversedCents',
+          ExpressionAttributeValues: {
+            ':conversions': { N: '1' },
+            ':earningsCents': { N: '750' },
+            ':reversedCents': { N: '750' },
+          },
+        },
+      },
+      {
+        Update: {
+          TableName: 'PartnerActivity',
+          Key: { partnerId: { S: 'partner_1' }, day: { S: '2026-01-16' } },
+          UpdateExpression: 'ADD signups :signups',
+          ExpressionAttributeValues: { ':signups': { N: '1' } },
+        },
+      },
+    ]);
+    expect(plan.transactItems).toHaveLength(5);
   });
 
   it('clears a compensation flag left without markers (the stats write committed, its answer lost)', () => {
