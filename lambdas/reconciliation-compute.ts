@@ -1,6 +1,11 @@
 import * as z from 'zod/mini';
 import { loadRuntimeConfig } from '../domain/config';
-import { partnerStatsItemSchema, pendingChangesSchema, referralItemSchema } from '../domain/items';
+import {
+  activityByDaySchema,
+  partnerStatsItemSchema,
+  pendingChangesSchema,
+  referralItemSchema,
+} from '../domain/items';
 import { COMMISSION_STATUSES, isReferralId } from '../domain/referral';
 import {
   accumulate,
@@ -33,7 +38,9 @@ const countersSchema = z.object(
 const sumsShape = [integer, integer, integer, integer, integer] as const;
 const accumulationSchema = z.object({
   counters: countersSchema,
-  pending: z.array(z.object({ referralId: z.string(), keys: z.array(z.string()) })),
+  pending: z.array(
+    z.object({ referralId: z.string(), keys: z.array(z.string()), byDay: z.optional(activityByDaySchema) }),
+  ),
   earnings: z.record(z.string(), z.tuple([z.nullable(integer), ...sumsShape])),
 }) satisfies z.ZodMiniType<Accumulation, unknown>;
 const ledgerAccumulationSchema = z.object({
@@ -192,7 +199,8 @@ export const handler = lambdaHandler(async (event: unknown): Promise<Reconciliat
         logger.info('Stats correction planned', {
           partnerId: plan.partnerId,
           fields: plan.fields,
-          pendingCleared: plan.transactItems.length - 1,
+          pendingCleared: plan.transactItems.filter((t) => t.Update.TableName === input.referralsTable)
+            .length,
           morePending: plan.morePending,
         });
       }

@@ -281,8 +281,13 @@ const computeNamed = WORKFLOWS.filter((w) => w.tables.some((t) => t.namedByCompu
 /** Runs a transaction the admin API plans (domain/payout-plan.ts) and passes in: it invokes no compute. */
 const PLANNED_BY_CALLER = ['payout-status'];
 
-test('the lifecycle machines write the ledger through their compute, payout-status the payouts through its caller', () => {
-  expect(computeNamed.map((w) => w.name)).toEqual([...LIFECYCLE_MACHINES, ...PLANNED_BY_CALLER]);
+/** Applies the activity days of the markers it clears through the correction its compute plans. */
+const RECONCILED_BY_COMPUTE = ['reconciliation'];
+
+test('the lifecycle machines write the ledger through their compute, reconciliation the buckets, payout-status the payouts through its caller', () => {
+  expect(computeNamed.map((w) => w.name).sort()).toEqual(
+    [...LIFECYCLE_MACHINES, ...RECONCILED_BY_COMPUTE, ...PLANNED_BY_CALLER].sort(),
+  );
 });
 
 test.each(computeNamed.map((w) => [w.name, w] as const))(

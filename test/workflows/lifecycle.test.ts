@@ -387,10 +387,23 @@ describe('exactly-once stats under faults', () => {
       fact: 'invoice#in_u_comp',
     });
     expect(await world.counters('p_comp')).toMatchObject({ totalPaid: 0, totalSignups: 1 });
-    // Reconciliation clears the mark and the stats equal the referrals
+    const sumOf = (days: Record<string, Record<string, number>>, k: string) =>
+      Object.values(days).reduce((s, c) => s + (c[k] ?? 0), 0);
+    expect(sumOf(await world.activity('p_comp'), 'conversions')).toBe(0);
+    // Reconciliation clears the mark, the stats equal the referrals, and the payment's day is applied once
     await world.reconcile();
     expect(await world.counters('p_comp')).toEqual(expectedCounters(ONE_AF_PLUS_MONTHLY_PAYMENT));
-    expect((await world.referral('p_comp', 'u_comp'))?.pendingStats).toBeUndefined();
+    const referral = await world.referral('p_comp', 'u_comp');
+    expect(referral?.pendingStats).toBeUndefined();
+    expect(referral?.pendingChanges).toEqual({});
+    await world.reconcile();
+    const days = await world.activity('p_comp');
+    const counters = await world.counters('p_comp');
+    expect([sumOf(days, 'signups'), sumOf(days, 'conversions'), sumOf(days, 'earningsCents')]).toEqual([
+      counters.totalSignups,
+      counters.totalPaid,
+      counters.totalEarningsCents,
+    ]);
   });
 });
 
