@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
+import { localDayOf } from './activity-days';
 import {
   CLICK_CONTENTION_RETRIES,
   CLICK_COUNTER_SHARDS,
@@ -16,6 +17,8 @@ export interface ClickWorkflowInput {
   clickedAt: string;
   ipHash: string;
   userAgent: string;
+  /** The shard attribute of the click's local day in the partner's zone (`clickDayAttribute`). */
+  dayAttribute: string;
   /** Epoch seconds: the click log's TTL. */
   expiresAt: number;
   /** Tries so far that contention cancelled; the workflow adds one on each back-off. */
@@ -38,13 +41,13 @@ export function truncateUserAgent(userAgent: string | undefined): string {
   return chars.length <= USER_AGENT_MAX_LENGTH ? userAgent : chars.slice(0, USER_AGENT_MAX_LENGTH).join('');
 }
 
-/** The key of one shard of a partner's click counter (partner ids never contain `#`). */
 /**
  * The shard attribute counting one local day's clicks (`d2026-12-01`), added with the shard's `clicks` in the
  * click's own transaction, so exactly once. About 20 bytes a day: some 7 KB per shard per year.
  */
 export const clickDayAttribute = (day: string): string => `d${day}`;
 
+/** The key of one shard of a partner's click counter (partner ids never contain `#`). */
 export const clickCounterId = (partnerId: string, shard: number): string => `${partnerId}#${shard}`;
 
 /** Every shard key of a partner's click counter, the keys a reader sums. */
@@ -68,6 +71,8 @@ export function clickWorkflowInput(args: {
   ip: string;
   userAgent: string | undefined;
   now: Date;
+  /** The partner's IANA zone: the click counts on its local day there. */
+  timeZone: string;
   clickId: string;
   salt: string;
 }): ClickWorkflowInput {
@@ -80,6 +85,7 @@ export function clickWorkflowInput(args: {
     clickedAt: args.now.toISOString(),
     ipHash: hashIp(args.ip, args.salt),
     userAgent: truncateUserAgent(args.userAgent),
+    dayAttribute: clickDayAttribute(localDayOf(args.now, args.timeZone)),
     expiresAt: expiresAfterDays(args.now.getTime() / 1000, CLICK_LOG_TTL_DAYS),
     attempt: 0,
     counterId: counterIds[0] as string,

@@ -1,3 +1,4 @@
+import { DEFAULT_TIMEZONE } from './export-range';
 import { InvalidCursorError } from './errors';
 import { formatMinorUnits } from './money';
 import type { EarningsByStatus, Referral } from './referral';
@@ -115,6 +116,8 @@ export interface ReferralView {
 export interface DashboardView {
   partnerId: string;
   displayName: string;
+  /** The IANA zone the partner's days are counted in, fixed at registration. */
+  timeZone: string;
   currency: string;
   stats: StatsView;
   /** The partner's earnings by commission status (from the stats counters). */
@@ -144,6 +147,7 @@ export function dashboardView(
   return {
     partnerId: stats.partnerId,
     displayName: stats.displayName ?? stats.partnerId,
+    timeZone: stats.timeZone ?? DEFAULT_TIMEZONE,
     currency,
     stats: {
       ...counters,

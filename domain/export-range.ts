@@ -19,16 +19,13 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,
 const BOUND_RULE =
   'expected a day (YYYY-MM-DD) or an ISO 8601 timestamp with an offset (2026-01-31T12:00:00Z)';
 
-/** An IANA time zone (`Europe/Berlin`, `UTC`) in its canonical spelling, else a 400 naming `timezone`. */
-export function timeZoneOf(text: string | undefined): string {
+/** An IANA time zone (`Europe/Berlin`, `UTC`) in its canonical spelling, else a 400 naming `field`. */
+export function timeZoneOf(text: string | undefined, field = 'timezone'): string {
   if (text === undefined) return DEFAULT_TIMEZONE;
   try {
     return new Intl.DateTimeFormat('en-US', { timeZone: text }).resolvedOptions().timeZone;
   } catch {
-    throw new InvalidRequestError(
-      'timezone',
-      `expected an IANA time zone such as Europe/Berlin, got "${text}"`,
-    );
+    throw new InvalidRequestError(field, `expected an IANA time zone such as Europe/Berlin, got "${text}"`);
   }
 }
 

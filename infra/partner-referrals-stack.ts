@@ -259,6 +259,10 @@ export class PartnerReferralsStack extends Stack {
     ingestsSteps(functions['stripe-ingest'], ['payment', 'refund', 'dispute', 'subscription']);
     ingestsSteps(functions['app-ingest'], ['signup', 'verify']);
     startsWorkflows(functions['click-api'], ['click'], true);
+    // A click counts on the partner's local day: one GetItem of its stats row's zone (cached per container).
+    functions['click-api'].addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table(STATS_TABLE).tableArn] }),
+    );
     startsWorkflows(functions['admin-api'], ['registration', 'payout-status'], true);
     startsWorkflows(functions['admin-api'], ['commission', 'approval', 'payout'], false);
     // The dashboard sums the click counter shards with one BatchGetItem, and reads nothing else there.

@@ -31,6 +31,7 @@ import {
   WorkflowFailedError,
 } from '../domain/errors';
 import { executionNameFor } from '../domain/execution-name';
+import { timeZoneOf } from '../domain/export-range';
 import { factKeys, type ReviewFact } from '../domain/facts';
 import { identityHash } from '../domain/identity';
 import { COMMISSION_STATUSES, type CommissionStatus } from '../domain/referral';
@@ -65,6 +66,8 @@ const registrationBodySchema = z.object(
           z.maxLength(200, { error: DISPLAY_NAME_RULE }),
         ),
     ),
+    /** The IANA zone the partner's activity days are counted in (`timeZoneOf`); fixed once registered. */
+    timeZone: z.optional(z.string({ error: 'expected an IANA time zone such as Europe/Berlin' })),
     /** The partner's own user id in the app: a signup of that user through the partner's link is a self-referral. */
     ownerUserId: z.optional(userIdSchema),
     /** The partner's own email address: only its salted hash leaves this handler. */
@@ -83,6 +86,8 @@ export interface RegistrationInput {
   partnerId: string;
   displayName: string;
   registeredAt: string;
+  /** Canonical IANA zone, `UTC` unless the registration named one. */
+  timeZone: string;
   ownerUserId?: string;
   /** `identityHash(ownerEmail, clickIpSalt)`: the raw address is never stored. */
   ownerEmailHash?: string;
@@ -108,8 +113,8 @@ interface Deps {
 /**
  * The admin routes. Their admin scope is enforced by API Gateway's JWT authorizer before this runs; the
  * handler never reads the token's claims.
- * - `POST /admin/partners` `{ partnerId, displayName?, ownerUserId?, ownerEmail? }`: registers a partner
- *   through the Express registration workflow (its zeroed stats row, with the owner's user id and email hash
+ * - `POST /admin/partners` `{ partnerId, displayName?, timeZone?, ownerUserId?, ownerEmail? }`: registers a partner
+ *   through the Express registration workflow (its zeroed stats row in its IANA `timeZone`, default UTC, with the owner's user id and email hash
  *   when given). 201, 409 `PartnerAlreadyRegistered`, 502 on other workflow failures.
  * - `GET /admin/commissions?status=on_hold&cursor=…`: the commissions of one status (default `on_hold`, the
  *   review queue), oldest due first, 50 a page. 400 `InvalidCommissionStatus`, 400 `InvalidCursor`.
@@ -174,6 +179,7 @@ async function registerPartner({ config, sfn, now }: Deps, event: Event): Promis
     partnerId: body.partnerId,
     displayName: body.displayName ?? body.partnerId,
     registeredAt: now().toISOString(),
+    timeZone: timeZoneOf(body.timeZone, 'timeZone'),
     ...(body.ownerUserId === undefined ? {} : { ownerUserId: body.ownerUserId }),
     ...(body.ownerEmail === undefined
       ? {}
@@ -193,6 +199,7 @@ async function registerPartner({ config, sfn, now }: Deps, event: Event): Promis
     partnerId: input.partnerId,
     displayName: input.displayName,
     registeredAt: input.registeredAt,
+    timeZone: input.timeZone,
     ...(input.ownerUserId === undefined ? {} : { ownerUserId: input.ownerUserId }),
   };
   return json(201, registration, { location: `/partners/${input.partnerId}/dashboard` });

@@ -16,6 +16,8 @@ export const referralComputeInputSchema = z.object({
   facts: z.array(attributeMapSchema),
   /** The stored referral: zero or one item, from the index query or the consistent re-read. */
   referral: z.array(attributeMapSchema).check(z.maxLength(1)),
+  /** The partner's zone (a signup reads it from the stats row): used only when the referral is first written. */
+  timeZone: z.optional(z.string().check(z.minLength(1))),
 });
 
 export type ReferralComputeInput = z.input<typeof referralComputeInputSchema>;
@@ -64,6 +66,7 @@ export function createReferralComputeHandler({
       facts,
       stored,
       pendingChanges,
+      ...(input.timeZone === undefined ? {} : { timeZone: input.timeZone }),
       terms: { schedule: config.commissionSchedule, holdPeriodDays: config.holdPeriodDays },
       tables: {
         referrals: config.referralsTable,

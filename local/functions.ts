@@ -32,7 +32,11 @@ const FACTORIES = {
   'dashboard-api': (env: Env) =>
     createDashboardApiHandler({ config: loadRuntimeConfig(env), db: createDocumentClient() }),
   'click-api': (env: Env) =>
-    createClickApiHandler({ config: loadRuntimeConfig(env), sfn: createSfnClient() }),
+    createClickApiHandler({
+      config: loadRuntimeConfig(env),
+      sfn: createSfnClient(),
+      db: createDocumentClient(),
+    }),
   'admin-api': (env: Env) =>
     createAdminApiHandler({
       config: loadRuntimeConfig(env),

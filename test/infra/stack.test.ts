@@ -508,8 +508,14 @@ describe('functions', () => {
       [COMMISSIONS_TABLE, PAYOUTS_TABLE, REFERRALS_TABLE].map((t) => `${tableId(t)}.Arn`).sort(),
     );
 
+    // A click reads its partner's zone from the stats row: one GetItem there, nothing else in DynamoDB.
+    const clicks = grants('click-api');
+    const clickDynamo = clicks.flatMap((g) => g.actions).filter((a) => a.startsWith('dynamodb:'));
+    expect([...new Set(clickDynamo)]).toEqual(['dynamodb:GetItem']);
+    expect(resourcesFor(clicks, 'dynamodb:GetItem')).toEqual([stats]);
+
     for (const fn of FUNCTION_NAMES.filter(
-      (f) => !['dashboard-api', 'admin-api', 'export-api'].includes(f),
+      (f) => !['dashboard-api', 'admin-api', 'export-api', 'click-api'].includes(f),
     )) {
       expect(servicesOf(grants(fn))).not.toContain('dynamodb');
     }

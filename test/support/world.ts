@@ -44,14 +44,14 @@ export class World {
     return this.system.stop();
   }
 
-  async registerPartner(partnerId: string): Promise<number> {
+  async registerPartner(partnerId: string, timeZone?: string): Promise<number> {
     const res = await this.system.adminApi(
       authorizedEvent(
         {
           method: 'POST',
           path: '/admin/partners',
           routeKey: 'POST /admin/partners',
-          body: JSON.stringify({ partnerId }),
+          body: JSON.stringify({ partnerId, ...(timeZone === undefined ? {} : { timeZone }) }),
         },
         { scope: DEFAULT_ADMIN_SCOPE },
       ),

@@ -75,6 +75,7 @@ describe('admin-api handler: POST /admin/partners', () => {
       partnerId: 'acme',
       displayName: 'Acme Co',
       registeredAt: '2026-01-01T00:00:00.000Z',
+      timeZone: 'UTC',
     });
     expect(sfnMock).toHaveReceivedCommandTimes(StartSyncExecutionCommand, 1);
     expect(sfnMock.commandCalls(StartSyncExecutionCommand)[0]?.args[0].input).toEqual({
@@ -83,6 +84,7 @@ describe('admin-api handler: POST /admin/partners', () => {
         partnerId: 'acme',
         displayName: 'Acme Co',
         registeredAt: '2026-01-01T00:00:00.000Z',
+        timeZone: 'UTC',
       }),
     });
   });
@@ -101,8 +103,41 @@ describe('admin-api handler: POST /admin/partners', () => {
         partnerId: 'acme',
         displayName: 'acme',
         registeredAt: '2026-01-01T00:00:00.000Z',
+        timeZone: 'UTC',
       }),
     });
+  });
+
+  it('stores the partner time zone in its canonical spelling', async () => {
+    // Prepare
+    sfnMock.on(StartSyncExecutionCommand).resolves(SUCCEEDED);
+
+    // Act
+    const response = await handler(
+      registerRequest({ partnerId: 'acme', timeZone: 'pacific/auckland' }),
+      context,
+    );
+
+    // Assess
+    expect(bodyOf(response).timeZone).toBe('Pacific/Auckland');
+    expect(sfnMock).toHaveReceivedCommandWith(StartSyncExecutionCommand, {
+      input: JSON.stringify({
+        partnerId: 'acme',
+        displayName: 'acme',
+        registeredAt: '2026-01-01T00:00:00.000Z',
+        timeZone: 'Pacific/Auckland',
+      }),
+    });
+  });
+
+  it.each([['Mars/Olympus'], [42], ['']])('answers 400 naming timeZone for %p', async (timeZone) => {
+    // Act
+    const response = await handler(registerRequest({ partnerId: 'acme', timeZone }), context);
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.stringify(bodyOf(response))).toContain('timeZone');
+    expect(sfnMock).not.toHaveReceivedCommand(StartSyncExecutionCommand);
   });
 
   it('answers 409 when the partner is already registered', async () => {
@@ -213,6 +248,7 @@ describe('admin-api handler: POST /admin/partners', () => {
       partnerId: 'acme',
       displayName: 'acme',
       registeredAt: '2026-01-01T00:00:00.000Z',
+      timeZone: 'UTC',
       ownerUserId: 'user_owner',
       ownerEmailHash: identityHash(email, 'test-salt'),
     });
@@ -221,6 +257,7 @@ describe('admin-api handler: POST /admin/partners', () => {
       partnerId: 'acme',
       displayName: 'acme',
       registeredAt: '2026-01-01T00:00:00.000Z',
+      timeZone: 'UTC',
       ownerUserId: 'user_owner',
     });
     for (const text of [JSON.stringify(input), response?.body ?? '', JSON.stringify(lines)]) {

@@ -1,4 +1,6 @@
 import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { clickShards, hashIp } from '../../domain/click';
@@ -8,6 +10,30 @@ import { ARNS, sfnThrottling, testConfig } from './builders';
 import { lambdaContext } from './lambda-context';
 
 const sfnMock = mockClient(SFNClient);
+const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+const dbMock = mockClient(db);
+/** Registered partners and their stats rows' zones; `legacy` was registered before zones were stored. */
+const ZONES: Record<string, string | undefined> = {
+  acme: 'UTC',
+  kiwi: 'Pacific/Auckland',
+  legacy: undefined,
+};
+const answerStatsReads = (): void => {
+  dbMock.on(GetCommand).callsFake((input: { Key: { partnerId: string } }) => {
+    const { partnerId } = input.Key;
+    if (!Object.hasOwn(ZONES, partnerId)) return {};
+    const zone = ZONES[partnerId];
+    return { Item: { partnerId, ...(zone === undefined ? {} : { timeZone: zone }) } };
+  });
+};
+const succeeded = () =>
+  sfnMock
+    .on(StartSyncExecutionCommand)
+    .resolves({ status: 'SUCCEEDED', output: '{}', startDate: START_DATE, stopDate: START_DATE });
+const sentInputs = (): Record<string, unknown>[] =>
+  sfnMock
+    .commandCalls(StartSyncExecutionCommand)
+    .map((call) => JSON.parse(call.args[0].input.input ?? 'null') as Record<string, unknown>);
 const context = lambdaContext('click-api');
 const START_DATE = new Date('2026-01-15T10:00:00.000Z');
 
@@ -19,12 +45,15 @@ describe('click-api handler', () => {
   const handler = createClickApiHandler({
     config: testConfig({ LANDING_URL: 'https://app.example.com/welcome?lang=en' }),
     sfn,
+    db,
     now: () => new Date('2026-01-15T10:00:00.000Z'),
     newClickId: () => 'click-123',
   });
 
   beforeEach(() => {
     sfnMock.reset();
+    dbMock.reset();
+    answerStatsReads();
   });
 
   it('records the click and redirects to the landing page with ref and click', async () => {
@@ -55,6 +84,7 @@ describe('click-api handler', () => {
       clickedAt: '2026-01-15T10:00:00.000Z',
       ipHash: hashIp('203.0.113.7', 'test-salt'),
       userAgent: 'Mozilla/5.0 (test)',
+      dayAttribute: 'd2026-01-15',
       expiresAt: Date.parse('2026-01-15T10:00:00.000Z') / 1000 + 90 * 86_400,
       attempt: 0,
       counterId: `acme#${clickShards('click-123', 1)[0]}`,
@@ -99,12 +129,7 @@ describe('click-api handler', () => {
     expect(response.headers?.location).toBe(location);
   });
 
-  it('answers 404 UnknownPartner when the workflow finds no such partner', async () => {
-    // Prepare
-    sfnMock
-      .on(StartSyncExecutionCommand)
-      .resolves({ status: 'FAILED', error: 'UnknownPartner', cause: 'No partner', startDate: START_DATE });
-
+  it('answers 404 UnknownPartner for a partner without a stats row, without starting the workflow', async () => {
     // Act
     const response = await handler(clickRequest('ghost'), context);
 
@@ -114,7 +139,76 @@ describe('click-api handler', () => {
       error: 'UnknownPartner',
       message: 'No registered partner has the id ghost',
     });
-    expect(sfnMock).toHaveReceivedCommandWith(StartSyncExecutionCommand, { stateMachineArn: ARNS.click });
+    expect(dbMock).toHaveReceivedCommandWith(GetCommand, {
+      TableName: testConfig().statsTable,
+      Key: { partnerId: 'ghost' },
+      ProjectionExpression: 'partnerId, #timeZone',
+      ExpressionAttributeNames: { '#timeZone': 'timeZone' },
+      ConsistentRead: true,
+    });
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('answers 404 UnknownPartner when the workflow finds no such partner', async () => {
+    // Prepare
+    sfnMock
+      .on(StartSyncExecutionCommand)
+      .resolves({ status: 'FAILED', error: 'UnknownPartner', cause: 'No partner', startDate: START_DATE });
+
+    // Act
+    const response = await handler(clickRequest('kiwi'), context);
+
+    // Assess
+    expect(response.statusCode).toBe(404);
+    expect(bodyOf(response)).toMatchObject({ error: 'UnknownPartner' });
+  });
+
+  it('reads each partner zone once per container, however many clicks, and never caches an unknown id', async () => {
+    // Prepare
+    succeeded();
+    const fresh = createClickApiHandler({
+      config: testConfig(),
+      sfn,
+      db,
+      now: () => new Date('2026-01-15T11:30:00.000Z'),
+    });
+
+    // Act
+    for (let i = 0; i < 5; i++) {
+      await fresh(clickRequest('kiwi'), context);
+      await fresh(clickRequest('acme'), context);
+      await fresh(clickRequest('legacy'), context);
+    }
+    const ghosts = [await fresh(clickRequest('ghost'), context), await fresh(clickRequest('ghost'), context)];
+
+    // Assess
+    const reads = dbMock.commandCalls(GetCommand).map((call) => call.args[0].input.Key?.partnerId);
+    expect(reads).toEqual(['kiwi', 'acme', 'legacy', 'ghost', 'ghost']);
+    expect(ghosts.map((r) => r.statusCode)).toEqual([404, 404]);
+    // 11:30 UTC on Jan 15 is 00:30 on Jan 16 in Auckland; a row without a zone counts in UTC.
+    expect(
+      sentInputs()
+        .slice(0, 3)
+        .map((input) => [input.partnerId, input.dayAttribute]),
+    ).toEqual([
+      ['kiwi', 'd2026-01-16'],
+      ['acme', 'd2026-01-15'],
+      ['legacy', 'd2026-01-15'],
+    ]);
+    expect(sfnMock).toHaveReceivedCommandTimes(StartSyncExecutionCommand, 15);
+  });
+
+  it('answers 500 without starting the workflow when the zone read fails', async () => {
+    // Prepare
+    dbMock.on(GetCommand).rejects(new Error('DynamoDB is down'));
+    const fresh = createClickApiHandler({ config: testConfig(), sfn, db });
+
+    // Act
+    const response = await fresh(clickRequest('acme'), context);
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
   });
 
   it('answers 400 naming partnerId for a malformed id, without starting the workflow', async () => {
@@ -163,7 +257,7 @@ describe('click-api handler', () => {
     sfnMock
       .on(StartSyncExecutionCommand)
       .resolves({ status: 'SUCCEEDED', output: '{}', startDate: START_DATE, stopDate: START_DATE });
-    const defaults = createClickApiHandler({ config: testConfig(), sfn, newClickId: () => 'c1' });
+    const defaults = createClickApiHandler({ config: testConfig(), sfn, db, newClickId: () => 'c1' });
 
     // Act
     const response = await defaults(clickRequest('acme'), context);

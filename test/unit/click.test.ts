@@ -35,6 +35,7 @@ describe('click', () => {
       ip: '203.0.113.7',
       userAgent: 'Mozilla/5.0',
       now,
+      timeZone: 'UTC',
       clickId: 'click-1',
       salt: 'salt-1',
     });
@@ -47,11 +48,31 @@ describe('click', () => {
       clickedAt: '2026-01-15T10:00:00.000Z',
       ipHash: hashIp('203.0.113.7', 'salt-1'),
       userAgent: 'Mozilla/5.0',
+      dayAttribute: 'd2026-01-15',
       expiresAt: now.getTime() / 1000 + CLICK_LOG_TTL_DAYS * 86_400,
       attempt: 0,
       counterId: counterIds[0],
       counterIds,
     });
+  });
+
+  it('counts the click on the local day of the partner zone', () => {
+    // 11:30 UTC on Jan 15 is already Jan 16 in Auckland (UTC+13 in summer), still Jan 15 in Los Angeles.
+    const at = (timeZone: string) =>
+      clickWorkflowInput({
+        partnerId: 'acme',
+        ip: '203.0.113.7',
+        userAgent: 'x',
+        now: new Date('2026-01-15T11:30:00.000Z'),
+        timeZone,
+        clickId: 'click-1',
+        salt: 'salt-1',
+      }).dayAttribute;
+    expect([at('Pacific/Auckland'), at('America/Los_Angeles'), at('UTC')]).toEqual([
+      'd2026-01-16',
+      'd2026-01-15',
+      'd2026-01-15',
+    ]);
   });
 
   it('truncates the user agent to 512 characters without splitting a surrogate pair', () => {
@@ -107,6 +128,7 @@ describe('click counter shards', () => {
       ip: '1.2.3.4',
       userAgent: undefined,
       now: new Date(0),
+      timeZone: 'UTC',
       clickId: 'x',
       salt: 's',
     });

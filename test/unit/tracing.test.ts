@@ -163,7 +163,12 @@ it('a synchronous workflow: StartSyncExecution reaches a configured endpoint (no
   // Prepare
   const { createClickApiHandler } = await import('../../lambdas/click-api');
   const { createSfnClient } = await import('../../lambdas/commons/sfn');
-  const handler = createClickApiHandler({ config: testConfig(), sfn: createSfnClient() });
+  const { createDocumentClient } = await import('../../lambdas/commons/dynamodb');
+  const handler = createClickApiHandler({
+    config: testConfig(),
+    sfn: createSfnClient(),
+    db: createDocumentClient(),
+  });
 
   // Act
   const res = await handler(
@@ -175,5 +180,6 @@ it('a synchronous workflow: StartSyncExecution reaches a configured endpoint (no
   expect(res.statusCode).toBe(302);
   const { handler: traced, awsCalls } = await handlerTrace();
   expect(traced.annotations).toMatchObject({ partnerId: 'acme', workflow: 'click' });
-  expect(awsCalls).toEqual(['SFN.StartSyncExecution']);
+  // The partner's time zone first (then cached), then the click workflow.
+  expect(awsCalls).toEqual(['DynamoDB.GetItem', 'SFN.StartSyncExecution']);
 });

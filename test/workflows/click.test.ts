@@ -25,6 +25,7 @@ const clickInput = (partnerId: string): ClickWorkflowInput =>
     ip: '203.0.113.7',
     userAgent: 'test',
     now: new Date('2026-01-15T10:00:00.000Z'),
+    timeZone: 'UTC',
     clickId: `c0ffee00-0000-4000-8000-${String(++n).padStart(12, '0')}`,
     salt: 'salt',
   });
@@ -112,6 +113,8 @@ describe('the click workflow', () => {
         counterId: first.counterId,
         partnerId: 'p_first_shard',
         clicks: 2,
+        // The click's local day, in the same update: the partner's zone (UTC here) came with the input.
+        'd2026-01-15': 2,
         lastClickAt: '2026-01-15T10:00:00.000Z',
       },
     ]);

@@ -57,6 +57,7 @@ describe('partners and clicks', () => {
       ip: '203.0.113.7',
       userAgent: 'test',
       now: new Date('2026-01-15T10:00:00.000Z'),
+      timeZone: 'UTC',
       clickId: 'c0ffee00-0000-4000-8000-000000000001',
       salt: 'salt',
     });
