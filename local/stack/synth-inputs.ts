@@ -20,6 +20,9 @@ export const SYNTH_INPUTS: readonly string[] = [
   'tsconfig.json',
   'cdk.json',
   'local/stack/synthesize.ts',
+  // The portal's hosting: its build script and the built assets the BucketDeployment copies.
+  'web/build.ts',
+  'dist/web/portal',
 ];
 
 export interface SynthInputs {
