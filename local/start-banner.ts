@@ -29,6 +29,7 @@ export function startBanner(
     `  DynamoDB Local  ${cloud.dynamoDbEndpoint}`,
     `  HTTP API        ${cloud.apiUrl}   ${cloud.model.routes.map((r) => r.routeKey).join(', ')}`,
     `  Partner portal  ${cloud.apiUrl}/portal/   sign in with a token from npm run token -- <partnerId>`,
+    `  Ops console     ${e}/console/   executions (graph, history, Stop, Redrive), dead letters and parked facts, partners' drift`,
     `  Event buses     ${cloud.buses.map((b) => b.name).join(', ')}`,
     `  State machines  ${cloud.stateMachines.join(', ')}`,
     `  Schedules       ${cloud.schedules.join('; ')}`,

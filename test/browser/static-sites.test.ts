@@ -1,10 +1,10 @@
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
 import { freePort } from '../../local/dynamodb-local';
-import { ensureWebBuilt, launchBrowser, screenshot } from '../support/browser';
+import { ensureWebBuilt, launchBrowser } from '../support/browser';
 
 /** The built apps are served where the README says: the portal by the HTTP API, the console by the endpoint. */
 let cloud: RunningLocalCloud;
@@ -30,13 +30,13 @@ afterAll(async () => {
 it.each([
   ['portal', () => `${cloud.apiUrl}/portal/`, 'Partner portal'],
   ['console', () => `${cloud.endpointUrl}/console/`, 'Operations console'],
-])('serves the %s, gzipped, and it renders in Chromium', async (name, url, title) => {
+])('serves the %s, gzipped, and it renders in Chromium', async (_name, url, title) => {
   const page = await browser.newPage();
   const response = await page.goto(url());
   expect(response?.status()).toBe(200);
   await expect(page.title()).resolves.toBe(title);
-  const file = await screenshot(page, `smoke-${name}`);
-  expect(statSync(file).size).toBeGreaterThan(1000);
+  // The app's script ran: it rendered into #app.
+  await page.locator('#app > *').first().waitFor();
 
   const html = await fetch(url(), { headers: { 'accept-encoding': 'gzip' } });
   expect(html.headers.get('content-encoding')).toBe('gzip');
