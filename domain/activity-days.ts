@@ -106,7 +106,10 @@ export function activityBucketUpdates(
   partnerId: string,
   byDay: ActivityByDay,
 ): UpdateAction[] {
-  return Object.entries(byDay).flatMap(([day, counts]) => {
+  // Days in order: a change read back from the referral's map comes in DynamoDB's key order, and the same
+  // markers must give the same request under the same ClientRequestToken (else IdempotentParameterMismatch).
+  const days = Object.entries(byDay).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return days.flatMap(([day, counts]) => {
     const present = ACTIVITY_COUNTS.filter((c) => (counts[c] ?? 0) !== 0);
     if (present.length === 0) return [];
     return [

@@ -267,6 +267,31 @@ describe('referral-compute handler', () => {
       });
     });
 
+    it('a recorded change read back with its days in another order gets the very same request', async () => {
+      // Prepare: signup and payment on two days; DynamoDB returns a map's keys in an order of its own
+      const facts = [signup, invoice];
+      const first = changed(await handler({ userId: 'u1', facts: facts.map(factItem), referral: [] }));
+      const stored = afterTruthWrite(first, facts, ['w2']);
+      const recorded = unmarshall({ v: stored.pendingChanges as never }).v as {
+        w2: { byDay: Record<string, unknown> };
+      };
+      const days = Object.keys(recorded.w2.byDay);
+      expect(days.length).toBeGreaterThan(1);
+      const reordered = {
+        w2: { ...recorded.w2, byDay: Object.fromEntries(days.reverse().map((d) => [d, recorded.w2.byDay[d]])) },
+      };
+
+      // Act
+      const again = await handler({
+        userId: 'u1',
+        facts: facts.map(factItem),
+        referral: [{ ...stored, pendingChanges: { M: marshall(reordered) } }],
+      });
+
+      // Assess: same token, same items in the same order, so DynamoDB sees one request, not a mismatch
+      expect(again.outcome === 'upToDate' && again.statsWrite).toEqual(first.statsWrite);
+    });
+
     it('applies every pending marker with a recorded change in one write, conditional on each', async () => {
       // Prepare: two writes left pending; w1 from before changes were recorded has none
       const stored = {
