@@ -1,16 +1,17 @@
-import { mkdtempSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Browser } from 'playwright-core';
-import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
-import { freePort } from '../../local/dynamodb-local';
+import type { RunningLocalCloud } from '../../local/cloud';
 import { userSignedUpEvent } from '../../local/events/app-events';
 import { putEventsEntry } from '../../local/events/event-envelope';
 import { invoicePaidEvent } from '../../local/events/stripe-events';
 import type { FaultInjector } from '../../local/workflow-runtime';
-import { ensureWebBuilt, launchBrowser, screenshot } from '../support/browser';
+import {
+  registerPartner,
+  screenshot,
+  startCloudWithBrowser,
+  type CloudWithBrowser,
+} from '../support/browser';
 
 /**
  * An operator finds a payment that failed (the referral compute Lambda was broken, as after a bad deploy:
@@ -28,40 +29,21 @@ const brokenCompute: FaultInjector = (call) =>
     ? { kind: 'throw', error: 'Lambda.Unknown', cause: 'The referral compute function crashed (bad deploy)' }
     : undefined;
 
+let started: CloudWithBrowser | undefined;
 let cloud: RunningLocalCloud;
 let browser: Browser;
 
 beforeAll(async () => {
-  ensureWebBuilt();
-  [cloud, browser] = await Promise.all([
-    startLocalCloud({
-      assemblyDir: mkdtempSync(path.join(os.tmpdir(), 'console-exec-')),
-      endpointPort: await freePort(),
-      apiPort: await freePort(),
-      schedules: false,
-      retryDelayScale: 0,
-      faults: brokenCompute,
-    }),
-    launchBrowser(),
-  ]);
+  started = await startCloudWithBrowser('console-exec', { retryDelayScale: 0, faults: brokenCompute });
+  ({ cloud, browser } = started);
 }, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await cloud?.stop();
-});
+afterAll(() => started?.stop());
 
 it('an operator finds a failed payment by invoice id, sees the failed state, redrives it and sees it succeed', async () => {
   // Prepare: a registered partner's referred user pays an invoice while the compute Lambda is broken
-  const admin = await cloud.issuer.sign(
-    { sub: 'ops', scope: 'partner-referrals/admin' },
-    { audience: 'partner-referrals' },
+  expect((await registerPartner(cloud, { partnerId: PARTNER, displayName: 'Console Partner' })).status).toBe(
+    201,
   );
-  const registered = await fetch(`${cloud.apiUrl}/admin/partners`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ partnerId: PARTNER }),
-  });
-  expect(registered.status).toBe(201);
   const events = new EventBridgeClient({ endpoint: cloud.endpointUrl, region: 'us-east-1', credentials });
   await events.send(
     new PutEventsCommand({

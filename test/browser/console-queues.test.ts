@@ -1,17 +1,18 @@
-import { mkdtempSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { GetCommand, UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Browser, Page } from 'playwright-core';
 import { TABLE_NAMES } from '../../domain/config';
-import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
-import { freePort } from '../../local/dynamodb-local';
+import type { RunningLocalCloud } from '../../local/cloud';
 import { userSignedUpEvent } from '../../local/events/app-events';
 import { putEventsEntry } from '../../local/events/event-envelope';
 import { chargeRefundedEvent } from '../../local/events/stripe-events';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/aws-names';
-import { ensureWebBuilt, launchBrowser, screenshot } from '../support/browser';
+import {
+  registerPartner,
+  screenshot,
+  startCloudWithBrowser,
+  type CloudWithBrowser,
+} from '../support/browser';
 
 /**
  * The operations console's queues and partners pages on the running stack: a signup that app-ingest could
@@ -21,23 +22,15 @@ import { ensureWebBuilt, launchBrowser, screenshot } from '../support/browser';
 const PARTNER = 'p_console';
 const OUTAGE = 'Step Functions is unavailable (the outage this test stages)';
 
+let started: CloudWithBrowser | undefined;
 let cloud: RunningLocalCloud;
 let browser: Browser;
 let db: DynamoDBDocumentClient;
 let page: Page;
 
 beforeAll(async () => {
-  ensureWebBuilt();
-  [cloud, browser] = await Promise.all([
-    startLocalCloud({
-      assemblyDir: mkdtempSync(path.join(os.tmpdir(), 'console-ops-')),
-      endpointPort: await freePort(),
-      apiPort: await freePort(),
-      schedules: false,
-      retryDelayScale: 0,
-    }),
-    launchBrowser(),
-  ]);
+  started = await startCloudWithBrowser('console-ops', { retryDelayScale: 0 });
+  ({ cloud, browser } = started);
   db = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       endpoint: cloud.dynamoDbEndpoint,
@@ -45,22 +38,14 @@ beforeAll(async () => {
       credentials: LOCAL_CREDENTIALS,
     }),
   );
-  const admin = await cloud.issuer.sign(
-    { sub: 'ops', scope: 'partner-referrals/admin' },
-    { audience: 'partner-referrals' },
+  expect((await registerPartner(cloud, { partnerId: PARTNER, displayName: 'Console Blog' })).status).toBe(
+    201,
   );
-  const res = await fetch(`${cloud.apiUrl}/admin/partners`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ partnerId: PARTNER, displayName: 'Console Blog' }),
-  });
-  expect(res.status).toBe(201);
   page = await browser.newPage();
 }, 120_000);
 afterAll(async () => {
-  await browser?.close();
   db?.destroy();
-  await cloud?.stop();
+  await started?.stop();
 });
 
 const stats = async () =>

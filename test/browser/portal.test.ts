@@ -1,6 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { parse } from 'csv-parse/sync';
@@ -10,12 +8,16 @@ import type { CommissionView } from '../../domain/commissions-view';
 import type { DashboardView } from '../../domain/dashboard';
 import { decimalAmount } from '../../domain/exports';
 import { localStateMachineArn } from '../../local/aws-names';
-import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
-import { freePort } from '../../local/dynamodb-local';
+import type { RunningLocalCloud } from '../../local/cloud';
 import { userSignedUpEvent } from '../../local/events/app-events';
 import { putEventsEntry } from '../../local/events/event-envelope';
 import { invoicePaidEvent } from '../../local/events/stripe-events';
-import { ensureWebBuilt, launchBrowser, screenshot } from '../support/browser';
+import {
+  registerPartner,
+  screenshot,
+  startCloudWithBrowser,
+  type CloudWithBrowser,
+} from '../support/browser';
 
 /**
  * A partner uses the portal against the running stack, seeded through the front doors (registration, app
@@ -30,6 +32,7 @@ const NOW_S = Math.floor(Date.now() / 1000);
 const SIGNED_UP_AT = new Date((NOW_S - 7 * 86_400) * 1000).toISOString();
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+let started: CloudWithBrowser | undefined;
 let cloud: RunningLocalCloud;
 let browser: Browser;
 let token: string;
@@ -53,28 +56,12 @@ async function putEvents(events: EventBridgeClient, entries: PutEventsRequestEnt
 }
 
 beforeAll(async () => {
-  ensureWebBuilt();
-  [cloud, browser] = await Promise.all([
-    startLocalCloud({
-      assemblyDir: mkdtempSync(path.join(os.tmpdir(), 'portal-')),
-      endpointPort: await freePort(),
-      apiPort: await freePort(),
-      schedules: false,
-      retryDelayScale: 0,
-    }),
-    launchBrowser(),
-  ]);
-  const admin = await cloud.issuer.sign(
-    { sub: 'finance', scope: 'partner-referrals/admin' },
-    { audience: 'partner-referrals' },
-  );
+  started = await startCloudWithBrowser('portal', { retryDelayScale: 0 });
+  ({ cloud, browser } = started);
   token = await cloud.issuer.sign({ sub: PARTNER, partnerId: PARTNER }, { audience: 'partner-referrals' });
-  const registered = await fetch(`${cloud.apiUrl}/admin/partners`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ partnerId: PARTNER, displayName: 'Portal Partner' }),
-  });
-  expect(registered.status).toBe(201);
+  expect((await registerPartner(cloud, { partnerId: PARTNER, displayName: 'Portal Partner' })).status).toBe(
+    201,
+  );
   for (let i = 0; i < CLICKS; i += 1)
     expect((await fetch(`${cloud.apiUrl}/r/${PARTNER}`, { redirect: 'manual' })).status).toBe(302);
   const events = new EventBridgeClient({ endpoint: cloud.endpointUrl, region: 'us-east-1', credentials });
@@ -119,10 +106,7 @@ beforeAll(async () => {
   );
   await cloud.settle();
 }, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await cloud?.stop();
-});
+afterAll(() => started?.stop());
 
 /** The `<dt>` → `<dd>` pairs of the description list with this accessible name. */
 async function termsOf(list: Locator): Promise<Record<string, string>> {

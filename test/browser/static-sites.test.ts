@@ -1,31 +1,17 @@
-import { mkdtempSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
-import { freePort } from '../../local/dynamodb-local';
-import { ensureWebBuilt, launchBrowser } from '../support/browser';
+import type { RunningLocalCloud } from '../../local/cloud';
+import { startCloudWithBrowser, type CloudWithBrowser } from '../support/browser';
 
 /** The built apps are served where the README says: the portal by the HTTP API, the console by the endpoint. */
+let started: CloudWithBrowser | undefined;
 let cloud: RunningLocalCloud;
 let browser: Browser;
 
 beforeAll(async () => {
-  ensureWebBuilt();
-  [cloud, browser] = await Promise.all([
-    startLocalCloud({
-      assemblyDir: mkdtempSync(path.join(os.tmpdir(), 'sites-')),
-      endpointPort: await freePort(),
-      apiPort: await freePort(),
-      schedules: false,
-    }),
-    launchBrowser(),
-  ]);
+  started = await startCloudWithBrowser('sites');
+  ({ cloud, browser } = started);
 }, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await cloud?.stop();
-});
+afterAll(() => started?.stop());
 
 it.each([
   ['portal', () => `${cloud.apiUrl}/portal/`, 'Partner portal'],

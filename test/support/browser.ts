@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startLocalCloud, type LocalCloudOptions, type RunningLocalCloud } from '../../local/cloud';
+import { freePort } from '../../local/dynamodb-local';
 
 /**
  * Debian's Chromium driven by playwright-core: no browser download. Playwright gives each launch a fresh
@@ -50,4 +53,56 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(SCREENSHOTS_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+export interface CloudWithBrowser {
+  cloud: RunningLocalCloud;
+  browser: Browser;
+  /** Closes the browser, then stops the cloud. */
+  stop(): Promise<void>;
+}
+
+/**
+ * What every browser test starts from: the web apps built, a local cloud on free ports in its own assembly
+ * directory (no schedules: a test runs reconciliation when it means to) and Chromium, started side by side.
+ */
+export async function startCloudWithBrowser(
+  name: string,
+  options: Partial<LocalCloudOptions> = {},
+): Promise<CloudWithBrowser> {
+  ensureWebBuilt();
+  const [cloud, browser] = await Promise.all([
+    startLocalCloud({
+      assemblyDir: mkdtempSync(path.join(os.tmpdir(), `${name}-`)),
+      endpointPort: await freePort(),
+      apiPort: await freePort(),
+      schedules: false,
+      ...options,
+    }),
+    launchBrowser(),
+  ]);
+  return {
+    cloud,
+    browser,
+    stop: async () => {
+      await browser.close();
+      await cloud.stop();
+    },
+  };
+}
+
+/** Registers a partner through the admin API, as finance does. */
+export async function registerPartner(
+  cloud: RunningLocalCloud,
+  partner: { partnerId: string; displayName: string },
+): Promise<Response> {
+  const admin = await cloud.issuer.sign(
+    { sub: 'finance', scope: 'partner-referrals/admin' },
+    { audience: 'partner-referrals' },
+  );
+  return fetch(`${cloud.apiUrl}/admin/partners`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify(partner),
+  });
 }
