@@ -278,7 +278,10 @@ describe('referral-compute handler', () => {
       const days = Object.keys(recorded.w2.byDay);
       expect(days.length).toBeGreaterThan(1);
       const reordered = {
-        w2: { ...recorded.w2, byDay: Object.fromEntries(days.reverse().map((d) => [d, recorded.w2.byDay[d]])) },
+        w2: {
+          ...recorded.w2,
+          byDay: Object.fromEntries(days.reverse().map((d) => [d, recorded.w2.byDay[d]])),
+        },
       };
 
       // Act
