@@ -271,17 +271,23 @@ export const stateMachineArnEnv = (name: WorkflowName): string =>
   `${name.toUpperCase().replaceAll('-', '_')}_STATE_MACHINE_ARN`;
 
 /**
+ * A process environment. The caller passes `process.env`: the domain reads no globals, and type-checks in
+ * the browser, where the portal imports its view types.
+ */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
  * Settings of the Step Functions client beyond what SDK v3 reads itself (`AWS_REGION`, the
  * `AWS_ENDPOINT_URL_*` variables, the retry mode). On AWS's own endpoint StartSyncExecution is served by
  * the `sync-states` host, which the SDK reaches by prefixing the host; a configured endpoint (the local
  * stack) serves every operation on one host, where a `sync-` prefix would name a host that does not exist.
  */
-export function sfnClientSettings(env: NodeJS.ProcessEnv = process.env): { disableHostPrefix: boolean } {
+export function sfnClientSettings(env: Environment): { disableHostPrefix: boolean } {
   return { disableHostPrefix: Boolean(env.AWS_ENDPOINT_URL_SFN || env.AWS_ENDPOINT_URL) };
 }
 
 /** Reads the runtime configuration from the environment, falling back to the local defaults. */
-export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+export function loadRuntimeConfig(env: Environment): RuntimeConfig {
   const stateMachineArns: Partial<Record<WorkflowName, string>> = {};
   for (const name of WORKFLOW_NAMES) {
     const arn = env[stateMachineArnEnv(name)];

@@ -205,7 +205,20 @@ export function encodePageCursor<K extends string>(
   names: readonly K[],
 ): string {
   const picked = Object.fromEntries(names.map((name) => [name, key[name]]));
-  return Buffer.from(JSON.stringify(picked), 'utf8').toString('base64url');
+  return toBase64Url(JSON.stringify(picked));
+}
+
+// base64url through btoa/atob and TextEncoder/TextDecoder, which Node and browsers share: this module's
+// views are the portal's types too, so it must type-check without Node's `Buffer`.
+function toBase64Url(text: string): string {
+  const binary = String.fromCharCode(...new TextEncoder().encode(text));
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** Throws on what is not base64url. */
+function fromBase64Url(encoded: string): string {
+  const binary = atob(encoded.replace(/-/g, '+').replace(/_/g, '/'));
+  return new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
 }
 
 /**
@@ -224,7 +237,7 @@ export function decodePageCursor<K extends string>(
   if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) refuse();
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    parsed = JSON.parse(fromBase64Url(cursor));
   } catch {
     refuse();
   }

@@ -308,7 +308,7 @@ export const executionArnOf = (stateMachineArn: string, name: string): string =>
   `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 
 export const handler = createAdminApiHandler({
-  config: loadRuntimeConfig(),
+  config: loadRuntimeConfig(process.env),
   sfn: createSfnClient(),
   db: createDocumentClient(),
 });

@@ -16,4 +16,7 @@ export function createAppIngestHandler(deps: IngestDeps) {
   );
 }
 
-export const handler = createAppIngestHandler({ config: loadRuntimeConfig(), sfn: createSfnClient() });
+export const handler = createAppIngestHandler({
+  config: loadRuntimeConfig(process.env),
+  sfn: createSfnClient(),
+});

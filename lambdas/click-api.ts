@@ -87,7 +87,7 @@ export function createClickApiHandler({
 }
 
 export const handler = createClickApiHandler({
-  config: loadRuntimeConfig(),
+  config: loadRuntimeConfig(process.env),
   sfn: createSfnClient(),
   db: createDocumentClient(),
 });

@@ -241,4 +241,7 @@ async function partnerPayouts({ config, db }: Deps, event: Event): Promise<Payou
   return { payouts, nextCursor: nextPayoutsCursor(page.LastEvaluatedKey, false) };
 }
 
-export const handler = createDashboardApiHandler({ config: loadRuntimeConfig(), db: createDocumentClient() });
+export const handler = createDashboardApiHandler({
+  config: loadRuntimeConfig(process.env),
+  db: createDocumentClient(),
+});

@@ -314,4 +314,7 @@ function csvResponse(request: ExportRequest, body: string, cursor: string | unde
   return { statusCode: 200, headers, body };
 }
 
-export const handler = createExportApiHandler({ config: loadRuntimeConfig(), db: createDocumentClient() });
+export const handler = createExportApiHandler({
+  config: loadRuntimeConfig(process.env),
+  db: createDocumentClient(),
+});

@@ -67,4 +67,4 @@ export function createOutboundEventsHandler({
   });
 }
 
-export const handler = createOutboundEventsHandler({ config: loadRuntimeConfig() });
+export const handler = createOutboundEventsHandler({ config: loadRuntimeConfig(process.env) });

@@ -127,4 +127,4 @@ export const createPayoutComputeHandler = ({
     };
   });
 
-export const handler = createPayoutComputeHandler({ config: loadRuntimeConfig() });
+export const handler = createPayoutComputeHandler({ config: loadRuntimeConfig(process.env) });

@@ -175,7 +175,7 @@ export type ReconciliationComputeOutput =
   Accumulation | CorrectionPlan | LedgerAccumulation | LedgerCheck | ReconciliationSummary | FailureCause;
 
 /** The bucket table a correction applies cleared markers' activity days to (the workflow grants it). */
-const { activityTable } = loadRuntimeConfig();
+const { activityTable } = loadRuntimeConfig(process.env);
 
 /** The reconciliation workflow's pure steps behind one function, chosen by `action`. Throws `MalformedEvent`. */
 export const handler = lambdaHandler(async (event: unknown): Promise<ReconciliationComputeOutput> => {

@@ -87,4 +87,4 @@ export function createReferralComputeHandler({
   });
 }
 
-export const handler = createReferralComputeHandler({ config: loadRuntimeConfig() });
+export const handler = createReferralComputeHandler({ config: loadRuntimeConfig(process.env) });

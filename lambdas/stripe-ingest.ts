@@ -22,4 +22,7 @@ export function createStripeIngestHandler(deps: IngestDeps) {
   );
 }
 
-export const handler = createStripeIngestHandler({ config: loadRuntimeConfig(), sfn: createSfnClient() });
+export const handler = createStripeIngestHandler({
+  config: loadRuntimeConfig(process.env),
+  sfn: createSfnClient(),
+});

@@ -44,13 +44,17 @@ function newestMtimeMs(dir: string): number {
   return newest;
 }
 
-/** Whether an app's build is missing or older than its sources (its own folder and `web/shared/`). */
+/**
+ * Whether an app's build is missing or older than its sources: its own folder, `web/shared/`, and `domain/`,
+ * whose Node-free modules (money, views) the apps import.
+ */
 export function isStale(app: WebApp): boolean {
   const stamp = path.join(webDistOf(app), STAMP);
   if (!existsSync(stamp)) return true;
   const sources = Math.max(
     newestMtimeMs(path.join(WEB_ROOT, app)),
     newestMtimeMs(path.join(WEB_ROOT, 'shared')),
+    newestMtimeMs(path.join(WEB_ROOT, '..', 'domain')),
   );
   return sources > statSync(stamp).mtimeMs;
 }

@@ -4,5 +4,5 @@ import { tracer } from './tracer';
 
 /** A Step Functions client, captured by the Tracer (one subsegment per call). */
 export function createSfnClient(): SFNClient {
-  return tracer.captureAWSv3Client(new SFNClient(sfnClientSettings()));
+  return tracer.captureAWSv3Client(new SFNClient(sfnClientSettings(process.env)));
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   conversionRates,
   dashboardView,
@@ -223,6 +224,30 @@ describe('dashboard cursor', () => {
     ['a number key', Buffer.from(JSON.stringify({ ...key, paidAt: 5 })).toString('base64url')],
   ])('rejects %s', (_label, cursor) => {
     expect(() => decodeCursor(cursor, 'acme')).toThrow(InvalidCursorError);
+  });
+
+  it("is Node's base64url of the key's JSON for any text, so cursors issued before stay valid", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme' }),
+        fc.string(),
+        fc.string(),
+        (partnerId, referralId, paidAt) => {
+          // Act
+          const cursor = encodeCursor({ partnerId, referralId, paidAt });
+
+          // Assess
+          const json = JSON.stringify({ partnerId, referralId, paidAt });
+          expect(cursor).toBe(Buffer.from(json, 'utf8').toString('base64url'));
+          if (cursor.length <= 1024)
+            expect(decodeCursor(cursor, partnerId)).toEqual({ partnerId, referralId, paidAt });
+        },
+      ),
+    );
+  });
+
+  it('rejects base64 that does not decode (a length of 4n+1)', () => {
+    expect(() => decodeCursor('abcde', 'acme')).toThrow(InvalidCursorError);
   });
 
   it('the next cursor comes from a complete LastEvaluatedKey only', () => {

@@ -4,10 +4,11 @@ import { saveBlob, type Api } from './api';
 import { date, dateTime, label, money } from './format';
 import {
   COMMISSION_STATUSES,
-  type CommissionRow,
+  type CommissionsPage,
+  type CommissionView,
   type CommissionStatus,
-  type Dashboard,
-  type PayoutRow,
+  type DashboardView,
+  type PayoutsPage,
 } from './types';
 import { useLoad } from './use-load';
 
@@ -78,13 +79,13 @@ function Table({
 }
 
 /** The dashboard's recent paid referrals, newest payment first, 50 a page (its `cursor`). */
-export function Referrals({ api, partnerId, first }: { api: Api; partnerId: string; first: Dashboard }) {
+export function Referrals({ api, partnerId, first }: { api: Api; partnerId: string; first: DashboardView }) {
   const pages = useCursorPages();
   const loaded = useLoad(
     () =>
       pages.cursor === undefined
         ? Promise.resolve(first)
-        : api.get<Dashboard>(`/partners/${encodeURIComponent(partnerId)}/dashboard`, {
+        : api.get<DashboardView>(`/partners/${encodeURIComponent(partnerId)}/dashboard`, {
             cursor: pages.cursor,
           }),
     [first, pages.cursor],
@@ -132,10 +133,10 @@ export function Commissions({ api, partnerId }: { api: Api; partnerId: string })
   const pages = useCursorPages();
   const loaded = useLoad(
     () =>
-      api.get<{ commissions: CommissionRow[]; nextCursor: string | null }>(
-        `/partners/${encodeURIComponent(partnerId)}/commissions`,
-        { status: status || undefined, cursor: pages.cursor },
-      ),
+      api.get<CommissionsPage<CommissionView>>(`/partners/${encodeURIComponent(partnerId)}/commissions`, {
+        status: status || undefined,
+        cursor: pages.cursor,
+      }),
     [api, partnerId, status, pages.cursor],
   );
   return (
@@ -198,12 +199,9 @@ export function Payouts({ api, partnerId }: { api: Api; partnerId: string }) {
   const pages = useCursorPages();
   const loaded = useLoad(
     () =>
-      api.get<{ payouts: PayoutRow[]; nextCursor: string | null }>(
-        `/partners/${encodeURIComponent(partnerId)}/payouts`,
-        {
-          cursor: pages.cursor,
-        },
-      ),
+      api.get<PayoutsPage>(`/partners/${encodeURIComponent(partnerId)}/payouts`, {
+        cursor: pages.cursor,
+      }),
     [api, partnerId, pages.cursor],
   );
   return (

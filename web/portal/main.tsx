@@ -9,7 +9,7 @@ import { Overview, ReferralLink } from './overview';
 import { clearSession, completeOidcSignIn, saveSession, savedSession, type Session } from './session';
 import { SignIn } from './sign-in';
 import './style.css';
-import type { Dashboard } from './types';
+import type { DashboardView } from './types';
 import { useLoad } from './use-load';
 
 function Portal({
@@ -23,7 +23,7 @@ function Portal({
 }) {
   const api = useMemo(() => apiClient(config.apiUrl, session, onSignOut), [config, session]);
   const dashboard = useLoad(
-    () => api.get<Dashboard>(`/partners/${encodeURIComponent(session.partnerId)}/dashboard`),
+    () => api.get<DashboardView>(`/partners/${encodeURIComponent(session.partnerId)}/dashboard`),
     [api],
   );
   const name = dashboard.state === 'ready' ? dashboard.value.displayName : session.partnerId;

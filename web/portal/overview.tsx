@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { count, money } from './format';
-import type { Dashboard } from './types';
+import type { DashboardView } from './types';
 
 /** The headline numbers, the conversion rates and earnings by status, from the dashboard response. */
-export function Overview({ dashboard: d }: { dashboard: Dashboard }) {
+export function Overview({ dashboard: d }: { dashboard: DashboardView }) {
   const c = d.currency;
   const stats: [string, string][] = [
     ['Clicks', count(d.stats.totalClicks)],
