@@ -1,6 +1,7 @@
 import * as dynamodb from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { failureFromAnswer, failureOf, validateRequest, type DynamoDbFailure } from './dynamodb-errors';
+import { AWS_HOLD_WINDOW_MS } from './dynamodb-contention';
 import { admit } from './dynamodb-fidelity';
 import { post, targetOf } from './dynamodb-transport';
 
@@ -36,6 +37,8 @@ const ACTIONS = new Set(
  * own interpretation, CPU that DynamoDB Local needs on a small machine (`npm run bench:throughput`).
  * Before that, the call is admitted as AWS would admit it (`admit`: transaction conflicts, the optional
  * item write limit); a rejection is answered in AWS's wire shape and parsed like DynamoDB Local's errors.
+ * Its items are held until DynamoDB Local answers, or for `AWS_HOLD_WINDOW_MS` once forwarded if that is
+ * sooner (the test seam below keeps a call in flight as long as it likes).
  */
 export async function callDynamoDb(
   client: DynamoDBClient,
@@ -52,8 +55,10 @@ export async function callDynamoDb(
   const admission = await admit(client, target, action, input);
   let answer = admission.rejection;
   if (!answer) {
+    let window: NodeJS.Timeout | undefined;
     try {
       await beforeForward?.(action, input);
+      window = setTimeout(admission.release, AWS_HOLD_WINDOW_MS);
       answer = await post(target, action, JSON.stringify(input));
     } catch (err) {
       // No answer at all (DynamoDB Local stopped or dropped the connection).
@@ -61,6 +66,7 @@ export async function callDynamoDb(
         failureOf({ code: 'TimeoutError', message: err instanceof Error ? err.message : String(err) }),
       );
     } finally {
+      clearTimeout(window);
       admission.release();
     }
   }

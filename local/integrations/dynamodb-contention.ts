@@ -12,6 +12,15 @@
  * must see the others' transactions.
  */
 
+/**
+ * How long a forwarded call holds its items at most: about how long AWS takes to answer a transaction (tens
+ * of milliseconds, whatever the client's machine is doing). DynamoDB Local's answer takes longer on a busy
+ * machine, mostly queueing for CPU, and a hold that lasted all of it would make every item of a busy run
+ * hot: writers would lose all of their back-offs where AWS would have let them through. DynamoDB Local
+ * serializes the writes it receives, so a call admitted after the window still writes correctly.
+ */
+export const AWS_HOLD_WINDOW_MS = 50;
+
 /** How a call touches its items. */
 export type Access = 'transaction' | 'write' | 'transactional-read';
 

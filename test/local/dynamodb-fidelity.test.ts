@@ -1,3 +1,5 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { localDynamoDbClient } from '../../local/dynamodb-local';
 import { setItemWriteLimit } from '../../local/integrations/dynamodb-capacity';
@@ -6,6 +8,7 @@ import {
   DynamoDbCallFailed,
   setBeforeForwardHook,
 } from '../../local/integrations/dynamodb-call';
+import { AWS_HOLD_WINDOW_MS } from '../../local/integrations/dynamodb-contention';
 import { invokeOptimizedDynamoDb } from '../../local/integrations/dynamodb-optimized';
 import { invokeSdkDynamoDb } from '../../local/integrations/dynamodb-sdk';
 import { createIdTable, deferred, thrown, useDynamoDbLocal } from './support';
@@ -53,6 +56,38 @@ function holdNext(action: string): { reached: Promise<void>; release: () => void
     return gate.promise;
   });
   return { reached: reached.promise, release: () => gate.resolve() };
+}
+
+/**
+ * A proxy in front of DynamoDB Local that keeps the first request it gets until `release`, as a busy
+ * machine keeps DynamoDB Local's answer: the call is forwarded and in flight, and nothing answers it.
+ */
+async function slowProxy(endpoint: string) {
+  const first = { reached: deferred(), gate: deferred() };
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    const body: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => body.push(chunk));
+    req.on('end', () => {
+      requests += 1;
+      const held = requests === 1 ? (first.reached.resolve(), first.gate.promise) : Promise.resolve();
+      void held.then(() => {
+        const upstream = http.request(endpoint, { method: 'POST', headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode ?? 500, answer.headers);
+          answer.pipe(res);
+        });
+        upstream.end(Buffer.concat(body));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    client: localDynamoDbClient(`http://127.0.0.1:${port}`),
+    firstReached: first.reached.promise,
+    release: () => first.gate.resolve(),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe('DynamoDB fidelity: transaction conflicts and per-item throttling', () => {
@@ -116,6 +151,29 @@ describe('DynamoDB fidelity: transaction conflicts and per-item throttling', () 
       // The winner's writes, none of the loser's: it was rejected before DynamoDB Local saw it.
       expect(await n('c1-shared')).toBe(String(committed + 1));
       expect(await n(committed === 0 ? 'c1-b' : 'c1-a')).toBeUndefined();
+    });
+
+    it("a forwarded transaction holds its items for AWS's window, not for as long as DynamoDB Local takes to answer", async () => {
+      // Prepare: the first transaction reaches DynamoDB Local's door and gets no answer
+      const proxy = await slowProxy(db().endpoint);
+      try {
+        const slow = callDynamoDb(proxy.client, 'TransactWriteItems', transaction(update('w1-shared', 1)));
+        await proxy.firstReached;
+        // A timer set after the window's own (and longer) fires after it: the window has closed.
+        await new Promise((resolve) => setTimeout(resolve, AWS_HOLD_WINDOW_MS * 2));
+
+        // Act: a second transaction on the same item, while the first is still unanswered
+        await callDynamoDb(proxy.client, 'TransactWriteItems', transaction(update('w1-shared', 2)));
+        proxy.release();
+        await slow;
+
+        // Assess: both committed, in the order DynamoDB Local received them (the second went straight through)
+        expect(await n('w1-shared')).toBe('1');
+      } finally {
+        proxy.release();
+        proxy.client.destroy();
+        await proxy.close();
+      }
     });
 
     it("a Put's item is identified through the table's key schema (attribute order does not matter)", async () => {
