@@ -36,7 +36,7 @@ let browser: Browser;
 beforeAll(async () => {
   started = await startCloudWithBrowser('console-exec', { retryDelayScale: 0, faults: brokenCompute });
   ({ cloud, browser } = started);
-}, 120_000);
+});
 afterAll(() => started?.stop());
 
 it('an operator finds a failed payment by invoice id, sees the failed state, redrives it and sees it succeed', async () => {
@@ -124,4 +124,4 @@ it('an operator finds a failed payment by invoice id, sees the failed state, red
   const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
   expect(history.events?.map((e) => e.type)).toContain('ExecutionRedriven');
   await page.close();
-}, 120_000);
+});

@@ -42,7 +42,7 @@ beforeAll(async () => {
     201,
   );
   page = await browser.newPage();
-}, 120_000);
+});
 afterAll(async () => {
   db?.destroy();
   await started?.stop();

@@ -105,7 +105,7 @@ beforeAll(async () => {
     new StartExecutionCommand({ stateMachineArn: localStateMachineArn('reconciliation'), input: '{}' }),
   );
   await cloud.settle();
-}, 180_000);
+});
 afterAll(() => started?.stop());
 
 /** The `<dt>` → `<dd>` pairs of the description list with this accessible name. */

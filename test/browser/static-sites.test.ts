@@ -10,7 +10,7 @@ let browser: Browser;
 beforeAll(async () => {
   started = await startCloudWithBrowser('sites');
   ({ cloud, browser } = started);
-}, 120_000);
+});
 afterAll(() => started?.stop());
 
 it.each([

@@ -44,7 +44,7 @@ beforeAll(async () => {
   events = new EventBridgeClient(config);
   ddb = new DynamoDBClient(config);
   token = (claims) => cloud.issuer.sign(claims, { audience: 'partner-referrals' });
-}, 120_000);
+});
 afterAll(() => cloud?.stop());
 
 const stripeBus = () => cloud.buses.find((b) => b.name.startsWith('aws.partner/'))?.name ?? '';
@@ -271,5 +271,5 @@ describe('npm run reconcile', () => {
       new GetItemCommand({ TableName: 'PartnerStats', Key: { partnerId: { S: 'p_drift' } } }),
     );
     expect(stats.Item?.totalSignups).toEqual({ N: '1' });
-  }, 60_000);
+  });
 });

@@ -25,7 +25,7 @@ const runFile = (file: string, args: string[]): Promise<Exit> =>
   promisify(execFile)(process.execPath, ['--import', 'tsx', file, ...args], {
     cwd: ROOT,
     env: ENV,
-    timeout: 60_000,
+    timeout: 240_000,
   }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({

@@ -121,5 +121,5 @@ describe.each(endings)('the stack ends by $name in the middle of a burst', ({ na
         await second.exited;
       }
     }
-  }, 240_000);
+  });
 });

@@ -47,7 +47,7 @@ beforeAll(async () => {
     { audience: 'partner-referrals' },
   );
   partner = await cloud.issuer.sign({ sub: PARTNER, partnerId: PARTNER }, { audience: 'partner-referrals' });
-}, 120_000);
+});
 afterAll(async () => {
   await cloud?.stop();
   await receiver.close();

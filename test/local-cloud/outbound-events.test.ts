@@ -111,7 +111,7 @@ describe('outbound events through the local pipes', () => {
   let s: Started;
   beforeAll(async () => {
     s = await start();
-  }, 120_000);
+  });
   afterAll(() => s?.cloud.stop());
 
   it('announces each commission and payout change a workflow or a writer makes, signed, claims left out', async () => {
@@ -225,7 +225,7 @@ describe('outbound events across a restart', () => {
     } finally {
       await second.cloud.stop();
     }
-  }, 240_000);
+  });
 });
 
 describe('outbound events to a webhook endpoint', () => {
@@ -267,5 +267,5 @@ describe('outbound events to a webhook endpoint', () => {
       await started.cloud.stop();
       await receiver.close();
     }
-  }, 180_000);
+  });
 });

@@ -90,4 +90,4 @@ it('keeps the stats, the executions and their histories across a restart over th
   } finally {
     await second.stop();
   }
-}, 180_000);
+});

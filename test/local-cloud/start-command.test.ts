@@ -85,7 +85,7 @@ describe('npm start', () => {
     } finally {
       started.child.kill('SIGKILL');
     }
-  }, 120_000);
+  });
 
   it('names the busy port and the flag that moves it, without a stack trace', async () => {
     const { ports, args } = await portArgs();
@@ -101,7 +101,7 @@ describe('npm start', () => {
     } finally {
       blocker.close();
     }
-  }, 60_000);
+  });
 
   it('says how to install Java when it is missing', async () => {
     const { args } = await portArgs();
@@ -114,7 +114,7 @@ describe('npm start', () => {
     expect(started.errors()).toContain('DynamoDB Local needs Java 17');
     expect(started.errors()).toContain('apt-get install');
     expect(started.errors()).not.toMatch(/^\s+at /m);
-  }, 60_000);
+  });
 });
 
 describe('DynamoDB Local failing to start', () => {
@@ -129,5 +129,5 @@ describe('DynamoDB Local failing to start', () => {
 
     expect(failure.message).toContain('DynamoDB Local stopped while starting');
     expect(failure.message).toContain('Invalid directory for database creation');
-  }, 60_000);
+  });
 });

@@ -51,7 +51,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'webhooks-data-'));
   assemblyDir = mkdtempSync(path.join(os.tmpdir(), 'webhooks-cdk-'));
   cloud = await start();
-}, 120_000);
+});
 afterAll(async () => {
   await cloud?.stop();
   await receiver.close();
@@ -210,5 +210,5 @@ describe('webhooks through the API destination', () => {
     expect(verifyWebhook(last?.headers ?? {}, last?.body ?? '', SECRET)).toBe(true);
     expect([...cloud.eventBus.snapshot()]).toEqual([]);
     expect(await deadLetters()).toEqual([]);
-  }, 120_000);
+  });
 });

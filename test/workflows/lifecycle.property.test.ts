@@ -141,4 +141,5 @@ test('a story delivered in any order, with duplicates, concurrently, ends as in 
     ),
     { numRuns: RUNS, seed: Number(process.env.WORKFLOW_PROPERTY_SEED ?? 20261201), endOnFailure: true },
   );
-});
+  // Six stories through the real workflows: about 40 s on an idle machine, several times that on a busy one.
+}, 900_000);
