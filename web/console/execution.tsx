@@ -5,6 +5,7 @@ import { StateGraph } from './graph';
 import { describeRun } from './graph-layout';
 import { Json, StatusBadge, formatDate } from './ui';
 import { useConsoleApi } from './use-console-api';
+import { TableHead } from '../shared/table-head';
 
 const RUNNING_REFRESH_MS = 1_000;
 const REDRIVABLE_STATUSES = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
@@ -145,15 +146,7 @@ export function ExecutionPage({ executionArn }: { executionArn: string }) {
 
       <h2>Event history</h2>
       <table class="grid" aria-label="Event history">
-        <thead>
-          <tr>
-            <th scope="col">ID</th>
-            <th scope="col">Type</th>
-            <th scope="col">Step</th>
-            <th scope="col">Time</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
+        <TableHead columns={['ID', 'Type', 'Step', 'Time', 'Details']} />
         <tbody>
           {e.history.map((h) => {
             const { id, type, timestamp } = h;

@@ -8,6 +8,7 @@ import {
 } from './execution-views';
 import { StatusBadge, formatDate } from './ui';
 import { useConsoleApi } from './use-console-api';
+import { TableHead } from '../shared/table-head';
 
 /** The executions section; `route` is what follows `#/executions/` in the hash (an execution's ARN, or nothing). */
 export function ExecutionsPage({ route }: { route: readonly string[] }) {
@@ -46,18 +47,7 @@ function ExecutionsOverview() {
       {overview.error && <p role="alert">{overview.error}</p>}
       {overview.value && (
         <table class="grid">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Type</th>
-              {EXECUTION_STATUSES.map((s) => (
-                <th scope="col" key={s}>
-                  {s}
-                </th>
-              ))}
-              <th scope="col">Pending redrive</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Type', ...EXECUTION_STATUSES, 'Pending redrive']} />
           <tbody>
             {overview.value.stateMachines.map((m) => (
               <tr key={m.name}>
@@ -89,14 +79,7 @@ function ExecutionsOverview() {
       <h2>Schedules</h2>
       {overview.value && (
         <table class="grid">
-          <thead>
-            <tr>
-              <th scope="col">Rule</th>
-              <th scope="col">Schedule</th>
-              <th scope="col">Starts</th>
-              <th scope="col">Next run (UTC)</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Rule', 'Schedule', 'Starts', 'Next run (UTC)']} />
           <tbody>
             {overview.value.schedules.map((s) => (
               <tr key={s.rule}>
@@ -165,16 +148,7 @@ function ExecutionsOverview() {
       {page.value && (
         <>
           <table class="grid" aria-label="Executions">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">State machine</th>
-                <th scope="col">Status</th>
-                <th scope="col">Started</th>
-                <th scope="col">Ended</th>
-                <th scope="col">Redrives</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'State machine', 'Status', 'Started', 'Ended', 'Redrives']} />
             <tbody>
               {page.value.executions.map((e) => (
                 <tr key={e.executionArn}>

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { consoleApi } from './api';
 import './sections.css';
 import { useConsoleApi } from './use-console-api';
+import { TableHead } from '../shared/table-head';
 
 /** What `local/console/partners.ts` answers (copied: the browser build has no Node types). */
 interface PartnerView {
@@ -92,20 +93,20 @@ export function PartnersPage(_props: { route: readonly string[] }) {
       )}
       {error && <p role="alert">{error}</p>}
       {value && (
-        <table class="section-table" aria-label="Partners">
-          <thead>
-            <tr>
-              <th>Partner</th>
-              <th>Clicks</th>
-              <th>Signups</th>
-              <th>Verified</th>
-              <th>Paid</th>
-              <th>Active</th>
-              <th>Revenue</th>
-              <th>Earnings</th>
-              <th>Drift</th>
-            </tr>
-          </thead>
+        <table class="grid" aria-label="Partners">
+          <TableHead
+            columns={[
+              'Partner',
+              'Clicks',
+              'Signups',
+              'Verified',
+              'Paid',
+              'Active',
+              'Revenue',
+              'Earnings',
+              'Drift',
+            ]}
+          />
           <tbody>
             {value.partners.map((p) => (
               <tr key={p.partnerId} aria-label={`Partner ${p.partnerId}`}>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { consoleApi } from './api';
 import './sections.css';
 import { useConsoleApi } from './use-console-api';
+import { TableHead } from '../shared/table-head';
 
 /** What `local/console/queues.ts` answers (copied: the browser build has no Node types). */
 interface QueueRole {
@@ -74,15 +75,8 @@ function QueueList() {
       </p>
       {error && <p role="alert">{error}</p>}
       {value && (
-        <table class="section-table" aria-label="Queues">
-          <thead>
-            <tr>
-              <th>Queue</th>
-              <th>What it holds</th>
-              <th>Messages</th>
-              <th>In flight</th>
-            </tr>
-          </thead>
+        <table class="grid" aria-label="Queues">
+          <TableHead columns={['Queue', 'What it holds', 'Messages', 'In flight']} />
           <tbody>
             {value.queues.map((q) => (
               <tr key={q.name}>
@@ -116,16 +110,8 @@ function ParkedFacts() {
       {error && <p role="alert">{error}</p>}
       {value && value.parked.length === 0 && <p>No fact is waiting.</p>}
       {value && value.parked.length > 0 && (
-        <table class="section-table" aria-label="Parked facts">
-          <thead>
-            <tr>
-              <th>Fact</th>
-              <th>Kind</th>
-              <th>Waits for</th>
-              <th>Parked</th>
-              <th>Expires</th>
-            </tr>
-          </thead>
+        <table class="grid" aria-label="Parked facts">
+          <TableHead columns={['Fact', 'Kind', 'Waits for', 'Parked', 'Expires']} />
           <tbody>
             {value.parked.map((p) => (
               <tr key={`${p.linkId}/${p.factKey}`}>
@@ -196,15 +182,8 @@ function QueueView({ name }: { name: string }) {
             <p class="meta">A parking queue: nothing to redrive it to.</p>
           )}
           {value.moveTasks.length > 0 && (
-            <table class="section-table" aria-label="Move tasks">
-              <thead>
-                <tr>
-                  <th>Started</th>
-                  <th>Status</th>
-                  <th>Moved</th>
-                  <th>Failure</th>
-                </tr>
-              </thead>
+            <table class="grid" aria-label="Move tasks">
+              <TableHead columns={['Started', 'Status', 'Moved', 'Failure']} />
               <tbody>
                 {value.moveTasks.map((t) => (
                   <tr key={t.StartedTimestamp}>
@@ -230,7 +209,7 @@ function QueueView({ name }: { name: string }) {
                 {m.deadLetterSource ? ` · moved here from ${m.deadLetterSource}` : ''}
               </p>
               {Object.keys(m.attributes).length > 0 && (
-                <table class="section-table" aria-label="Attributes">
+                <table class="grid" aria-label="Attributes">
                   <tbody>
                     {Object.entries(m.attributes).map(([k, a]) => (
                       <tr key={k}>

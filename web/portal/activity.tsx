@@ -5,6 +5,7 @@ import type { Api } from './api';
 import { count, money } from './format';
 import { ACTIVITY_RANGES, type ActivityRange, type ActivityView } from './types';
 import { useLoad } from './use-load';
+import { TableHead } from '../shared/table-head';
 
 const RANGE_LABELS: Record<ActivityRange, string> = {
   '24h': '24 h',
@@ -124,16 +125,7 @@ function ActivityChart({ view }: { view: ActivityView }) {
         <summary>Show as a table</summary>
         <div class="table-scroll">
           <table aria-label="Activity by day">
-            <thead>
-              <tr>
-                <th scope="col">Day</th>
-                <th scope="col">Clicks</th>
-                <th scope="col">Sign-ups</th>
-                <th scope="col">Conversions</th>
-                <th scope="col">Earned</th>
-                <th scope="col">Reversed</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Day', 'Clicks', 'Sign-ups', 'Conversions', 'Earned', 'Reversed']} />
             <tbody>
               {view.days.map((d) => (
                 <tr key={d.day}>

@@ -11,6 +11,7 @@ import {
   type PayoutsPage,
 } from './types';
 import { useLoad } from './use-load';
+import { TableHead } from '../shared/table-head';
 
 /** Previous / next over an API's `nextCursor`: the cursors of the pages before are kept to go back. */
 function useCursorPages() {
@@ -63,15 +64,7 @@ function Table({
     <div class="table-scroll">
       <table>
         <caption class="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            {head.map((h) => (
-              <th scope="col" key={h}>
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <TableHead columns={head} />
         <tbody>{children}</tbody>
       </table>
     </div>
