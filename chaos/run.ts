@@ -958,9 +958,7 @@ function checkInvariants(args: {
   );
 
   // An Express attempt that did not succeed hands its event to the Standard step, under the same name.
-  // One whose ingest never got that far (a crash cut it off, or the ingest's own invocation failed or timed
-  // out while it waited, on a busy machine) is completed by the redelivered event's later attempt, or by
-  // its Standard.
+  // One a crash cut off never could: the redelivered event's later attempt (or its Standard) completes it.
   const standard = new Map(
     all.filter((e) => !isExpressTwin(e.workflow)).map((e) => [`${e.workflow}:${e.name}`, e]),
   );
@@ -972,7 +970,7 @@ function checkInvariants(args: {
   const attempts = all.filter((e) => isExpressTwin(e.workflow) && e.status !== 'SUCCEEDED');
   const uncompleted = attempts.filter((e) => {
     const s = standard.get(`${catchWorkflowOf(e.workflow)}:${e.name}`);
-    if (succeededAttempts.has(`${e.workflow}:${e.name}`)) return false;
+    if (args.cutByCrash.has(e.executionArn) && succeededAttempts.has(`${e.workflow}:${e.name}`)) return false;
     return (
       !s ||
       (s.status !== 'SUCCEEDED' &&
