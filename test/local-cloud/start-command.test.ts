@@ -11,7 +11,6 @@ import { listenersOn, processTree } from '../support/stack-process';
  * errors it gives instead of stack traces.
  */
 const ROOT = path.join(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 interface Started {
   child: ChildProcess;
@@ -20,8 +19,13 @@ interface Started {
   exited: Promise<number | null>;
 }
 
+/**
+ * The process `npm start` execs: `node --import tsx local/cli.ts`. Not through tsx's CLI, which relays a
+ * signal to a child process of its own and SIGKILLs it (exit 130) when the child's acknowledgement takes
+ * over 30 ms, as it may on a busy machine.
+ */
 function startCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Started {
-  const child = spawn(process.execPath, [TSX, 'local/cli.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', ...args], {
     cwd: ROOT,
     env: { ...env, POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'true' },
   });
