@@ -6,12 +6,8 @@ import { userSignedUpEvent } from '../../local/events/app-events';
 import { putEventsEntry } from '../../local/events/event-envelope';
 import { invoicePaidEvent } from '../../local/events/stripe-events';
 import type { FaultInjector } from '../../local/workflow-runtime';
-import {
-  registerPartner,
-  screenshot,
-  startCloudWithBrowser,
-  type CloudWithBrowser,
-} from '../support/browser';
+import { screenshot, startCloudWithBrowser, type CloudWithBrowser } from '../support/browser';
+import { registerPartner } from '../support/local-cloud';
 
 /**
  * An operator finds a payment that failed (the referral compute Lambda was broken, as after a bad deploy:

@@ -7,12 +7,8 @@ import { userSignedUpEvent } from '../../local/events/app-events';
 import { putEventsEntry } from '../../local/events/event-envelope';
 import { chargeRefundedEvent } from '../../local/events/stripe-events';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/aws-names';
-import {
-  registerPartner,
-  screenshot,
-  startCloudWithBrowser,
-  type CloudWithBrowser,
-} from '../support/browser';
+import { screenshot, startCloudWithBrowser, type CloudWithBrowser } from '../support/browser';
+import { registerPartner } from '../support/local-cloud';
 
 /**
  * The operations console's queues and partners pages on the running stack: a signup that app-ingest could

@@ -12,12 +12,8 @@ import type { RunningLocalCloud } from '../../local/cloud';
 import { userSignedUpEvent } from '../../local/events/app-events';
 import { putEventsEntry } from '../../local/events/event-envelope';
 import { invoicePaidEvent } from '../../local/events/stripe-events';
-import {
-  registerPartner,
-  screenshot,
-  startCloudWithBrowser,
-  type CloudWithBrowser,
-} from '../support/browser';
+import { screenshot, startCloudWithBrowser, type CloudWithBrowser } from '../support/browser';
+import { registerPartner } from '../support/local-cloud';
 
 /**
  * A partner uses the portal against the running stack, seeded through the front doors (registration, app

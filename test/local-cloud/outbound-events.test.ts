@@ -16,6 +16,7 @@ import { freePort } from '../../local/dynamodb-local';
 import { userSignedUpEvent } from '../../local/events/app-events';
 import { putEventsEntry } from '../../local/events/event-envelope';
 import { chargeRefundedEvent, invoicePaidEvent } from '../../local/events/stripe-events';
+import { registerPartner } from '../support/local-cloud';
 
 /**
  * The outbound events end to end: workflows write the ledger as usual (signup, invoice, refund through
@@ -51,16 +52,7 @@ async function start(dataDir?: string, webhook?: { url: string; assemblyDir: str
 }
 
 async function register({ cloud }: Started, partnerId: string): Promise<void> {
-  const admin = await cloud.issuer.sign(
-    { sub: 'admin', scope: 'partner-referrals/admin' },
-    { audience: 'partner-referrals' },
-  );
-  const res = await fetch(`${cloud.apiUrl}/admin/partners`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ partnerId }),
-  });
-  expect(res.status).toBe(201);
+  expect((await registerPartner(cloud, { partnerId })).status).toBe(201);
 }
 
 async function put(

@@ -13,6 +13,7 @@ import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
 import { freePort } from '../../local/dynamodb-local';
 import { userSignedUpEvent } from '../../local/events/app-events';
 import { putEventsEntry } from '../../local/events/event-envelope';
+import { registerPartner } from '../support/local-cloud';
 
 /** Data survives a restart by default: tables, executions and their histories. */
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -45,16 +46,7 @@ it('keeps the stats, the executions and their histories across a restart over th
   const first = await start();
   let executionArn: string;
   try {
-    const admin = await first.issuer.sign(
-      { sub: 'admin', scope: 'partner-referrals/admin' },
-      { audience: 'partner-referrals' },
-    );
-    const registered = await fetch(`${first.apiUrl}/admin/partners`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ partnerId: 'p_restart' }),
-    });
-    expect(registered.status).toBe(201);
+    expect((await registerPartner(first, { partnerId: 'p_restart' })).status).toBe(201);
     const signup = userSignedUpEvent({ partnerId: 'p_restart', userId: 'u_restart' });
     const put = await clients(first).events.send(
       new PutEventsCommand({
